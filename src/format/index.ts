@@ -1,0 +1,16 @@
+/** The IGVM format layer: read, validate, write and build files (spec/igvm-format.md). */
+export * from './constants.js';
+export * from './errors.js';
+export * from './types.js';
+export * from './source.js';
+export * from './crc32.js';
+export * from './policy.js';
+export * from './view.js';
+export * from './vmsa.js';
+export * from './native-context.js';
+export * from './vbs-registers.js';
+export * as layouts from './layouts.js';
+export { parseIgvm, parseIgvmSource, type ParseOptions } from './reader.js';
+export { validateFile, validateHeader, type ValidateOptions } from './validate.js';
+export { serializeIgvm, serializeIgvmChunks, type IgvmChunks } from './writer.js';
+export { IgvmBuilder, type U64Input } from './builder.js';

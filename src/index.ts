@@ -1,0 +1,7 @@
+/**
+ * igvm-measure: read, validate, write and measure IGVM files.
+ *
+ * The format layer (`parseIgvm`, `serializeIgvm`, `IgvmBuilder`, the typed headers) is
+ * browser-usable: it imports no `node:` module.
+ */
+export * from './format/index.js';
