@@ -1,0 +1,31 @@
+/**
+ * The shape every CLI command has: its options for `util.parseArgs`, its help text, and a
+ * `run` that writes to the given streams and returns the exit code. Commands are thin: they
+ * parse arguments, call the library and print (DESIGN.md, "Shape").
+ */
+import type { ParseArgsConfig } from 'node:util';
+
+/** Where a command writes. */
+export interface CliIo {
+  stdout(text: string): void;
+  stderr(text: string): void;
+  /** True when stderr is a terminal (progress output is shown only then). */
+  readonly stderrIsTty: boolean;
+}
+
+/** Parsed options and positionals of one command. */
+export interface CommandArgs {
+  readonly values: Record<string, string | boolean | (string | boolean)[] | undefined>;
+  readonly positionals: string[];
+}
+
+/** One `igvm-measure <command>`. */
+export interface Command {
+  readonly name: string;
+  /** One line for the command list. */
+  readonly summary: string;
+  /** Full `--help` text. */
+  readonly help: string;
+  readonly options: NonNullable<ParseArgsConfig['options']>;
+  run(args: CommandArgs, io: CliIo): Promise<number> | number;
+}

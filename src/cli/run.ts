@@ -1,0 +1,98 @@
+/**
+ * The CLI dispatcher: picks the command, parses its options with `util.parseArgs`, runs it,
+ * and turns every error into a message and an exit code (DESIGN.md, "Command line"). Bad
+ * input never surfaces as a stack trace.
+ */
+import { parseArgs } from 'node:util';
+import { IgvmFormatError } from '../format/index.js';
+import type { CliIo, Command } from './command.js';
+import { EXIT_INVALID_INPUT, EXIT_OK, EXIT_USAGE, InputReadError, UsageError } from './errors.js';
+import { inspectCommand } from './inspect.js';
+import { stringify } from './json.js';
+import { VERSION } from './version.js';
+
+/** Every command, in the order `--help` lists them. */
+export const COMMANDS: readonly Command[] = [inspectCommand];
+
+function generalHelp(): string {
+  const width = Math.max(...COMMANDS.map((c) => c.name.length));
+  return `Usage: igvm-measure <command> [options]
+
+Read, validate and measure IGVM (Independent Guest Virtual Machine) files.
+
+Commands:
+${COMMANDS.map((c) => `  ${c.name.padEnd(width)}  ${c.summary}`).join('\n')}
+
+Run 'igvm-measure <command> --help' for a command's options.
+Every command takes --json for one JSON document on stdout.
+
+Exit codes: 0 success, 1 invalid input, 2 usage error, 3 a check failed.
+`;
+}
+
+/** Runs the CLI with `argv` (without the node and script paths); returns the exit code. */
+export async function runCli(argv: readonly string[], io: CliIo): Promise<number> {
+  const [name, ...rest] = argv;
+  if (name === undefined) {
+    io.stderr(generalHelp());
+    return EXIT_USAGE;
+  }
+  if (name === '--help' || name === '-h' || name === 'help') {
+    io.stdout(generalHelp());
+    return EXIT_OK;
+  }
+  if (name === '--version' || name === '-V') {
+    io.stdout(`${VERSION}\n`);
+    return EXIT_OK;
+  }
+  const command = COMMANDS.find((c) => c.name === name);
+  if (command === undefined) {
+    io.stderr(`igvm-measure: unknown command '${name}'\n\n${generalHelp()}`);
+    return EXIT_USAGE;
+  }
+  let json = false;
+  try {
+    let parsed: { values: Record<string, string | boolean | (string | boolean)[] | undefined>; positionals: string[] };
+    try {
+      parsed = parseArgs({
+        args: [...rest],
+        options: { ...command.options, help: { type: 'boolean', short: 'h' } },
+        allowPositionals: true,
+        strict: true,
+      });
+    } catch (e) {
+      throw new UsageError((e as Error).message);
+    }
+    if (parsed.values.help === true) {
+      io.stdout(`${command.help}\n`);
+      return EXIT_OK;
+    }
+    json = parsed.values.json === true;
+    return await command.run({ values: parsed.values, positionals: parsed.positionals }, io);
+  } catch (e) {
+    return reportError(e, command, json, io);
+  }
+}
+
+function reportError(e: unknown, command: Command, json: boolean, io: CliIo): number {
+  if (e instanceof UsageError) {
+    io.stderr(`igvm-measure ${command.name}: ${e.message}\nRun 'igvm-measure ${command.name} --help' for usage.\n`);
+    return EXIT_USAGE;
+  }
+  if (e instanceof IgvmFormatError) {
+    const where = e.offset !== undefined ? ` (at byte 0x${e.offset.toString(16)})` : '';
+    io.stderr(`igvm-measure ${command.name}: invalid IGVM file: ${e.code}: ${e.message}${where}\n`);
+    if (json) io.stdout(stringify({ error: { code: e.code, message: e.message, offset: e.offset ?? null, header_index: e.headerIndex ?? null, upstream: e.upstream } }));
+    return EXIT_INVALID_INPUT;
+  }
+  if (e instanceof InputReadError) {
+    io.stderr(`igvm-measure ${command.name}: ${e.message}\n`);
+    if (json) io.stdout(stringify({ error: { code: e.code, message: e.message, offset: null } }));
+    return EXIT_INVALID_INPUT;
+  }
+  // A bug of ours, not bad input: say so in one line and point at the issue tracker.
+  const message = e instanceof Error ? e.message : String(e);
+  io.stderr(`igvm-measure ${command.name}: internal error: ${message}\nThis is a bug in igvm-measure; please report it with the input that caused it.\n`);
+  if (json) io.stdout(stringify({ error: { code: 'InternalError', message, offset: null } }));
+  return EXIT_INVALID_INPUT;
+}
