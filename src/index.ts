@@ -5,3 +5,4 @@
  * browser-usable: it imports no `node:` module.
  */
 export * from './format/index.js';
+export * from './measure/index.js';

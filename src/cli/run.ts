@@ -5,14 +5,16 @@
  */
 import { parseArgs } from 'node:util';
 import { IgvmFormatError } from '../format/index.js';
+import { MeasurementError } from '../measure/index.js';
 import type { CliIo, Command } from './command.js';
 import { EXIT_INVALID_INPUT, EXIT_OK, EXIT_USAGE, InputReadError, UsageError } from './errors.js';
 import { inspectCommand } from './inspect.js';
+import { measureCommand } from './measure.js';
 import { stringify } from './json.js';
 import { VERSION } from './version.js';
 
 /** Every command, in the order `--help` lists them. */
-export const COMMANDS: readonly Command[] = [inspectCommand];
+export const COMMANDS: readonly Command[] = [inspectCommand, measureCommand];
 
 function generalHelp(): string {
   const width = Math.max(...COMMANDS.map((c) => c.name.length));
@@ -84,6 +86,12 @@ function reportError(e: unknown, command: Command, json: boolean, io: CliIo): nu
     io.stderr(`igvm-measure ${command.name}: invalid IGVM file: ${e.code}: ${e.message}${where}\n`);
     if (json) io.stdout(stringify({ error: { code: e.code, message: e.message, offset: e.offset ?? null, header_index: e.headerIndex ?? null, upstream: e.upstream } }));
     return EXIT_INVALID_INPUT;
+  }
+  if (e instanceof MeasurementError) {
+    // A request the measurement layer refused as a whole (bad option values).
+    io.stderr(`igvm-measure ${command.name}: ${e.code}: ${e.message}\n`);
+    if (json) io.stdout(stringify({ error: { code: e.code, message: e.message, offset: null } }));
+    return EXIT_USAGE;
   }
   if (e instanceof InputReadError) {
     io.stderr(`igvm-measure ${command.name}: ${e.message}\n`);

@@ -1,0 +1,178 @@
+/**
+ * `igvm-measure measure FILE [--platform snp|tdx|vbs|all] [--profile igvm|qemu|igvmmeasure]
+ * [--vcpus N] [--ap-vmsa FILE] [--native-zero] [--max-pages N] [--json] [--trace]`
+ * (issue: launch measurements, "The command").
+ */
+import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import {
+  DEFAULT_MAX_PAGES,
+  PLATFORM_SELECTORS,
+  PROFILE_NAMES,
+  measure,
+  type MeasurementResult,
+  type PlatformMeasurement,
+  type PlatformSelector,
+  type ProfileName,
+  type TraceStep,
+} from '../measure/index.js';
+import type { FileSource } from '../node/file-source.js';
+import type { CliIo, Command } from './command.js';
+import { EXIT_CHECK_FAILED, EXIT_OK, InputReadError, UsageError } from './errors.js';
+import { withIgvmFile } from './input.js';
+import { hexBytes, stringify, u64Json, type Json } from './json.js';
+
+const HELP = `Usage: igvm-measure measure FILE [options]
+
+Compute the launch measurement each platform of an IGVM file will report:
+the SEV-SNP launch digest (SHA-384), the TDX MRTD (SHA-384) and the VBS boot
+digest (SHA-256). NATIVE, SEV, SEV_ES and CCA platforms are listed as not
+measurable.
+
+Options:
+  --platform P     snp, tdx, vbs or all (default all)
+  --profile P      how the host loads the file (default igvm):
+                     igvm         microsoft/igvm's measurement module (Hyper-V, OpenHCL)
+                     qemu         QEMU/KVM: any-bit mask match, shared flag ignored, 2 MiB
+                                  pages as 512 steps, VMSAs after all pages at
+                                  0xfffffffff000, one per vCPU; KVM loader rules as warnings
+                     igvmmeasure  COCONUT igvmmeasure: any-bit masks, VP-context mask not
+                                  checked, shared ignored, one step per parameter insert
+                   qemu and igvmmeasure define SEV-SNP rules; TDX and VBS use igvm rules.
+  --vcpus N        vCPUs the host starts (qemu profile; default 1)
+  --ap-vmsa FILE   4096-byte VMSA for vCPUs the file has none for (qemu profile)
+  --native-zero    measure data-less pages as SNP ZERO pages (igvmmeasure --native-zero)
+  --max-pages N    refuse files that imply more than N page steps per platform
+                   (default ${DEFAULT_MAX_PAGES}, i.e. 64 GiB of guest memory)
+  --json           one JSON document: {file, sha256, profile, platforms: [...]}
+  --trace          JSON lines on stdout: every measurement step ({"type":"step", step,
+                   platform, record, gpa, page_type, contents, digest, header_index,
+                   file_offset, reason}), then one {"type":"result", ...} line per platform
+  -h, --help       show this help
+
+Exit codes: 0 every selected measurable platform was measured, 1 the file is
+unreadable or invalid, 2 usage error, 3 a platform could not be measured.`;
+
+function positiveInt(name: string, v: string | undefined, fallback: number): number {
+  if (v === undefined) return fallback;
+  if (!/^\d+$/.test(v) || Number(v) < 1 || !Number.isSafeInteger(Number(v))) throw new UsageError(`${name} takes a whole number of at least 1, not '${v}'`);
+  return Number(v);
+}
+
+function choice<T extends string>(name: string, v: string | undefined, allowed: readonly T[], fallback: T): T {
+  if (v === undefined) return fallback;
+  if (!(allowed as readonly string[]).includes(v)) throw new UsageError(`${name} must be one of ${allowed.join(', ')}, not '${v}'`);
+  return v as T;
+}
+
+/** One platform entry of the JSON output. */
+export function platformJson(p: PlatformMeasurement): Json {
+  const base = { compatibility_mask: p.compatibilityMask, platform_type: p.platformType };
+  if ('digest' in p) {
+    return {
+      ...base,
+      algorithm: p.algorithm,
+      digest: hexBytes(p.digest),
+      ...(p.warnings.length > 0 ? { warnings: [...p.warnings] } : {}),
+      ...(p.note !== undefined ? { note: p.note } : {}),
+    };
+  }
+  if ('error' in p) return { ...base, error: { code: p.error.code, message: p.error.message } };
+  return { ...base, measurable: false };
+}
+
+function traceJson(s: TraceStep): Json {
+  return {
+    type: 'step',
+    step: s.step,
+    platform: s.platform,
+    record: s.record,
+    gpa: s.gpa === undefined ? null : u64Json(s.gpa),
+    page_type: s.pageType ?? null,
+    contents: s.contents === undefined ? null : hexBytes(s.contents),
+    digest: hexBytes(s.digest),
+    header_index: s.source.headerIndex ?? null,
+    file_offset: s.source.fileOffset ?? null,
+    reason: s.source.reason,
+  };
+}
+
+function textLine(p: PlatformMeasurement): string {
+  const head = `${p.platformType.padEnd(14)} mask 0x${p.compatibilityMask.toString(16).padEnd(8)}`;
+  if ('digest' in p) return `${head} ${p.algorithm} ${hexBytes(p.digest)}`;
+  if ('error' in p) return `${head} error ${p.error.code}: ${p.error.message}`;
+  return `${head} not measurable`;
+}
+
+/** SHA-256 of the whole file, read in bounded chunks. */
+function fileSha256(source: FileSource): string {
+  const h = createHash('sha256');
+  const chunk = 8 * 1024 * 1024;
+  for (let off = 0; off < source.size; off += chunk) h.update(source.read(off, Math.min(chunk, source.size - off)));
+  return h.digest('hex');
+}
+
+function failed(result: MeasurementResult): boolean {
+  return result.platforms.some((p) => 'error' in p);
+}
+
+export const measureCommand: Command = {
+  name: 'measure',
+  summary: 'compute the SEV-SNP, TDX and VBS launch measurements of an IGVM file',
+  help: HELP,
+  options: {
+    platform: { type: 'string' },
+    profile: { type: 'string' },
+    vcpus: { type: 'string' },
+    'ap-vmsa': { type: 'string' },
+    'native-zero': { type: 'boolean' },
+    'max-pages': { type: 'string' },
+    json: { type: 'boolean' },
+    trace: { type: 'boolean' },
+  },
+  async run({ values, positionals }, io: CliIo) {
+    if (positionals.length !== 1) throw new UsageError(positionals.length === 0 ? 'measure needs a FILE' : 'measure takes one FILE');
+    const path = positionals[0]!;
+    const platform = choice<PlatformSelector>('--platform', values.platform as string | undefined, PLATFORM_SELECTORS, 'all');
+    const profile = choice<ProfileName>('--profile', values.profile as string | undefined, PROFILE_NAMES, 'igvm');
+    const vcpus = positiveInt('--vcpus', values.vcpus as string | undefined, 1);
+    const maxPages = positiveInt('--max-pages', values['max-pages'] as string | undefined, DEFAULT_MAX_PAGES);
+    if (values.json === true && values.trace === true) throw new UsageError('--json and --trace both write to stdout; choose one');
+    let apVmsa: Uint8Array | undefined;
+    const apPath = values['ap-vmsa'] as string | undefined;
+    if (apPath !== undefined) {
+      try {
+        apVmsa = new Uint8Array(readFileSync(apPath));
+      } catch {
+        throw new InputReadError(`cannot read --ap-vmsa ${apPath}`, apPath);
+      }
+      if (apVmsa.length !== 4096) throw new UsageError(`--ap-vmsa ${apPath} is ${apVmsa.length} bytes; a VMSA is 4096`);
+    }
+    const trace = values.trace === true ? (s: TraceStep): void => io.stdout(`${JSON.stringify(traceJson(s))}\n`) : undefined;
+    return withIgvmFile(path, {}, (file, source) => {
+      const result = measure(file, {
+        platform,
+        profile,
+        vcpus,
+        maxPages,
+        ...(apVmsa === undefined ? {} : { apVmsa }),
+        ...(values['native-zero'] === true ? { nativeZero: true } : {}),
+        ...(trace === undefined ? {} : { trace }),
+      });
+      if (result.platforms.length === 0) {
+        io.stderr(`igvm-measure measure: ${path} has no ${platform === 'all' ? '' : `${platform.toUpperCase()} `}platform to measure\n`);
+      }
+      for (const p of result.platforms) {
+        for (const w of 'warnings' in p ? p.warnings : []) io.stderr(`warning: ${p.platformType}: ${w}\n`);
+      }
+      if (trace !== undefined) {
+        for (const p of result.platforms) io.stdout(`${JSON.stringify({ type: 'result', ...(platformJson(p) as object) })}\n`);
+      } else if (values.json === true) {
+        io.stdout(stringify({ file: path, sha256: fileSha256(source), profile: result.profile, platforms: result.platforms.map(platformJson) }));
+      } else {
+        io.stdout(result.platforms.map((p) => `${textLine(p)}\n`).join(''));
+      }
+      return failed(result) || result.platforms.length === 0 ? EXIT_CHECK_FAILED : EXIT_OK;
+    });
+  },
+};

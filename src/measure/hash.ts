@@ -1,0 +1,23 @@
+/**
+ * The hash backend seam (DESIGN.md: the core imports `node:` modules only through one small
+ * adapter). Models ask a `HashBackend` for one-shot digests and incremental hashers; the
+ * default on Node is `node:crypto` (OpenSSL), see hash-default.ts.
+ */
+
+/** An incremental hash. */
+export interface Hasher {
+  update(data: Uint8Array): void;
+  /** The digest; the hasher must not be used afterwards. */
+  digest(): Uint8Array;
+  /** An independent copy of the current state (for running digests in traces). */
+  copy(): Hasher;
+}
+
+/** SHA-384 and SHA-256, one-shot and incremental. */
+export interface HashBackend {
+  readonly name: string;
+  sha384(data: Uint8Array): Uint8Array;
+  sha256(data: Uint8Array): Uint8Array;
+  createSha384(): Hasher;
+  createSha256(): Hasher;
+}

@@ -1,0 +1,125 @@
+/**
+ * The SEV-SNP launch digest (spec/snp.md §1): starting from 48 zero bytes, every
+ * SNP_LAUNCH_UPDATE of a 4 KiB page hashes a 112-byte PAGE_INFO record holding the previous
+ * digest, so the digest is a SHA-384 chain. The model consumes walker operations and never
+ * looks at headers; `pageInfo` is the primitive step, usable on its own.
+ */
+import type { HashBackend } from './hash.js';
+import type { MeasureOp, OpSource, TraceSink } from './steps.js';
+
+/** SNP page types (spec/snp.md §1.3). */
+export const SnpPageType = {
+  NORMAL: 0x1,
+  VMSA: 0x2,
+  ZERO: 0x3,
+  UNMEASURED: 0x4,
+  SECRETS: 0x5,
+  CPUID: 0x6,
+} as const;
+export type SnpPageTypeName = keyof typeof SnpPageType;
+
+/** PAGE_INFO is 0x70 bytes (spec/snp.md §1.2). */
+export const PAGE_INFO_SIZE = 0x70;
+const OFF_CONTENTS = 0x30;
+const OFF_LENGTH = 0x60;
+const OFF_PAGE_TYPE = 0x62;
+const OFF_GPA = 0x68;
+
+/** Options of the SNP model. */
+export interface SnpModelOptions {
+  /** Data-less NORMAL pages as native ZERO pages (spec/snp.md §2.3 `--native-zero`). */
+  readonly nativeZero?: boolean;
+  readonly trace?: TraceSink;
+  /** Label for trace steps. */
+  readonly platform?: string;
+}
+
+/** Folds operations into an SNP launch digest. */
+export class SnpLaunchDigest {
+  private readonly info = new Uint8Array(PAGE_INFO_SIZE);
+  private readonly view = new DataView(this.info.buffer);
+  private readonly page = new Uint8Array(4096);
+  private readonly zeroPageHash: Uint8Array;
+  private readonly nativeZero: boolean;
+  private steps = 0;
+
+  constructor(
+    private readonly hash: HashBackend,
+    private readonly options: SnpModelOptions = {},
+  ) {
+    this.nativeZero = options.nativeZero === true;
+    // LENGTH is always 0x70; IMI and the VMPL permissions are 0 in every implementation (§1.2).
+    this.view.setUint16(OFF_LENGTH, PAGE_INFO_SIZE, true);
+    // The SHA-384 of a zero page is needed for every data-less page; compute it once.
+    this.zeroPageHash = hash.sha384(this.page);
+  }
+
+  /** The current launch digest (48 bytes; a copy). */
+  get launchDigest(): Uint8Array {
+    return this.info.slice(0, 48);
+  }
+
+  /** Number of PAGE_INFO steps so far. */
+  get stepCount(): number {
+    return this.steps;
+  }
+
+  /**
+   * One SNP_LAUNCH_UPDATE: PAGE_INFO = digest ‖ contents ‖ 0x70 ‖ type ‖ 0 ‖ 0 ‖ gpa, and the
+   * new digest is its SHA-384. `contents` is the SHA-384 of the page for NORMAL and VMSA
+   * pages, and null (48 zero bytes) for the others.
+   */
+  pageInfo(pageType: SnpPageTypeName, gpa: bigint, contents: Uint8Array | null, source: OpSource = { reason: 'page' }): void {
+    if (contents === null) this.info.fill(0, OFF_CONTENTS, OFF_CONTENTS + 48);
+    else this.info.set(contents, OFF_CONTENTS);
+    this.info[OFF_PAGE_TYPE] = SnpPageType[pageType];
+    this.view.setBigUint64(OFF_GPA, gpa, true);
+    this.info.set(this.hash.sha384(this.info), 0);
+    this.steps++;
+    this.options.trace?.({
+      step: this.steps,
+      platform: this.options.platform ?? 'SEV_SNP',
+      record: 'page_info',
+      gpa,
+      pageType,
+      contents: contents ?? new Uint8Array(48),
+      digest: this.launchDigest,
+      source,
+    });
+  }
+
+  /** Applies one walker operation (spec/snp.md §2.2 mapping of directives to page types). */
+  apply(op: MeasureOp): void {
+    if (op.op === 'vmsa') {
+      this.pageInfo('VMSA', op.gpa, this.hash.sha384(op.vmsa), op.source);
+      return;
+    }
+    // SNP measures neither error ranges nor VBS registers.
+    if (op.op !== 'pages' || op.origin === 'error-range') return;
+    const type: SnpPageTypeName | null =
+      op.dataType === 'SECRETS' ? 'SECRETS' : op.dataType === 'CPUID_DATA' || op.dataType === 'CPUID_XF' ? 'CPUID' : op.unmeasured ? 'UNMEASURED' : null;
+    for (let i = 0; i < op.count; i++) {
+      const gpa = op.gpa + BigInt(i) * 4096n;
+      if (type !== null) {
+        this.pageInfo(type, gpa, null, op.source);
+        continue;
+      }
+      // NORMAL: only the first page of an operation carries data (2 MiB pages: the rest is zero).
+      const data = i === 0 ? op.data.bytes() : undefined;
+      if (data === undefined || data.length === 0) {
+        if (this.nativeZero) this.pageInfo('ZERO', gpa, null, op.source);
+        else this.pageInfo('NORMAL', gpa, this.zeroPageHash, op.source);
+      } else {
+        this.pageInfo('NORMAL', gpa, this.hash.sha384(this.padded(data)), op.source);
+      }
+    }
+  }
+
+  /** Data zero-padded to 4 KiB (a view of the data itself when it is a full page). */
+  private padded(data: Uint8Array): Uint8Array {
+    if (data.length === 4096) return data;
+    this.page.fill(0);
+    this.page.set(data);
+    return this.page;
+  }
+}

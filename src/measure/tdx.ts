@@ -1,0 +1,98 @@
+/**
+ * The TDX MRTD (spec/tdx.md §1): one running SHA-384 over a 128-byte MEM.PAGE.ADD buffer per
+ * 4 KiB page and, for measured pages, sixteen 384-byte MR.EXTEND records (header + 256 data
+ * bytes). Unmeasured pages are added only; shared pages never reach the model.
+ */
+import type { HashBackend, Hasher } from './hash.js';
+import type { MeasureOp, OpSource, TraceSink } from './steps.js';
+
+const PAGE_ADD_SIZE = 128;
+const EXTEND_HEADER_SIZE = 128;
+const CHUNK = 256;
+const ASCII = (s: string): Uint8Array => new TextEncoder().encode(s);
+
+/** Options of the TDX model. */
+export interface TdxModelOptions {
+  readonly trace?: TraceSink;
+  readonly platform?: string;
+}
+
+/** Folds operations into an MRTD. */
+export class TdxMrtd {
+  private readonly hasher: Hasher;
+  private readonly add = new Uint8Array(PAGE_ADD_SIZE);
+  private readonly addView = new DataView(this.add.buffer);
+  private readonly extend = new Uint8Array(EXTEND_HEADER_SIZE);
+  private readonly extendView = new DataView(this.extend.buffer);
+  private readonly page = new Uint8Array(4096);
+  private steps = 0;
+
+  constructor(
+    private readonly hash: HashBackend,
+    private readonly options: TdxModelOptions = {},
+  ) {
+    this.hasher = hash.createSha384();
+    // "MEM.PAGE.ADD" and "MR.EXTEND", NUL-padded to 16 bytes; the rest of each header is zero
+    // but for the GPA at offset 16 (spec/tdx.md §1.1).
+    this.add.set(ASCII('MEM.PAGE.ADD'), 0);
+    this.extend.set(ASCII('MR.EXTEND'), 0);
+  }
+
+  /** TDH.MEM.PAGE.ADD of the page at `gpa`. */
+  pageAdd(gpa: bigint, source: OpSource = { reason: 'page' }): void {
+    this.addView.setBigUint64(16, gpa, true);
+    this.hasher.update(this.add);
+    this.traceStep('mem_page_add', gpa, undefined, source);
+  }
+
+  /** The sixteen TDH.MR.EXTENDs of a 4 KiB page's contents (`page` is exactly 4096 bytes). */
+  extendPage(gpa: bigint, page: Uint8Array, source: OpSource = { reason: 'page' }): void {
+    for (let k = 0; k < 16; k++) {
+      this.extendView.setBigUint64(16, gpa + BigInt(k * CHUNK), true);
+      this.hasher.update(this.extend);
+      this.hasher.update(page.subarray(k * CHUNK, (k + 1) * CHUNK));
+    }
+    this.traceStep('mr_extend', gpa, page, source);
+  }
+
+  /** Applies one walker operation (spec/tdx.md §2.1): data types are ignored. */
+  apply(op: MeasureOp): void {
+    // TDX has no VP context and does not measure error ranges.
+    if (op.op !== 'pages' || op.origin === 'error-range') return;
+    for (let i = 0; i < op.count; i++) {
+      const gpa = op.gpa + BigInt(i) * 4096n;
+      this.pageAdd(gpa, op.source);
+      if (op.unmeasured) continue;
+      const data = i === 0 ? op.data.bytes() : undefined;
+      // Empty data is a zero page and is extended with zeros, as upstream does.
+      let page: Uint8Array;
+      if (data !== undefined && data.length === 4096) page = data;
+      else {
+        this.page.fill(0);
+        if (data !== undefined) this.page.set(data);
+        page = this.page;
+      }
+      this.extendPage(gpa, page, op.source);
+    }
+  }
+
+  /** The MRTD. Ends the hash: call once, after the last operation. */
+  finish(): Uint8Array {
+    return this.hasher.digest();
+  }
+
+  private traceStep(record: string, gpa: bigint, page: Uint8Array | undefined, source: OpSource): void {
+    this.steps++;
+    const trace = this.options.trace;
+    if (trace === undefined) return;
+    const step = {
+      step: this.steps,
+      platform: this.options.platform ?? 'TDX',
+      record,
+      gpa,
+      digest: this.hasher.copy().digest(),
+      source,
+    };
+    trace(page === undefined ? step : { ...step, pageType: 'x16', contents: this.hash.sha384(page) });
+  }
+}
