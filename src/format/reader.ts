@@ -56,6 +56,7 @@ import type {
   IgvmRevision,
   IgvmSourceInfo,
   InitializationHeader,
+  OptionalUnknownHeader,
   SupportedPlatformHeader,
   VpContextPayload,
 } from './types.js';
@@ -114,6 +115,7 @@ export function parseIgvmSource(source: ByteSource, options: ParseOptions = {}):
     platforms: reader.platforms,
     initializations: reader.initializations,
     directives: reader.directives,
+    ...(reader.platformOptionals.length > 0 ? { platformOptionals: reader.platformOptionals } : {}),
     source: fixed.info,
   };
   validateFile(file, { strict: options.strict === true });
@@ -223,6 +225,7 @@ class HeaderReader {
   readonly platforms: SupportedPlatformHeader[] = [];
   readonly initializations: InitializationHeader[] = [];
   readonly directives: DirectiveHeader[] = [];
+  readonly platformOptionals: { after: number; header: OptionalUnknownHeader }[] = [];
   private readonly strict: boolean;
   private readonly skipOptional: boolean;
   private readonly corim: boolean;
@@ -265,8 +268,7 @@ class HeaderReader {
       if (
         sectionOfEntry === undefined ||
         (sectionOfEntry === 'platform' && state !== 'platform') ||
-        (sectionOfEntry === 'initialization' && state === 'directive') ||
-        (opaque && sectionOfEntry === 'platform')
+        (sectionOfEntry === 'initialization' && state === 'directive')
       ) {
         const why =
           sectionOfEntry === undefined
@@ -288,7 +290,8 @@ class HeaderReader {
           if (consumed > available) problem('InvalidVariableHeaderSize', `optional header of ${tlv.length} bytes overruns the section`);
           const payload = section.slice(payloadStart, payloadStart + tlv.length);
           const h = { kind: 'OPTIONAL_UNKNOWN', type: tlv.type, payload, offset, index } as const;
-          if (state === 'initialization') this.initializations.push(h);
+          if (state === 'platform') this.platformOptionals.push({ after: this.platforms.length, header: h });
+          else if (state === 'initialization') this.initializations.push(h);
           else this.directives.push(h);
         } else {
           consumed = this.decode(type, tlv.length, section, payloadStart, available, offset, index, state);

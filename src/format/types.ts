@@ -251,6 +251,12 @@ export interface IgvmFile {
   readonly platforms: readonly SupportedPlatformHeader[];
   readonly initializations: readonly InitializationHeader[];
   readonly directives: readonly DirectiveHeader[];
+  /**
+   * Unknown headers with the optional bit that stood in the platform section (read with
+   * `optionalHeaders: 'skip'`), each with the number of platform headers before it, so that
+   * the writer puts them back where they were.
+   */
+  readonly platformOptionals?: readonly { readonly after: number; readonly header: OptionalUnknownHeader }[];
   readonly source?: IgvmSourceInfo;
 }
 

@@ -90,8 +90,8 @@ export function validateHeader(h: IgvmHeader, revision: IgvmRevision): IgvmForma
       if (h.size % PAGE !== 0n) return err('UnalignedSize', `size ${hex(h.size)} is not a multiple of 4 KiB`);
       if (h.usedSize % PAGE !== 0n) return err('UnalignedSize', `used_size ${hex(h.usedSize)} is not a multiple of 4 KiB`);
       if (h.usedSize > h.size) return err('InvalidPageTableRegionSize', `used_size ${hex(h.usedSize)} exceeds size ${hex(h.size)}`);
-      // A zero-sized region makes upstream's overlap check underflow (§10.5).
-      if (h.size === 0n) return err('InvalidPageTableRegionSize', 'size is 0');
+      // A zero-sized region makes upstream's overlap check underflow (§10.5 suggests RelocationSize).
+      if (h.size === 0n) return err('RelocationSize', 'page-table region size is 0');
       return undefined;
     }
     case 'CCA_POLICY':

@@ -79,7 +79,8 @@ export function serializeIgvm(file: IgvmFile): Uint8Array {
 export function serializeIgvmChunks(file: IgvmFile): IgvmChunks {
   validateFile(file);
   const fhs = file.revision.formatVersion === 1 ? FIXED_HEADER_V1_SIZE : FIXED_HEADER_V2_SIZE;
-  const headers: IgvmHeader[] = [...file.platforms, ...file.initializations, ...file.directives];
+  const extras = file.platformOptionals ?? [];
+  const headers: IgvmHeader[] = [...file.platforms, ...extras.map((e) => e.header), ...file.initializations, ...file.directives];
   let vhs = 0;
   for (const h of headers) vhs += VARIABLE_HEADER.size + align8(payloadSize(h));
   if (fhs + vhs >= U32_LIMIT) {
@@ -98,9 +99,11 @@ export function serializeIgvmChunks(file: IgvmFile): IgvmChunks {
     pos += VARIABLE_HEADER.size + align8(layout.size);
   };
 
-  for (const p of file.platforms) {
+  file.platforms.forEach((p, i) => {
+    for (const e of extras) if (e.after === i) pos = emitOpaque(header, pos, e.header.type, e.header.payload);
     emit(VariableHeaderType.SUPPORTED_PLATFORM, SUPPORTED_PLATFORM, { ...p, platformType: PlatformType[p.platformType] });
-  }
+  });
+  for (const e of extras) if (e.after >= file.platforms.length) pos = emitOpaque(header, pos, e.header.type, e.header.payload);
   for (const h of file.initializations) {
     if (h.kind === 'OPTIONAL_UNKNOWN') pos = emitOpaque(header, pos, h.type, h.payload);
     else writeInitialization(h, emit, data);
@@ -344,17 +347,28 @@ class FileDataWriter {
   }
 }
 
-/** A fast non-cryptographic hash of every byte (FNV-style over 32-bit words where aligned). */
+/**
+ * A fast non-cryptographic hash of every byte (FNV-style over little-endian 32-bit words).
+ * It must not depend on where the bytes sit in memory: the same blob at an unaligned offset
+ * must hash the same, or de-duplication would miss it.
+ */
 function contentHash(b: Uint8Array): number {
   let h = 0x811c9dc5 ^ b.length;
-  const words = b.byteOffset % 4 === 0 ? b.length >>> 2 : 0;
-  if (words > 0) {
+  const words = b.length >>> 2;
+  if (b.byteOffset % 4 === 0 && LITTLE_ENDIAN) {
     const w = new Int32Array(b.buffer, b.byteOffset, words);
     for (let i = 0; i < words; i++) h = Math.imul(h ^ w[i]!, 0x01000193);
+  } else {
+    for (let i = 0; i < words; i++) {
+      const j = i * 4;
+      h = Math.imul(h ^ (b[j]! | (b[j + 1]! << 8) | (b[j + 2]! << 16) | (b[j + 3]! << 24)), 0x01000193);
+    }
   }
   for (let i = words * 4; i < b.length; i++) h = Math.imul(h ^ b[i]!, 0x01000193);
   return h >>> 0;
 }
+
+const LITTLE_ENDIAN = new Uint8Array(Uint32Array.of(1).buffer)[0] === 1;
 
 function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
   if (a.length !== b.length) return false;

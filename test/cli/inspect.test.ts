@@ -92,7 +92,7 @@ describe('inspect text output', () => {
 describe('inspect errors and exit codes', () => {
   it('exits 1 with a one-line message on an invalid file, and a JSON error with --json', async () => {
     const bad = buildCapiTestFile();
-    bad[0x14] ^= 0xff; // break the checksum (§2.4)
+    bad[0x14] = bad[0x14]! ^ 0xff; // break the checksum (§2.4)
     const p = join(dir, 'bad.igvm');
     writeFileSync(p, bad);
     const t = await cli(['inspect', p]);
