@@ -4,6 +4,7 @@
  * parse arguments, call the library and print (DESIGN.md, "Shape").
  */
 import type { ParseArgsConfig } from 'node:util';
+import { UsageError } from './errors.js';
 
 /** Where a command writes. */
 export interface CliIo {
@@ -17,6 +18,12 @@ export interface CliIo {
 export interface CommandArgs {
   readonly values: Record<string, string | boolean | (string | boolean)[] | undefined>;
   readonly positionals: string[];
+}
+
+/** The single FILE argument of a command, or a usage error. */
+export function onePath(positionals: readonly string[], command: string): string {
+  if (positionals.length !== 1) throw new UsageError(positionals.length === 0 ? `${command} needs a FILE` : `${command} takes one FILE`);
+  return positionals[0]!;
 }
 
 /** One `igvm-measure <command>`. */

@@ -3,9 +3,9 @@
  * (issue: foundation, "The command").
  */
 import { allHeaders, type IgvmFile, type IgvmHeader } from '../format/index.js';
-import type { Command } from './command.js';
+import { onePath, type Command } from './command.js';
 import { headerJson, headerLine } from './describe.js';
-import { EXIT_OK, UsageError } from './errors.js';
+import { EXIT_OK } from './errors.js';
 import { withIgvmFile } from './input.js';
 import { stringify, toJson, u64Json, type Json } from './json.js';
 
@@ -122,8 +122,7 @@ export const inspectCommand: Command = {
     strict: { type: 'boolean' },
   },
   async run({ values, positionals }, io) {
-    if (positionals.length !== 1) throw new UsageError(positionals.length === 0 ? 'inspect needs a FILE' : 'inspect takes one FILE');
-    const path = positionals[0]!;
+    const path = onePath(positionals, 'inspect');
     return withIgvmFile(path, { strict: values.strict === true }, (file) => {
       if (values.json === true) io.stdout(stringify(inspectJson(path, file)));
       else io.stdout(summaryText(path, file, values.headers === true));

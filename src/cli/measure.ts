@@ -17,7 +17,7 @@ import {
   type TraceStep,
 } from '../measure/index.js';
 import type { FileSource } from '../node/file-source.js';
-import type { CliIo, Command } from './command.js';
+import { onePath, type CliIo, type Command } from './command.js';
 import { EXIT_CHECK_FAILED, EXIT_OK, InputReadError, UsageError } from './errors.js';
 import { withIgvmFile } from './input.js';
 import { hexBytes, stringify, u64Json, type Json } from './json.js';
@@ -131,8 +131,7 @@ export const measureCommand: Command = {
     trace: { type: 'boolean' },
   },
   async run({ values, positionals }, io: CliIo) {
-    if (positionals.length !== 1) throw new UsageError(positionals.length === 0 ? 'measure needs a FILE' : 'measure takes one FILE');
-    const path = positionals[0]!;
+    const path = onePath(positionals, 'measure');
     const platform = choice<PlatformSelector>('--platform', values.platform as string | undefined, PLATFORM_SELECTORS, 'all');
     const profile = choice<ProfileName>('--profile', values.profile as string | undefined, PROFILE_NAMES, 'igvm');
     const vcpus = positiveInt('--vcpus', values.vcpus as string | undefined, 1);

@@ -5,7 +5,7 @@
  * looks at headers; `pageInfo` is the primitive step, usable on its own.
  */
 import type { HashBackend } from './hash.js';
-import type { MeasureOp, OpSource, TraceSink } from './steps.js';
+import type { MeasureOp, ModelOptions, OpSource } from './steps.js';
 
 /** SNP page types (spec/snp.md §1.3). */
 export const SnpPageType = {
@@ -26,12 +26,9 @@ const OFF_PAGE_TYPE = 0x62;
 const OFF_GPA = 0x68;
 
 /** Options of the SNP model. */
-export interface SnpModelOptions {
+export interface SnpModelOptions extends ModelOptions {
   /** Data-less NORMAL pages as native ZERO pages (spec/snp.md §2.3 `--native-zero`). */
   readonly nativeZero?: boolean;
-  readonly trace?: TraceSink;
-  /** Label for trace steps. */
-  readonly platform?: string;
 }
 
 /** Folds operations into an SNP launch digest. */

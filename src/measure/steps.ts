@@ -74,3 +74,11 @@ export interface TraceStep {
 
 /** Receives trace steps. */
 export type TraceSink = (step: TraceStep) => void;
+
+/** Options every platform model takes. */
+export interface ModelOptions {
+  /** Receives each primitive step as it is hashed. */
+  readonly trace?: TraceSink;
+  /** Platform label for trace steps (the platform type). */
+  readonly platform?: string;
+}

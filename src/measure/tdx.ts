@@ -4,18 +4,12 @@
  * bytes). Unmeasured pages are added only; shared pages never reach the model.
  */
 import type { HashBackend, Hasher } from './hash.js';
-import type { MeasureOp, OpSource, TraceSink } from './steps.js';
+import type { MeasureOp, ModelOptions, OpSource } from './steps.js';
 
 const PAGE_ADD_SIZE = 128;
 const EXTEND_HEADER_SIZE = 128;
 const CHUNK = 256;
 const ASCII = (s: string): Uint8Array => new TextEncoder().encode(s);
-
-/** Options of the TDX model. */
-export interface TdxModelOptions {
-  readonly trace?: TraceSink;
-  readonly platform?: string;
-}
 
 /** Folds operations into an MRTD. */
 export class TdxMrtd {
@@ -29,7 +23,7 @@ export class TdxMrtd {
 
   constructor(
     private readonly hash: HashBackend,
-    private readonly options: TdxModelOptions = {},
+    private readonly options: ModelOptions = {},
   ) {
     this.hasher = hash.createSha384();
     // "MEM.PAGE.ADD" and "MR.EXTEND", NUL-padded to 16 bytes; the rest of each header is zero

@@ -6,7 +6,7 @@
  */
 import { encodeVbsRegisterValue, vbsRegisterName, type VbsRegister } from '../format/index.js';
 import type { HashBackend } from './hash.js';
-import type { MeasureOp, OpSource, RegistersOp, TraceSink } from './steps.js';
+import type { MeasureOp, ModelOptions, OpSource, RegistersOp } from './steps.js';
 
 const PAGE_CHUNK_HEADER = 32;
 const REGISTER_CHUNK = 48;
@@ -14,12 +14,6 @@ const REGISTER_CHUNK = 48;
 const VP_REGISTER = 0;
 const VP_GPA_PAGE = 2;
 const UNMEASURED_BIT = 0x4;
-
-/** Options of the VBS model. */
-export interface VbsModelOptions {
-  readonly trace?: TraceSink;
-  readonly platform?: string;
-}
 
 /** Folds operations into a VBS boot digest. */
 export class VbsBootDigest {
@@ -31,7 +25,7 @@ export class VbsBootDigest {
 
   constructor(
     private readonly hash: HashBackend,
-    private readonly options: VbsModelOptions = {},
+    private readonly options: ModelOptions = {},
   ) {}
 
   /** One GPA page record: byte_count 4128, type 2, metadata, page number, then the page. */

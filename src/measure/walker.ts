@@ -15,7 +15,7 @@ import {
 } from '../format/index.js';
 import { MeasurementError } from './errors.js';
 import type { WalkRules } from './profiles.js';
-import type { MeasureOp, OpSource, VmsaOp } from './steps.js';
+import type { MeasureOp, OpSource, PagesOp, VmsaOp } from './steps.js';
 
 /** The default `maxPages`: 2^24 pages of 4 KiB, i.e. 64 GiB of guest memory. */
 export const DEFAULT_MAX_PAGES = 2 ** 24;
@@ -51,6 +51,11 @@ function sourceOf(h: { index?: number; offset?: number }, reason: string): OpSou
   if (h.index !== undefined) s.headerIndex = h.index;
   if (h.offset !== undefined) s.fileOffset = h.offset;
   return s;
+}
+
+/** Pages the loader imports without their contents (parameter areas, error ranges). */
+function unmeasuredPages(gpa: bigint, count: number, acceptance: number, origin: PagesOp['origin'], source: OpSource): PagesOp {
+  return { op: 'pages', gpa, count, dataType: 'NORMAL', unmeasured: true, data: EMPTY_DATA, acceptance, origin, source };
 }
 
 /** Walks `file`'s directives for `platform` under `rules`. Throws `MeasurementError`. */
@@ -134,35 +139,14 @@ export function walkDirectives(file: IgvmFile, platform: SupportedPlatformHeader
         if (rules.kvmChecks && sawVmsa) warnings.push(`header ${h.index ?? '?'}: a PARAMETER_INSERT after the VMSA (KVM requires the VMSA to be the final page directive)`);
         const pages = rules.parameterInsert === 'first-page' ? 1n : (size + PAGE - 1n) / PAGE;
         const count = addSteps(h.gpa, pages, h.index);
-        if (count === 0) break;
-        ops.push({
-          op: 'pages',
-          gpa: h.gpa,
-          count,
-          dataType: 'NORMAL',
-          unmeasured: true,
-          data: EMPTY_DATA,
-          acceptance: 0,
-          origin: 'parameter-insert',
-          source: sourceOf(h, `PARAMETER_INSERT of area ${h.parameterAreaIndex}`),
-        });
+        if (count > 0) ops.push(unmeasuredPages(h.gpa, count, 0, 'parameter-insert', sourceOf(h, `PARAMETER_INSERT of area ${h.parameterAreaIndex}`)));
         break;
       }
       case 'ERROR_RANGE': {
         if (!rules.errorRanges || !applies(h.compatibilityMask)) break;
         const count = addSteps(h.gpa, (BigInt(h.sizeBytes) + PAGE - 1n) / PAGE, h.index);
-        if (count === 0) break;
-        ops.push({
-          op: 'pages',
-          gpa: h.gpa,
-          count,
-          dataType: 'NORMAL',
-          unmeasured: true,
-          data: EMPTY_DATA,
-          acceptance: 3,
-          origin: 'error-range',
-          source: sourceOf(h, 'ERROR_RANGE'),
-        });
+        // Error ranges are readable and writable by the guest: VBS acceptance 3 (vbs-cca-corim.md §1.2).
+        if (count > 0) ops.push(unmeasuredPages(h.gpa, count, 3, 'error-range', sourceOf(h, 'ERROR_RANGE')));
         break;
       }
       case 'VP_CONTEXT': {

@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { runCli } from '../../src/cli/run.js';
 import { IgvmBuilder, PageDataFlags } from '../../src/index.js';
-import { expectedLaunchDigest, page4k, type PageInfoStep } from '../helpers/page-info.js';
+import { expectedLaunchDigest, page4k, vmsaPage, type PageInfoStep } from '../helpers/page-info.js';
 import { HAVE_SHARED, SHARED_VECTORS, sharedJson, sharedNotice } from '../helpers/shared.js';
 
 async function cli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
@@ -26,14 +26,6 @@ const KVM_GPA = 0xffff_ffff_f000n; // spec/snp.md §1.5
 const DATA = Uint8Array.of(0x00, 0x05);
 
 /** A VMSA page written by hand at spec/snp.md §1.6 offsets (cr0 0x158, rip 0x178, sev_features 0x3B0). */
-function vmsaPage(cr0: bigint, rip: bigint): Uint8Array {
-  const p = new Uint8Array(4096);
-  const dv = new DataView(p.buffer);
-  dv.setBigUint64(0x158, cr0, true);
-  dv.setBigUint64(0x178, rip, true);
-  dv.setBigUint64(0x3b0, 1n, true);
-  return p;
-}
 const BSP = vmsaPage(0x31n, 0xfff0n);
 const AP = vmsaPage(0x30n, 0x8000n);
 

@@ -106,3 +106,16 @@ export function run(type: PageInfoType, gpa: bigint, count: number, firstContent
     ...(i === 0 && firstContents !== undefined ? { contents: firstContents } : {}),
   }));
 }
+
+/**
+ * A 4096-byte VMSA page written by hand at the offsets of spec/snp.md §1.6 (cr0 0x158,
+ * rip 0x178, sev_features 0x3B0 = SNP), independent of our VMSA codec.
+ */
+export function vmsaPage(cr0: bigint, rip: bigint): Uint8Array {
+  const p = new Uint8Array(4096);
+  const dv = new DataView(p.buffer);
+  dv.setBigUint64(0x158, cr0, true);
+  dv.setBigUint64(0x178, rip, true);
+  dv.setBigUint64(0x3b0, 1n, true);
+  return p;
+}

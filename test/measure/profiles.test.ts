@@ -30,6 +30,7 @@ import {
   page4k,
   pageInfoRecord,
   run,
+  vmsaPage,
   type PageInfoStep,
 } from '../helpers/page-info.js';
 import { HAVE_SHARED, sharedBytes, sharedJson, sharedNotice } from '../helpers/shared.js';
@@ -51,14 +52,6 @@ const PROFILES: readonly ProfileName[] = ['igvm', 'qemu', 'igvmmeasure'];
  * A 4096-byte VMSA page written by hand at the offsets of spec/snp.md §1.6 (cr0 0x158,
  * rip 0x178, sev_features 0x3B0), independent of our VMSA codec.
  */
-function vmsaPage(cr0: bigint, rip: bigint): Uint8Array {
-  const p = new Uint8Array(4096);
-  const dv = new DataView(p.buffer);
-  dv.setBigUint64(0x158, cr0, true);
-  dv.setBigUint64(0x178, rip, true);
-  dv.setBigUint64(0x3b0, 1n, true);
-  return p;
-}
 const BSP = vmsaPage(0x31n, 0xfff0n);
 const AP1 = vmsaPage(0x31n, 0x1111n);
 const AP_EXTRA = vmsaPage(0x30n, 0x2222n);
