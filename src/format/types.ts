@@ -21,6 +21,7 @@ import type {
 } from './layouts.js';
 import type { IgvmArchitecture, PageDataTypeName, ParameterUsageType, PlatformTypeName } from './constants.js';
 import type { StructValue } from './struct.js';
+import type { ByteSource } from './source.js';
 import type { CcaVpContext, NativeX64Context } from './native-context.js';
 import type { VbsRegister } from './vbs-registers.js';
 
@@ -34,6 +35,9 @@ export interface IgvmData {
   readonly length: number;
   /** The bytes. Each call may read again from the source; keep the result if you need it twice. */
   bytes(): Uint8Array;
+  /** For parsed data: the source it is read from and its offset there (lets readers batch reads). */
+  readonly source?: ByteSource;
+  readonly sourceOffset?: number;
 }
 
 /** Where a parsed header stood in the file. Absent on headers made by the builder. */

@@ -134,17 +134,17 @@ function measurePlatformWith(
   switch (platform.platformType) {
     case 'SEV_SNP': {
       const model = new SnpLaunchDigest(hash, { nativeZero: options.nativeZero ?? profile.snp.nativeZero, trace: options.trace, platform: label });
-      for (const op of walk.ops) model.apply(op);
+      for (const op of walk.ops()) model.apply(op);
       return { digest: model.launchDigest, warnings: walk.warnings };
     }
     case 'TDX': {
       const model = new TdxMrtd(hash, { trace: options.trace, platform: label });
-      for (const op of walk.ops) model.apply(op);
+      for (const op of walk.ops()) model.apply(op);
       return { digest: model.finish(), warnings: walk.warnings };
     }
     case 'VSM_ISOLATION': {
       const model = new VbsBootDigest(hash, { trace: options.trace, platform: label });
-      for (const op of walk.ops) model.apply(op);
+      for (const op of walk.ops()) model.apply(op);
       return { digest: model.finish(), warnings: walk.warnings };
     }
     default:

@@ -37,9 +37,14 @@ export interface WalkOptions {
   readonly apVmsa?: Uint8Array;
 }
 
-/** What a walk produced. */
+/**
+ * A checked walk. Creating it runs the whole walk once without keeping the operations, so
+ * every error is raised before any hashing; `ops()` then replays it lazily, so that a file
+ * with millions of pages never has millions of operation objects alive at once.
+ */
 export interface Walk {
-  readonly ops: readonly MeasureOp[];
+  /** The operations, in loader order; each call walks again. */
+  ops(): Iterable<MeasureOp>;
   /** Number of 4 KiB page steps the operations describe (VMSAs included). */
   readonly pageSteps: number;
   /** Loader rules the file breaks that a host would refuse (KVM checks). */
@@ -60,20 +65,37 @@ function unmeasuredPages(gpa: bigint, count: number, acceptance: number, origin:
 
 /** Walks `file`'s directives for `platform` under `rules`. Throws `MeasurementError`. */
 export function walkDirectives(file: IgvmFile, platform: SupportedPlatformHeader, rules: WalkRules, options: WalkOptions = {}): Walk {
+  const counts = { pageSteps: 0 };
+  const warnings: string[] = [];
+  for (const _ of generateOps(file, platform, rules, options, counts, warnings)) {
+    // The first pass only checks and counts.
+  }
+  return {
+    ops: () => generateOps(file, platform, rules, options, { pageSteps: 0 }, []),
+    pageSteps: counts.pageSteps,
+    warnings,
+  };
+}
+
+function* generateOps(
+  file: IgvmFile,
+  platform: SupportedPlatformHeader,
+  rules: WalkRules,
+  options: WalkOptions,
+  counts: { pageSteps: number },
+  warnings: string[],
+): Generator<MeasureOp> {
   const cm = platform.compatibilityMask >>> 0;
   const maxPages = options.maxPages ?? DEFAULT_MAX_PAGES;
   const applies = (mask: number): boolean =>
     rules.maskMatch === 'all-bits' ? ((mask & cm) >>> 0) === cm : (mask & cm) !== 0;
-  const ops: MeasureOp[] = [];
-  const warnings: string[] = [];
   const areas = new Map<number, bigint>();
   const deferredVmsas: VpContextHeader[] = [];
-  let pageSteps = 0;
   let sawVmsa = false;
 
   // Counts steps before they exist, so that no size field can make us loop for long.
   const addSteps = (gpa: bigint, count: bigint, index: number | undefined): number => {
-    if (BigInt(pageSteps) + count > BigInt(maxPages)) {
+    if (BigInt(counts.pageSteps) + count > BigInt(maxPages)) {
       throw new MeasurementError(
         'TooManyPages',
         `the file implies more than ${maxPages} page steps for ${platform.platformType} (header ${index ?? '?'} adds ${count}); raise --max-pages if this is intended`,
@@ -83,7 +105,7 @@ export function walkDirectives(file: IgvmFile, platform: SupportedPlatformHeader
     if (gpa + count * PAGE > U64_END) {
       throw new MeasurementError('GpaOverflow', `pages from 0x${gpa.toString(16)} run past the end of the 64-bit address space`, index);
     }
-    pageSteps += Number(count);
+    counts.pageSteps += Number(count);
     return Number(count);
   };
 
@@ -117,7 +139,7 @@ export function walkDirectives(file: IgvmFile, platform: SupportedPlatformHeader
           throw new MeasurementError('UnsupportedLargePageData', `a 2 MiB page at 0x${h.gpa.toString(16)} carries ${h.data.length} bytes of data`, h.index);
         }
         const count = addSteps(h.gpa, large ? BigInt(LARGE_PAGE_STEPS) : 1n, h.index);
-        ops.push({
+        yield {
           op: 'pages',
           gpa: h.gpa,
           count,
@@ -127,7 +149,7 @@ export function walkDirectives(file: IgvmFile, platform: SupportedPlatformHeader
           acceptance: 0,
           origin: 'page-data',
           source: sourceOf(h, large ? 'PAGE_DATA (2 MiB as 512 pages)' : 'PAGE_DATA'),
-        });
+        };
         break;
       }
       case 'PARAMETER_INSERT': {
@@ -139,14 +161,14 @@ export function walkDirectives(file: IgvmFile, platform: SupportedPlatformHeader
         if (rules.kvmChecks && sawVmsa) warnings.push(`header ${h.index ?? '?'}: a PARAMETER_INSERT after the VMSA (KVM requires the VMSA to be the final page directive)`);
         const pages = rules.parameterInsert === 'first-page' ? 1n : (size + PAGE - 1n) / PAGE;
         const count = addSteps(h.gpa, pages, h.index);
-        if (count > 0) ops.push(unmeasuredPages(h.gpa, count, 0, 'parameter-insert', sourceOf(h, `PARAMETER_INSERT of area ${h.parameterAreaIndex}`)));
+        if (count > 0) yield unmeasuredPages(h.gpa, count, 0, 'parameter-insert', sourceOf(h, `PARAMETER_INSERT of area ${h.parameterAreaIndex}`));
         break;
       }
       case 'ERROR_RANGE': {
         if (!rules.errorRanges || !applies(h.compatibilityMask)) break;
         const count = addSteps(h.gpa, (BigInt(h.sizeBytes) + PAGE - 1n) / PAGE, h.index);
         // Error ranges are readable and writable by the guest: VBS acceptance 3 (vbs-cca-corim.md §1.2).
-        if (count > 0) ops.push(unmeasuredPages(h.gpa, count, 3, 'error-range', sourceOf(h, 'ERROR_RANGE')));
+        if (count > 0) yield unmeasuredPages(h.gpa, count, 3, 'error-range', sourceOf(h, 'ERROR_RANGE'));
         break;
       }
       case 'VP_CONTEXT': {
@@ -159,15 +181,15 @@ export function walkDirectives(file: IgvmFile, platform: SupportedPlatformHeader
             break;
           }
           addSteps(h.gpa, 1n, h.index);
-          ops.push({ op: 'vmsa', gpa: h.gpa, vpIndex: h.vpIndex, vmsa: p.vmsa, source: sourceOf(h, `VMSA of vp ${h.vpIndex}`) });
+          yield { op: 'vmsa', gpa: h.gpa, vpIndex: h.vpIndex, vmsa: p.vmsa, source: sourceOf(h, `VMSA of vp ${h.vpIndex}`) };
         } else if (p.format === 'vbs' && rules.vbsRegisters && applies(h.compatibilityMask)) {
-          ops.push({
+          yield {
             op: 'registers',
             architecture: p.architecture,
             vtl: p.registers[0]?.vtl ?? 0,
             registers: p.registers,
             source: sourceOf(h, `VP_CONTEXT registers, VTL ${p.registers[0]?.vtl ?? 0}`),
-          });
+          };
         }
         break;
       }
@@ -179,9 +201,8 @@ export function walkDirectives(file: IgvmFile, platform: SupportedPlatformHeader
   if (rules.vmsaPlacement === 'kvm-launch-finish') {
     const vmsas = kvmVmsas(deferredVmsas, options, warnings, rules.kvmChecks);
     addSteps(KVM_VMSA_GPA, BigInt(vmsas.length), undefined);
-    ops.push(...vmsas);
+    yield* vmsas;
   }
-  return { ops, pageSteps, warnings };
 }
 
 /**
