@@ -198,9 +198,10 @@ static napi_value tdx_digest(napi_env env, napi_callback_info info) {
 }
 
 /*
- * vbsPages(digest: Uint8Array(32), pages, slots: Int32Array, pageNumbers: BigUint64Array,
+ * vbsPages(digest: Uint8Array(32), pages, slots: Int32Array, gpas: BigUint64Array,
  * metadata: Uint8Array): for each page D = SHA-256(D ‖ 32-byte chunk header ‖ 4096-byte page),
- * the page zero when metadata bit 2 (data unmeasured) is set (spec/vbs-cca-corim.md §1.2).
+ * page number gpa / 4096, the page zero when metadata bit 2 (data unmeasured) is set
+ * (spec/vbs-cca-corim.md §1.2).
  */
 static napi_value vbs_pages(napi_env env, napi_callback_info info) {
   size_t argc = 5;
@@ -213,7 +214,7 @@ static napi_value vbs_pages(napi_env env, napi_callback_info info) {
   if (argc < 5 || !typed(env, argv[0], (void **)&digest, &digest_len) || !typed(env, argv[1], (void **)&pages, &pages_len) ||
       !typed(env, argv[2], (void **)&slots, &slots_len) || !typed(env, argv[3], (void **)&numbers, &numbers_len) ||
       !typed(env, argv[4], (void **)&metadata, &metadata_len))
-    FAIL("vbsPages(digest, pages, slots, pageNumbers, metadata)");
+    FAIL("vbsPages(digest, pages, slots, gpas, metadata)");
   size_t n = slots_len / 4;
   if (digest_len != 32 || numbers_len < n * 8 || metadata_len < n) FAIL("vbsPages: array sizes do not match");
   for (size_t i = 0; i < n; i++)
@@ -226,7 +227,7 @@ static napi_value vbs_pages(napi_env env, napi_callback_info info) {
     h[0] = 0x20; h[1] = 0x10; /* byte_count 4128 */
     h[4] = 2;                 /* VP_GPA_PAGE */
     h[16] = metadata[i];
-    uint64_t pn = numbers[i];
+    uint64_t pn = numbers[i] >> 12;
     for (int b = 0; b < 8; b++) h[24 + b] = (uint8_t)(pn >> (8 * b));
     const uint8_t *page = (metadata[i] & 4) ? ZERO_PAGE : slot_page(pages, pages_len, slots[i]);
     SHA256_CTX c;

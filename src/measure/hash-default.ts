@@ -1,5 +1,13 @@
 /**
- * The backend used when the caller names none. On Node it is `node:crypto`; a browser
- * build maps this module to a portable backend.
+ * What the measurement layer uses when the caller names nothing: on Node, `node:crypto` for
+ * single hashes and the native batch kernels when they were built (else the JS kernels over
+ * `node:crypto`). A browser build maps this module to the portable backend (hash-noble.ts).
  */
-export { nodeHashBackend as defaultHashBackend } from './hash-node.js';
+import { nodeHashBackend } from './hash-node.js';
+import { jsKernels, type HashKernels } from './kernels.js';
+import { nativeKernels } from './native.js';
+
+export { nodeHashBackend as defaultHashBackend };
+
+/** The default batch kernels. */
+export const defaultKernels: HashKernels = nativeKernels ?? jsKernels(nodeHashBackend);

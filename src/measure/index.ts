@@ -1,11 +1,14 @@
 /** The measurement layer: walker, loader profiles, and the SNP, TDX and VBS models. */
 export * from './errors.js';
 export * from './hash.js';
-export { defaultHashBackend } from './hash-default.js';
+export { defaultHashBackend, defaultKernels } from './hash-default.js';
+export { nobleHashBackend } from './hash-noble.js';
+export { jsKernels, SLOT_SIZE, type HashKernels, type TdxState } from './kernels.js';
+export { PageBatch, StepArrays, OpCursor, fillBatch, runLanes, DEFAULT_BATCH_SLOTS, DEFAULT_BATCH_STEPS, type BatchRunner } from './batch.js';
 export * from './steps.js';
 export * from './profiles.js';
 export { walkDirectives, DEFAULT_MAX_PAGES, KVM_VMSA_GPA, type Walk, type WalkOptions } from './walker.js';
-export { SnpLaunchDigest, SnpPageType, PAGE_INFO_SIZE, type SnpPageTypeName, type SnpModelOptions } from './snp.js';
-export { TdxMrtd } from './tdx.js';
-export { VbsBootDigest } from './vbs.js';
+export { SnpLaunchDigest, SnpBatchRunner, SnpPageType, PAGE_INFO_SIZE, type SnpPageTypeName, type SnpModelOptions } from './snp.js';
+export { TdxMrtd, TdxBatchRunner } from './tdx.js';
+export { VbsBootDigest, VbsBatchRunner } from './vbs.js';
 export * from './measure.js';

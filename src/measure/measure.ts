@@ -6,12 +6,14 @@
 import type { IgvmFile, PlatformTypeName, SupportedPlatformHeader } from '../format/index.js';
 import { MeasurementError } from './errors.js';
 import type { HashBackend } from './hash.js';
-import { defaultHashBackend } from './hash-default.js';
+import { OpCursor, PageBatch, runLanes, type BatchRunner } from './batch.js';
+import { defaultHashBackend, defaultKernels } from './hash-default.js';
+import { jsKernels, type HashKernels } from './kernels.js';
 import { PROFILES, walkRulesFor, type LoaderProfile, type ProfileName } from './profiles.js';
-import { SnpLaunchDigest } from './snp.js';
+import { SnpBatchRunner, SnpLaunchDigest } from './snp.js';
 import type { TraceSink } from './steps.js';
-import { TdxMrtd } from './tdx.js';
-import { VbsBootDigest } from './vbs.js';
+import { TdxBatchRunner, TdxMrtd } from './tdx.js';
+import { VbsBatchRunner, VbsBootDigest } from './vbs.js';
 import { walkDirectives, type WalkOptions } from './walker.js';
 
 /** Platform selectors of `measure`. */
@@ -41,6 +43,8 @@ export interface MeasureOptions extends WalkOptions {
   readonly nativeZero?: boolean;
   /** Hash backend (default `node:crypto` on Node). */
   readonly hash?: HashBackend;
+  /** Batch kernels (default: native when built, else JS kernels over `hash`). */
+  readonly kernels?: HashKernels;
   /** Receives every primitive measurement step. */
   readonly trace?: TraceSink;
 }
@@ -87,42 +91,61 @@ function profileOf(name: ProfileName | undefined): LoaderProfile {
 /** Measures every selected platform header of `file`. Never throws for a platform's failure. */
 export function measure(file: IgvmFile, options: MeasureOptions = {}): MeasurementResult {
   const profile = profileOf(options.profile);
+  const plans = planMeasurement(file, profile, options);
+  const lanes = plans.flatMap((p) => ('lane' in p ? [p.lane] : []));
+  const digests = options.trace === undefined ? runLanes(lanes, new PageBatch()) : lanes.map((l) => l.reference());
+  return { profile: profile.name, platforms: plans.map((p) => ('lane' in p ? p.result(digests[lanes.indexOf(p.lane)]!) : p)) };
+}
+
+/** One platform ready to hash: its walk lowered by a batch runner, or replayed by the reference model. */
+export interface Lane {
+  readonly cursor: OpCursor;
+  readonly runner: BatchRunner;
+  readonly platformType: PlatformTypeName;
+  /** The digest by the per-step reference model (used for `trace`). */
+  reference(): Uint8Array;
+}
+
+/** A selected platform: measured through a lane, or already settled (error, not measurable). */
+export type PlatformPlan = PlatformFailure | PlatformNotMeasurable | { readonly lane: Lane; result(digest: Uint8Array): PlatformDigest };
+
+/**
+ * Selects the platforms and walks each (every walk error surfaces here, before any hashing).
+ * Used by `measure` and by the streaming pipeline of the CLI, which runs the lanes itself.
+ */
+export function planMeasurement(file: IgvmFile, profile: LoaderProfile, options: MeasureOptions): PlatformPlan[] {
   const selector = options.platform ?? 'all';
   const wanted = selector === 'all' ? undefined : SELECTOR_TYPE[selector];
   if (selector !== 'all' && wanted === undefined) {
     throw new MeasurementError('InvalidOption', `unknown platform '${selector}' (snp, tdx, vbs, all)`);
   }
-  const platforms: PlatformMeasurement[] = [];
+  const plans: PlatformPlan[] = [];
   for (const p of file.platforms) {
     if (wanted !== undefined && p.platformType !== wanted) continue;
     const base = { compatibilityMask: p.compatibilityMask, platformType: p.platformType };
     const algorithm = ALGORITHM[p.platformType];
     if (algorithm === undefined) {
-      platforms.push({ ...base, measurable: false });
+      plans.push({ ...base, measurable: false });
       continue;
     }
     try {
-      const { digest, warnings } = measurePlatformWith(file, p, profile, options);
+      const { lane, warnings } = laneFor(file, p, profile, options);
       const note = profile.platforms.includes(p.platformType)
         ? undefined
         : `profile ${profile.name} defines ${profile.platforms.join(', ')} rules only; ${p.platformType} was measured with igvm rules`;
-      platforms.push({ ...base, algorithm, digest, warnings, ...(note === undefined ? {} : { note }) });
+      plans.push({ lane, result: (digest) => ({ ...base, algorithm, digest, warnings, ...(note === undefined ? {} : { note }) }) });
     } catch (e) {
       if (!(e instanceof MeasurementError)) throw e;
-      platforms.push({ ...base, error: e });
+      plans.push({ ...base, error: e });
     }
   }
-  return { profile: profile.name, platforms };
+  return plans;
 }
 
-/** Measures one platform header; throws `MeasurementError`. */
-function measurePlatformWith(
-  file: IgvmFile,
-  platform: SupportedPlatformHeader,
-  profile: LoaderProfile,
-  options: MeasureOptions,
-): { digest: Uint8Array; warnings: readonly string[] } {
+/** Walks one platform and pairs the walk with its model; throws `MeasurementError`. */
+function laneFor(file: IgvmFile, platform: SupportedPlatformHeader, profile: LoaderProfile, options: MeasureOptions): { lane: Lane; warnings: readonly string[] } {
   const hash = options.hash ?? defaultHashBackend;
+  const kernels = options.kernels ?? (options.hash === undefined ? defaultKernels : jsKernels(hash));
   const cm = platform.compatibilityMask;
   const label = platform.platformType;
   if (platform.platformType === 'SEV_SNP' && profile.snp.requireGuestPolicy) {
@@ -131,25 +154,45 @@ function measurePlatformWith(
     if (policy === undefined) throw new MeasurementError('MissingGuestPolicy', 'no SNP guest policy found in initialization headers');
   }
   const walk = walkDirectives(file, platform, walkRulesFor(profile, platform.platformType), options);
+  const nativeZero = options.nativeZero ?? profile.snp.nativeZero;
+  const trace = { trace: options.trace, platform: label };
+  let runner: BatchRunner;
+  let reference: () => Uint8Array;
   switch (platform.platformType) {
-    case 'SEV_SNP': {
-      const model = new SnpLaunchDigest(hash, { nativeZero: options.nativeZero ?? profile.snp.nativeZero, trace: options.trace, platform: label });
-      for (const op of walk.ops()) model.apply(op);
-      return { digest: model.launchDigest, warnings: walk.warnings };
-    }
-    case 'TDX': {
-      const model = new TdxMrtd(hash, { trace: options.trace, platform: label });
-      for (const op of walk.ops()) model.apply(op);
-      return { digest: model.finish(), warnings: walk.warnings };
-    }
-    case 'VSM_ISOLATION': {
-      const model = new VbsBootDigest(hash, { trace: options.trace, platform: label });
-      for (const op of walk.ops()) model.apply(op);
-      return { digest: model.finish(), warnings: walk.warnings };
-    }
+    case 'SEV_SNP':
+      runner = new SnpBatchRunner(kernels, hash, { nativeZero });
+      reference = () => {
+        const model = new SnpLaunchDigest(hash, { ...trace, nativeZero });
+        for (const op of walk.ops()) model.apply(op);
+        return model.launchDigest;
+      };
+      break;
+    case 'TDX':
+      runner = new TdxBatchRunner(kernels);
+      reference = () => {
+        const model = new TdxMrtd(hash, trace);
+        for (const op of walk.ops()) model.apply(op);
+        return model.finish();
+      };
+      break;
+    case 'VSM_ISOLATION':
+      runner = new VbsBatchRunner(kernels, hash);
+      reference = () => {
+        const model = new VbsBootDigest(hash, trace);
+        for (const op of walk.ops()) model.apply(op);
+        return model.finish();
+      };
+      break;
     default:
       throw new MeasurementError('UnknownPlatform', `${platform.platformType} has no launch measurement here`);
   }
+  return { lane: { cursor: new OpCursor(walk.ops()), runner, platformType: platform.platformType, reference }, warnings: walk.warnings };
+}
+
+/** Measures one platform header; throws `MeasurementError`. */
+function measurePlatformWith(file: IgvmFile, platform: SupportedPlatformHeader, profile: LoaderProfile, options: MeasureOptions): Uint8Array {
+  const { lane } = laneFor(file, platform, profile, options);
+  return options.trace === undefined ? runLanes([lane], new PageBatch())[0]! : lane.reference();
 }
 
 function onePlatform(file: IgvmFile, type: PlatformTypeName, platform: number | SupportedPlatformHeader | undefined): SupportedPlatformHeader {
@@ -167,15 +210,15 @@ function onePlatform(file: IgvmFile, type: PlatformTypeName, platform: number | 
 
 /** The SEV-SNP launch digest of the file's SEV_SNP platform (48 bytes). Throws `MeasurementError`. */
 export function measureSnp(file: IgvmFile, options: MeasureOptions & { platformHeader?: number | SupportedPlatformHeader } = {}): Uint8Array {
-  return measurePlatformWith(file, onePlatform(file, 'SEV_SNP', options.platformHeader), profileOf(options.profile), options).digest;
+  return measurePlatformWith(file, onePlatform(file, 'SEV_SNP', options.platformHeader), profileOf(options.profile), options);
 }
 
 /** The TDX MRTD of the file's TDX platform (48 bytes). Throws `MeasurementError`. */
 export function measureTdx(file: IgvmFile, options: MeasureOptions & { platformHeader?: number | SupportedPlatformHeader } = {}): Uint8Array {
-  return measurePlatformWith(file, onePlatform(file, 'TDX', options.platformHeader), profileOf(options.profile), options).digest;
+  return measurePlatformWith(file, onePlatform(file, 'TDX', options.platformHeader), profileOf(options.profile), options);
 }
 
 /** The VBS boot digest of the file's VSM_ISOLATION platform (32 bytes). Throws `MeasurementError`. */
 export function measureVbs(file: IgvmFile, options: MeasureOptions & { platformHeader?: number | SupportedPlatformHeader } = {}): Uint8Array {
-  return measurePlatformWith(file, onePlatform(file, 'VSM_ISOLATION', options.platformHeader), profileOf(options.profile), options).digest;
+  return measurePlatformWith(file, onePlatform(file, 'VSM_ISOLATION', options.platformHeader), profileOf(options.profile), options);
 }

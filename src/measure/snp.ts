@@ -4,7 +4,9 @@
  * digest, so the digest is a SHA-384 chain. The model consumes walker operations and never
  * looks at headers; `pageInfo` is the primitive step, usable on its own.
  */
+import { StepArrays, type BatchRunner, type PageBatch } from './batch.js';
 import type { HashBackend } from './hash.js';
+import type { HashKernels } from './kernels.js';
 import type { MeasureOp, ModelOptions, OpSource } from './steps.js';
 
 /** SNP page types (spec/snp.md §1.3). */
@@ -93,11 +95,10 @@ export class SnpLaunchDigest {
     }
     // SNP measures neither error ranges nor VBS registers.
     if (op.op !== 'pages' || op.origin === 'error-range') return;
-    const type: SnpPageTypeName | null =
-      op.dataType === 'SECRETS' ? 'SECRETS' : op.dataType === 'CPUID_DATA' || op.dataType === 'CPUID_XF' ? 'CPUID' : op.unmeasured ? 'UNMEASURED' : null;
+    const type = snpPageType(op);
     for (let i = 0; i < op.count; i++) {
       const gpa = op.gpa + BigInt(i) * 4096n;
-      if (type !== null) {
+      if (type !== 'NORMAL') {
         this.pageInfo(type, gpa, null, op.source);
         continue;
       }
@@ -119,4 +120,92 @@ export class SnpLaunchDigest {
     this.page.set(data);
     return this.page;
   }
+}
+
+/** The SNP model over batches (batch.ts): content hashes by `sha384Slots`, the chain by `snpChain`. */
+export class SnpBatchRunner implements BatchRunner {
+  readonly steps = new StepArrays();
+  private readonly ld = new Uint8Array(48);
+  private readonly contents = new Uint8Array(48 * this.steps.capacity);
+  private readonly hashSlots = new Int32Array(this.steps.capacity);
+  private readonly hashSteps = new Int32Array(this.steps.capacity);
+  private readonly hashOut = new Uint8Array(48 * this.steps.capacity);
+  private readonly vmsaContents = new Map<number, Uint8Array>();
+  private readonly nativeZero: boolean;
+
+  constructor(
+    private readonly kernels: HashKernels,
+    private readonly hash: HashBackend,
+    options: { nativeZero?: boolean } = {},
+  ) {
+    this.nativeZero = options.nativeZero === true;
+  }
+
+  lower(op: MeasureOp, page: number, batch: PageBatch): boolean {
+    if (op.op === 'vmsa') {
+      this.vmsaContents.set(this.steps.count, this.hash.sha384(op.vmsa));
+      this.steps.push(op.gpa, -1, SnpPageType.VMSA);
+      return true;
+    }
+    if (op.op !== 'pages' || op.origin === 'error-range') return true;
+    const gpa = op.gpa + BigInt(page) * 4096n;
+    const type = snpPageType(op);
+    if (type !== 'NORMAL') {
+      this.steps.push(gpa, -1, SnpPageType[type]);
+      return true;
+    }
+    const hasData = page === 0 && op.data.length > 0;
+    if (!hasData && this.nativeZero) {
+      this.steps.push(gpa, -1, SnpPageType.ZERO);
+      return true;
+    }
+    const slot = hasData ? batch.slotFor(op.data) : -1;
+    if (slot === undefined) return false;
+    this.steps.push(gpa, slot, SnpPageType.NORMAL);
+    return true;
+  }
+
+  /** The slots whose SHA-384 the chain needs (the NORMAL steps'); `complete` takes their hashes. */
+  pendingHashes(): Int32Array {
+    let m = 0;
+    const { kinds, slots, count } = this.steps;
+    for (let i = 0; i < count; i++) {
+      if (kinds[i] === SnpPageType.NORMAL) {
+        this.hashSlots[m] = slots[i]!;
+        this.hashSteps[m] = i;
+        m++;
+      }
+    }
+    return this.hashSlots.subarray(0, m);
+  }
+
+  /** Chains the batch's steps, given the hashes of `pendingHashes()` in order. */
+  complete(hashes: Uint8Array): void {
+    const n = this.steps.count;
+    const m = hashes.length / 48;
+    this.contents.fill(0, 0, 48 * n);
+    for (let j = 0; j < m; j++) this.contents.set(hashes.subarray(j * 48, j * 48 + 48), this.hashSteps[j]! * 48);
+    for (const [i, h] of this.vmsaContents) this.contents.set(h, i * 48);
+    this.vmsaContents.clear();
+    this.kernels.snpChain(this.ld, this.contents.subarray(0, 48 * n), this.steps.kinds.subarray(0, n), this.steps.gpas.subarray(0, n));
+    this.steps.count = 0;
+  }
+
+  run(batch: PageBatch): void {
+    const slots = this.pendingHashes();
+    const out = this.hashOut.subarray(0, 48 * slots.length);
+    this.kernels.sha384Slots(batch.pages, slots, out);
+    this.complete(out);
+  }
+
+  finish(): Uint8Array {
+    return this.ld.slice();
+  }
+}
+
+/** The SNP page type of a pages operation (spec/snp.md §2.2), NORMAL when it carries contents. */
+function snpPageType(op: { dataType: string; unmeasured: boolean }): SnpPageTypeName {
+  if (op.dataType === 'SECRETS') return 'SECRETS';
+  if (op.dataType === 'CPUID_DATA' || op.dataType === 'CPUID_XF') return 'CPUID';
+  return op.unmeasured ? 'UNMEASURED' : 'NORMAL';
 }

@@ -3,7 +3,9 @@
  * 4 KiB page and, for measured pages, sixteen 384-byte MR.EXTEND records (header + 256 data
  * bytes). Unmeasured pages are added only; shared pages never reach the model.
  */
+import { StepArrays, type BatchRunner, type PageBatch } from './batch.js';
 import type { HashBackend, Hasher } from './hash.js';
+import type { HashKernels, TdxState } from './kernels.js';
 import type { MeasureOp, ModelOptions, OpSource } from './steps.js';
 
 const PAGE_ADD_SIZE = 128;
@@ -88,5 +90,39 @@ export class TdxMrtd {
       source,
     };
     trace(page === undefined ? step : { ...step, pageType: 'x16', contents: this.hash.sha384(page) });
+  }
+}
+
+/** The TDX model over batches (batch.ts): one `tdxPages` kernel call per batch. */
+export class TdxBatchRunner implements BatchRunner {
+  readonly steps = new StepArrays();
+  private readonly state: TdxState;
+
+  constructor(private readonly kernels: HashKernels) {
+    this.state = kernels.tdxNew();
+  }
+
+  lower(op: MeasureOp, page: number, batch: PageBatch): boolean {
+    // TDX has no VP context and does not measure error ranges (spec/tdx.md §2.1).
+    if (op.op !== 'pages' || op.origin === 'error-range') return true;
+    const gpa = op.gpa + BigInt(page) * 4096n;
+    if (op.unmeasured) {
+      this.steps.push(gpa, -1, 0);
+      return true;
+    }
+    const slot = page === 0 ? batch.slotFor(op.data) : -1;
+    if (slot === undefined) return false;
+    this.steps.push(gpa, slot, 1);
+    return true;
+  }
+
+  run(batch: PageBatch): void {
+    const n = this.steps.count;
+    this.kernels.tdxPages(this.state, batch.pages, this.steps.slots.subarray(0, n), this.steps.gpas.subarray(0, n), this.steps.kinds.subarray(0, n));
+    this.steps.count = 0;
+  }
+
+  finish(): Uint8Array {
+    return this.kernels.tdxDigest(this.state);
   }
 }

@@ -5,7 +5,9 @@
  * their VP contexts appear.
  */
 import { encodeVbsRegisterValue, vbsRegisterName, type VbsRegister } from '../format/index.js';
+import { StepArrays, type BatchRunner, type PageBatch } from './batch.js';
 import type { HashBackend } from './hash.js';
+import type { HashKernels } from './kernels.js';
 import type { MeasureOp, ModelOptions, OpSource, RegistersOp } from './steps.js';
 
 const PAGE_CHUNK_HEADER = 32;
@@ -25,8 +27,10 @@ export class VbsBootDigest {
 
   constructor(
     private readonly hash: HashBackend,
-    private readonly options: ModelOptions = {},
-  ) {}
+    private readonly options: ModelOptions & { initialDigest?: Uint8Array } = {},
+  ) {
+    if (options.initialDigest !== undefined) this.digest = options.initialDigest.slice();
+  }
 
   /** One GPA page record: byte_count 4128, type 2, metadata, page number, then the page. */
   gpaPage(pageNumber: bigint, metadata: number, page: Uint8Array | null, source: OpSource = { reason: 'page' }): void {
@@ -96,5 +100,44 @@ export class VbsBootDigest {
       digest: this.digest.slice(),
       source,
     });
+  }
+}
+
+/** The VBS model over batches (batch.ts): page records by `vbsPages`, registers at the end. */
+export class VbsBatchRunner implements BatchRunner {
+  readonly steps = new StepArrays();
+  private readonly digest = new Uint8Array(32);
+  private readonly deferred: RegistersOp[] = [];
+
+  constructor(
+    private readonly kernels: HashKernels,
+    private readonly hash: HashBackend,
+  ) {}
+
+  lower(op: MeasureOp, page: number, batch: PageBatch): boolean {
+    if (op.op === 'registers') {
+      this.deferred.push(op);
+      return true;
+    }
+    if (op.op !== 'pages') return true;
+    const gpa = op.gpa + BigInt(page) * 4096n;
+    const metadata = op.acceptance | (op.unmeasured ? UNMEASURED_BIT : 0);
+    const slot = !op.unmeasured && page === 0 ? batch.slotFor(op.data) : -1;
+    if (slot === undefined) return false;
+    this.steps.push(gpa, slot, metadata);
+    return true;
+  }
+
+  run(batch: PageBatch): void {
+    const n = this.steps.count;
+    this.kernels.vbsPages(this.digest, batch.pages, this.steps.slots.subarray(0, n), this.steps.gpas.subarray(0, n), this.steps.kinds.subarray(0, n));
+    this.steps.count = 0;
+  }
+
+  finish(): Uint8Array {
+    // Registers are measured after all pages (vbs-cca-corim.md §1.2).
+    const tail = new VbsBootDigest(this.hash, { initialDigest: this.digest });
+    for (const op of this.deferred) tail.apply(op);
+    return tail.finish();
   }
 }

@@ -1,0 +1,110 @@
+/**
+ * Batched hash kernels: the hot loops of the three models, one call per batch of pages. A
+ * batch is a buffer of 4 KiB page slots (slot i at byte i*4096); each step names its slot, or
+ * -1 for a zero page. On Node a native addon runs them over OpenSSL (native.ts); everywhere
+ * else `jsKernels` runs them over any `HashBackend` (node:crypto or @noble/hashes). Both give
+ * the same bytes to the same hash functions, so they give the same digests; tests check this.
+ */
+import type { HashBackend, Hasher } from './hash.js';
+
+/** Size of one page slot. */
+export const SLOT_SIZE = 4096;
+
+/** The state of an MRTD in progress. */
+export type TdxState = unknown;
+
+/** Batched hash kernels. Arrays are indexed by step; `slots[i] = -1` is a zero page. */
+export interface HashKernels {
+  readonly name: string;
+  /** `out[48i..]` = SHA-384 of the page of `slots[i]`. */
+  sha384Slots(pages: Uint8Array, slots: Int32Array, out: Uint8Array): void;
+  /** `types.length` SNP PAGE_INFO steps from `ld` (updated in place; spec/snp.md §1.2). */
+  snpChain(ld: Uint8Array, contents: Uint8Array, types: Uint8Array, gpas: BigUint64Array): void;
+  tdxNew(): TdxState;
+  /** MEM.PAGE.ADD per step and, where `measured[i]`, the 16 MR.EXTENDs of its page (spec/tdx.md §1.2). */
+  tdxPages(state: TdxState, pages: Uint8Array, slots: Int32Array, gpas: BigUint64Array, measured: Uint8Array): void;
+  /** The MRTD so far (the state goes on). */
+  tdxDigest(state: TdxState): Uint8Array;
+  /** VBS page records `D = SHA-256(D ‖ header ‖ page)`; `metadata[i]` bit 2 = unmeasured (vbs-cca-corim.md §1.2). */
+  vbsPages(digest: Uint8Array, pages: Uint8Array, slots: Int32Array, gpas: BigUint64Array, metadata: Uint8Array): void;
+}
+
+const ZERO_PAGE = new Uint8Array(SLOT_SIZE);
+const ASCII = (s: string): Uint8Array => new TextEncoder().encode(s);
+const PAGE_ADD = ASCII('MEM.PAGE.ADD');
+const MR_EXTEND = ASCII('MR.EXTEND');
+/** Bytes a measured TDX page adds to the hash: 128 + 16 × 384 (spec/tdx.md §1.2). */
+const TDX_PAGE_BYTES = 128 + 16 * 384;
+/** TDX pages assembled before one hash update: few large updates are what hashes fast. */
+const TDX_PAGES_PER_UPDATE = 32;
+
+function pageOf(pages: Uint8Array, slot: number): Uint8Array {
+  return slot < 0 ? ZERO_PAGE : pages.subarray(slot * SLOT_SIZE, (slot + 1) * SLOT_SIZE);
+}
+
+/** The kernels over any hash backend. */
+export function jsKernels(hash: HashBackend): HashKernels {
+  const info = new Uint8Array(0x70);
+  const infoView = new DataView(info.buffer);
+  const record = new Uint8Array(TDX_PAGE_BYTES * TDX_PAGES_PER_UPDATE);
+  const recordView = new DataView(record.buffer);
+  const vbs = new Uint8Array(32 + 32 + SLOT_SIZE);
+  const vbsView = new DataView(vbs.buffer);
+  return {
+    name: `js (${hash.name})`,
+    sha384Slots(pages, slots, out) {
+      for (let i = 0; i < slots.length; i++) out.set(hash.sha384(pageOf(pages, slots[i]!)), i * 48);
+    },
+    snpChain(ld, contents, types, gpas) {
+      info.set(ld, 0);
+      infoView.setUint16(0x60, 0x70, true);
+      for (let i = 0; i < types.length; i++) {
+        info.set(contents.subarray(i * 48, i * 48 + 48), 0x30);
+        info[0x62] = types[i]!;
+        infoView.setBigUint64(0x68, gpas[i]!, true);
+        info.set(hash.sha384(info), 0);
+      }
+      ld.set(info.subarray(0, 48));
+    },
+    tdxNew: () => hash.createSha384(),
+    tdxPages(state, pages, slots, gpas, measured) {
+      const h = state as Hasher;
+      let used = 0;
+      for (let i = 0; i < slots.length; i++) {
+        if (used + TDX_PAGE_BYTES > record.length) {
+          h.update(record.subarray(0, used));
+          used = 0;
+        }
+        const gpa = gpas[i]!;
+        record.fill(0, used, used + 128);
+        record.set(PAGE_ADD, used);
+        recordView.setBigUint64(used + 16, gpa, true);
+        used += 128;
+        if (measured[i] === 0) continue;
+        const page = pageOf(pages, slots[i]!);
+        for (let k = 0; k < 16; k++) {
+          record.fill(0, used, used + 128);
+          record.set(MR_EXTEND, used);
+          recordView.setBigUint64(used + 16, gpa + BigInt(k * 256), true);
+          record.set(page.subarray(k * 256, k * 256 + 256), used + 128);
+          used += 384;
+        }
+      }
+      if (used > 0) h.update(record.subarray(0, used));
+    },
+    tdxDigest: (state) => (state as Hasher).copy().digest(),
+    vbsPages(digest, pages, slots, gpas, metadata) {
+      vbs.set(digest, 0);
+      for (let i = 0; i < slots.length; i++) {
+        vbs.fill(0, 32, 64);
+        vbsView.setUint32(32, 32 + SLOT_SIZE, true);
+        vbsView.setUint32(36, 2, true);
+        vbs[48] = metadata[i]!;
+        vbsView.setBigUint64(56, gpas[i]! >> 12n, true);
+        vbs.set((metadata[i]! & 4) !== 0 ? ZERO_PAGE : pageOf(pages, slots[i]!), 64);
+        vbs.set(hash.sha256(vbs), 0);
+      }
+      digest.set(vbs.subarray(0, 32));
+    },
+  };
+}
