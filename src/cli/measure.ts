@@ -9,7 +9,6 @@ import {
   DEFAULT_MAX_PAGES,
   PLATFORM_SELECTORS,
   PROFILE_NAMES,
-  measure,
   type MeasurementResult,
   type PlatformMeasurement,
   type PlatformSelector,
@@ -17,6 +16,8 @@ import {
   type TraceStep,
 } from '../measure/index.js';
 import type { FileSource } from '../node/file-source.js';
+import { KernelPool, measureParallel } from '../node/measure-file.js';
+import { progressFor } from './progress.js';
 import { onePath, type CliIo, type Command } from './command.js';
 import { EXIT_CHECK_FAILED, EXIT_OK, InputReadError, UsageError } from './errors.js';
 import { withIgvmFile } from './input.js';
@@ -148,8 +149,13 @@ export const measureCommand: Command = {
       if (apVmsa.length !== 4096) throw new UsageError(`--ap-vmsa ${apPath} is ${apVmsa.length} bytes; a VMSA is 4096`);
     }
     const trace = values.trace === true ? (s: TraceStep): void => io.stdout(`${JSON.stringify(traceJson(s))}\n`) : undefined;
-    return withIgvmFile(path, {}, (file, source) => {
-      const result = measure(file, {
+    // Start the workers now, so that they start while the file is parsed.
+    const pool = trace === undefined ? KernelPool.start() : undefined;
+    try {
+      return await withIgvmFile(path, {}, async (file, source) => {
+      const progress = progressFor(io, `measuring ${path}`, source.size);
+      const result = await measureParallel(file, {
+        ...(pool === undefined ? {} : { pool }),
         platform,
         profile,
         vcpus,
@@ -157,7 +163,9 @@ export const measureCommand: Command = {
         ...(apVmsa === undefined ? {} : { apVmsa }),
         ...(values['native-zero'] === true ? { nativeZero: true } : {}),
         ...(trace === undefined ? {} : { trace }),
+        onProgress: (done, total) => progress.update(done, total),
       });
+      progress.end();
       if (result.platforms.length === 0) {
         io.stderr(`igvm-measure measure: ${path} has no ${platform === 'all' ? '' : `${platform.toUpperCase()} `}platform to measure\n`);
       }
@@ -172,6 +180,9 @@ export const measureCommand: Command = {
         io.stdout(result.platforms.map((p) => `${textLine(p)}\n`).join(''));
       }
       return failed(result) || result.platforms.length === 0 ? EXIT_CHECK_FAILED : EXIT_OK;
-    });
+      });
+    } finally {
+      await pool?.close();
+    }
   },
 };

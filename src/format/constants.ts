@@ -67,12 +67,16 @@ export const PARAMETER_USAGE_TYPES = [
 ] as const;
 export type ParameterUsageType = (typeof PARAMETER_USAGE_TYPES)[number];
 
+/** Reverse lookup of a value-to-name table, as a Map (these run once per header). */
+function reverse<K extends string>(table: Readonly<Record<K, number>>): ReadonlyMap<number, K> {
+  return new Map(Object.entries(table).map(([k, v]) => [v as number, k as K]));
+}
+
+const VARIABLE_HEADER_TYPE_NAMES = reverse(VariableHeaderType);
+
 /** Name of a variable header type value, or undefined when the value is not defined. */
 export function variableHeaderTypeName(value: number): VariableHeaderTypeName | undefined {
-  for (const [name, v] of Object.entries(VariableHeaderType)) {
-    if (v === value) return name as VariableHeaderTypeName;
-  }
-  return undefined;
+  return VARIABLE_HEADER_TYPE_NAMES.get(value);
 }
 
 /** The section a type value belongs to, by range (§3.3); undefined outside every range. */
@@ -95,12 +99,11 @@ export const PlatformType = {
 } as const;
 export type PlatformTypeName = keyof typeof PlatformType;
 
+const PLATFORM_TYPE_NAMES = reverse(PlatformType);
+
 /** Name of a platform type value, or undefined for an unknown value. */
 export function platformTypeName(value: number): PlatformTypeName | undefined {
-  for (const [name, v] of Object.entries(PlatformType)) {
-    if (v === value) return name as PlatformTypeName;
-  }
-  return undefined;
+  return PLATFORM_TYPE_NAMES.get(value);
 }
 
 /** Architectures each platform type is allowed on, as upstream enforces (§5). */
@@ -123,12 +126,11 @@ export const PageDataType = {
 } as const;
 export type PageDataTypeName = keyof typeof PageDataType;
 
+const PAGE_DATA_TYPE_NAMES = reverse(PageDataType);
+
 /** Name of a page data type, or undefined for an unknown value. */
 export function pageDataTypeName(value: number): PageDataTypeName | undefined {
-  for (const [name, v] of Object.entries(PageDataType)) {
-    if (v === value) return name as PageDataTypeName;
-  }
-  return undefined;
+  return PAGE_DATA_TYPE_NAMES.get(value);
 }
 
 /** `IgvmPageDataFlags` bits (§7.2). Bits 3–31 are reserved and round-trip unchanged. */

@@ -24,6 +24,8 @@ export interface StructLayout<F extends Record<string, FieldSpec>> {
   readonly name: string;
   readonly size: number;
   readonly fields: F;
+  /** The fields as an array, for the reader's loop (headers are read by the million). */
+  readonly entries: ReadonlyArray<readonly [string, FieldSpec]>;
 }
 
 /** The decoded record of a layout. */
@@ -62,11 +64,19 @@ export function defineStruct<const F extends Record<string, FieldSpec>>(
       throw new Error(`layout ${name}: field ${key} lies outside ${size} bytes`);
     }
   }
-  return { name, size, fields };
+  return { name, size, fields, entries: Object.entries(fields) };
 }
 
+// The reader reads every header out of one section buffer; keep its view.
+let lastBuf: Uint8Array | undefined;
+let lastView: DataView | undefined;
+
 function viewOf(buf: Uint8Array): DataView {
-  return new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
+  if (buf !== lastBuf) {
+    lastBuf = buf;
+    lastView = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
+  }
+  return lastView!;
 }
 
 /**
@@ -81,7 +91,7 @@ export function readStruct<F extends Record<string, FieldSpec>>(
 ): { [K in keyof F]: FieldValue<F[K]> } {
   const view = viewOf(buf);
   const out: Record<string, number | bigint | Uint8Array> = {};
-  for (const [key, f] of Object.entries(layout.fields)) {
+  for (const [key, f] of layout.entries) {
     const at = offset + f.offset;
     switch (f.kind) {
       case 'u8':
@@ -117,7 +127,7 @@ export function writeStruct<F extends Record<string, FieldSpec>>(
   values: Partial<{ [K in keyof F]: FieldValue<F[K]> }>,
 ): void {
   const view = viewOf(buf);
-  for (const [key, f] of Object.entries(layout.fields)) {
+  for (const [key, f] of layout.entries) {
     const v = (values as Record<string, unknown>)[key];
     if (v === undefined) continue;
     const at = offset + f.offset;

@@ -105,6 +105,20 @@ export class StepArrays {
     this.slots[i] = slot;
     this.kinds[i] = kind;
   }
+
+  /** The steps lowered so far, as a job that can travel to a worker (copies); empties the arrays. */
+  take(): StepJob {
+    const n = this.count;
+    this.count = 0;
+    return { slots: this.slots.slice(0, n), gpas: this.gpas.slice(0, n), kinds: this.kinds.slice(0, n) };
+  }
+}
+
+/** One batch's steps of one platform, detached from the lowering arrays. */
+export interface StepJob {
+  readonly slots: Int32Array;
+  readonly gpas: BigUint64Array;
+  readonly kinds: Uint8Array;
 }
 
 /** One platform's lowering of operations into steps and its kernels over them. */

@@ -82,19 +82,31 @@ export interface MeasurementResult {
   readonly platforms: readonly PlatformMeasurement[];
 }
 
-function profileOf(name: ProfileName | undefined): LoaderProfile {
-  const p = PROFILES[name ?? 'igvm'];
-  if (p === undefined) throw new MeasurementError('InvalidOption', `unknown profile '${String(name)}' (igvm, qemu, igvmmeasure)`);
-  return p;
-}
-
 /** Measures every selected platform header of `file`. Never throws for a platform's failure. */
 export function measure(file: IgvmFile, options: MeasureOptions = {}): MeasurementResult {
   const profile = profileOf(options.profile);
   const plans = planMeasurement(file, profile, options);
-  const lanes = plans.flatMap((p) => ('lane' in p ? [p.lane] : []));
+  const lanes = lanesOf(plans);
   const digests = options.trace === undefined ? runLanes(lanes, new PageBatch()) : lanes.map((l) => l.reference());
-  return { profile: profile.name, platforms: plans.map((p) => ('lane' in p ? p.result(digests[lanes.indexOf(p.lane)]!) : p)) };
+  return resultOf(profile, plans, digests);
+}
+
+/** The lanes of the platforms that are to be hashed, in plan order. */
+export function lanesOf(plans: readonly PlatformPlan[]): Lane[] {
+  return plans.flatMap((p) => ('lane' in p ? [p.lane] : []));
+}
+
+/** The result of a plan whose lanes produced `digests` (in `lanesOf` order). */
+export function resultOf(profile: LoaderProfile, plans: readonly PlatformPlan[], digests: readonly Uint8Array[]): MeasurementResult {
+  let i = 0;
+  return { profile: profile.name, platforms: plans.map((p) => ('lane' in p ? p.result(digests[i++]!) : p)) };
+}
+
+/** The loader profile of a name, or `InvalidOption`. */
+export function profileOf(name: ProfileName | undefined): LoaderProfile {
+  const p = PROFILES[name ?? 'igvm'];
+  if (p === undefined) throw new MeasurementError('InvalidOption', `unknown profile '${String(name)}' (igvm, qemu, igvmmeasure)`);
+  return p;
 }
 
 /** One platform ready to hash: its walk lowered by a batch runner, or replayed by the reference model. */
@@ -102,6 +114,8 @@ export interface Lane {
   readonly cursor: OpCursor;
   readonly runner: BatchRunner;
   readonly platformType: PlatformTypeName;
+  /** 4 KiB page steps the lane will hash (for progress). */
+  readonly pageSteps: number;
   /** The digest by the per-step reference model (used for `trace`). */
   reference(): Uint8Array;
 }
@@ -186,7 +200,8 @@ function laneFor(file: IgvmFile, platform: SupportedPlatformHeader, profile: Loa
     default:
       throw new MeasurementError('UnknownPlatform', `${platform.platformType} has no launch measurement here`);
   }
-  return { lane: { cursor: new OpCursor(walk.ops()), runner, platformType: platform.platformType, reference }, warnings: walk.warnings };
+  const lane = { cursor: new OpCursor(walk.ops()), runner, platformType: platform.platformType, pageSteps: walk.pageSteps, reference };
+  return { lane, warnings: walk.warnings };
 }
 
 /** Measures one platform header; throws `MeasurementError`. */

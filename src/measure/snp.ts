@@ -4,7 +4,7 @@
  * digest, so the digest is a SHA-384 chain. The model consumes walker operations and never
  * looks at headers; `pageInfo` is the primitive step, usable on its own.
  */
-import { StepArrays, type BatchRunner, type PageBatch } from './batch.js';
+import { StepArrays, type BatchRunner, type PageBatch, type StepJob } from './batch.js';
 import type { HashBackend } from './hash.js';
 import type { HashKernels } from './kernels.js';
 import type { MeasureOp, ModelOptions, OpSource } from './steps.js';
@@ -127,9 +127,6 @@ export class SnpBatchRunner implements BatchRunner {
   readonly steps = new StepArrays();
   private readonly ld = new Uint8Array(48);
   private readonly contents = new Uint8Array(48 * this.steps.capacity);
-  private readonly hashSlots = new Int32Array(this.steps.capacity);
-  private readonly hashSteps = new Int32Array(this.steps.capacity);
-  private readonly hashOut = new Uint8Array(48 * this.steps.capacity);
   private readonly vmsaContents = new Map<number, Uint8Array>();
   private readonly nativeZero: boolean;
 
@@ -165,42 +162,50 @@ export class SnpBatchRunner implements BatchRunner {
     return true;
   }
 
-  /** The slots whose SHA-384 the chain needs (the NORMAL steps'); `complete` takes their hashes. */
-  pendingHashes(): Int32Array {
-    let m = 0;
-    const { kinds, slots, count } = this.steps;
-    for (let i = 0; i < count; i++) {
-      if (kinds[i] === SnpPageType.NORMAL) {
-        this.hashSlots[m] = slots[i]!;
-        this.hashSteps[m] = i;
-        m++;
-      }
-    }
-    return this.hashSlots.subarray(0, m);
+  /** The batch's steps as a job, with the VMSA contents it needs; empties the step arrays. */
+  takeJob(): SnpJob {
+    const job = { ...this.steps.take(), vmsa: [...this.vmsaContents] };
+    this.vmsaContents.clear();
+    return job;
   }
 
-  /** Chains the batch's steps, given the hashes of `pendingHashes()` in order. */
-  complete(hashes: Uint8Array): void {
-    const n = this.steps.count;
-    const m = hashes.length / 48;
-    this.contents.fill(0, 0, 48 * n);
-    for (let j = 0; j < m; j++) this.contents.set(hashes.subarray(j * 48, j * 48 + 48), this.hashSteps[j]! * 48);
-    for (const [i, h] of this.vmsaContents) this.contents.set(h, i * 48);
-    this.vmsaContents.clear();
-    this.kernels.snpChain(this.ld, this.contents.subarray(0, 48 * n), this.steps.kinds.subarray(0, n), this.steps.gpas.subarray(0, n));
-    this.steps.count = 0;
+  /** Chains a job's steps, given the SHA-384 of each NORMAL step's page (`hashSlotsOf(job)`), in order. */
+  chain(job: SnpJob, hashes: Uint8Array): void {
+    const n = job.kinds.length;
+    const contents = n * 48 <= this.contents.length ? this.contents.subarray(0, n * 48) : new Uint8Array(n * 48);
+    contents.fill(0);
+    for (let i = 0, j = 0; i < n; i++) {
+      if (job.kinds[i] === SnpPageType.NORMAL) contents.set(hashes.subarray(j * 48, ++j * 48), i * 48);
+    }
+    for (const [i, h] of job.vmsa) contents.set(h, i * 48);
+    this.kernels.snpChain(this.ld, contents, job.kinds, job.gpas);
   }
 
   run(batch: PageBatch): void {
-    const slots = this.pendingHashes();
-    const out = this.hashOut.subarray(0, 48 * slots.length);
+    const job = this.takeJob();
+    const slots = hashSlotsOf(job);
+    const out = new Uint8Array(48 * slots.length);
     this.kernels.sha384Slots(batch.pages, slots, out);
-    this.complete(out);
+    this.chain(job, out);
   }
 
   finish(): Uint8Array {
     return this.ld.slice();
   }
+}
+
+/** One batch of SNP steps; `vmsa` holds the contents hash of each VMSA step, by step index. */
+export interface SnpJob extends StepJob {
+  readonly vmsa: ReadonlyArray<readonly [number, Uint8Array]>;
+}
+
+/** The slots whose pages an SNP job needs hashed: those of its NORMAL steps, in order. */
+export function hashSlotsOf(job: StepJob): Int32Array {
+  let m = 0;
+  for (let i = 0; i < job.kinds.length; i++) if (job.kinds[i] === SnpPageType.NORMAL) m++;
+  const out = new Int32Array(m);
+  for (let i = 0, j = 0; i < job.kinds.length; i++) if (job.kinds[i] === SnpPageType.NORMAL) out[j++] = job.slots[i]!;
+  return out;
 }
 
 /** The SNP page type of a pages operation (spec/snp.md §2.2), NORMAL when it carries contents. */

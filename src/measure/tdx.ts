@@ -3,7 +3,7 @@
  * 4 KiB page and, for measured pages, sixteen 384-byte MR.EXTEND records (header + 256 data
  * bytes). Unmeasured pages are added only; shared pages never reach the model.
  */
-import { StepArrays, type BatchRunner, type PageBatch } from './batch.js';
+import { StepArrays, type BatchRunner, type PageBatch, type StepJob } from './batch.js';
 import type { HashBackend, Hasher } from './hash.js';
 import type { HashKernels, TdxState } from './kernels.js';
 import type { MeasureOp, ModelOptions, OpSource } from './steps.js';
@@ -120,6 +120,11 @@ export class TdxBatchRunner implements BatchRunner {
     const n = this.steps.count;
     this.kernels.tdxPages(this.state, batch.pages, this.steps.slots.subarray(0, n), this.steps.gpas.subarray(0, n), this.steps.kinds.subarray(0, n));
     this.steps.count = 0;
+  }
+
+  /** The batch's steps as a job for a worker that holds the MRTD state (kinds = measured). */
+  takeJob(): StepJob {
+    return this.steps.take();
   }
 
   finish(): Uint8Array {

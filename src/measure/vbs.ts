@@ -5,7 +5,7 @@
  * their VP contexts appear.
  */
 import { encodeVbsRegisterValue, vbsRegisterName, type VbsRegister } from '../format/index.js';
-import { StepArrays, type BatchRunner, type PageBatch } from './batch.js';
+import { StepArrays, type BatchRunner, type PageBatch, type StepJob } from './batch.js';
 import type { HashBackend } from './hash.js';
 import type { HashKernels } from './kernels.js';
 import type { MeasureOp, ModelOptions, OpSource, RegistersOp } from './steps.js';
@@ -134,9 +134,15 @@ export class VbsBatchRunner implements BatchRunner {
     this.steps.count = 0;
   }
 
-  finish(): Uint8Array {
+  /** The batch's steps as a job for a worker that holds the page digest (kinds = metadata). */
+  takeJob(): StepJob {
+    return this.steps.take();
+  }
+
+  /** The boot digest: `pageDigest` (this runner's, or a worker's) followed by the registers. */
+  finish(pageDigest: Uint8Array = this.digest): Uint8Array {
     // Registers are measured after all pages (vbs-cca-corim.md §1.2).
-    const tail = new VbsBootDigest(this.hash, { initialDigest: this.digest });
+    const tail = new VbsBootDigest(this.hash, { initialDigest: pageDigest });
     for (const op of this.deferred) tail.apply(op);
     return tail.finish();
   }

@@ -39,6 +39,14 @@ export function openFileSource(path: string): FileSource {
       }
       return buf;
     },
+    readInto(offset: number, target: Uint8Array, targetOffset: number, length: number): void {
+      let done = 0;
+      while (done < length) {
+        const n = readSync(fd, target, targetOffset + done, length - done, offset + done);
+        if (n === 0) throw Object.assign(new Error(`${path}: unexpected end of file at ${offset + done}`), { code: 'ESHORTREAD' });
+        done += n;
+      }
+    },
     close(): void {
       if (open) closeSync(fd);
       open = false;

@@ -1,0 +1,54 @@
+/**
+ * A worker thread that runs batch kernels for the pipeline (pipeline.ts): SHA-384 of page
+ * slots for SEV-SNP, and the whole TDX or VBS hash of one platform, whose state it keeps
+ * between batches. Pages arrive as a SharedArrayBuffer (no copy); step arrays are transferred.
+ */
+import { parentPort } from 'node:worker_threads';
+import { defaultKernels as kernels } from '../measure/hash-default.js';
+import type { TdxState } from '../measure/kernels.js';
+
+/** A request to the worker; `id` pairs it with its reply. */
+export type KernelRequest =
+  | { id: number; cmd: 'sha384'; pages: SharedArrayBuffer; slots: Int32Array }
+  | { id: number; cmd: 'tdx' | 'vbs'; pages: SharedArrayBuffer; slots: Int32Array; gpas: BigUint64Array; kinds: Uint8Array }
+  | { id: number; cmd: 'tdxDigest' | 'vbsDigest' | 'reset' };
+
+/** The worker's reply: hashes or a digest, or an error message. */
+export type KernelReply = { id: number; out?: Uint8Array; error?: string };
+
+let tdx: TdxState | undefined;
+const vbs = new Uint8Array(32);
+
+parentPort?.on('message', (m: KernelRequest) => {
+  try {
+    switch (m.cmd) {
+      case 'sha384': {
+        const out = new Uint8Array(48 * m.slots.length);
+        kernels.sha384Slots(new Uint8Array(m.pages), m.slots, out);
+        parentPort!.postMessage({ id: m.id, out } satisfies KernelReply, [out.buffer]);
+        return;
+      }
+      case 'tdx':
+        tdx ??= kernels.tdxNew();
+        kernels.tdxPages(tdx, new Uint8Array(m.pages), m.slots, m.gpas, m.kinds);
+        break;
+      case 'vbs':
+        kernels.vbsPages(vbs, new Uint8Array(m.pages), m.slots, m.gpas, m.kinds);
+        break;
+      case 'tdxDigest':
+        parentPort!.postMessage({ id: m.id, out: kernels.tdxDigest((tdx ??= kernels.tdxNew())) } satisfies KernelReply);
+        return;
+      case 'vbsDigest':
+        parentPort!.postMessage({ id: m.id, out: vbs.slice() } satisfies KernelReply);
+        return;
+      case 'reset':
+        // A pooled worker starts each measurement afresh.
+        tdx = undefined;
+        vbs.fill(0);
+        break;
+    }
+    parentPort!.postMessage({ id: m.id } satisfies KernelReply);
+  } catch (e) {
+    parentPort!.postMessage({ id: m.id, error: e instanceof Error ? e.message : String(e) } satisfies KernelReply);
+  }
+});

@@ -1,0 +1,209 @@
+/**
+ * The parallel, streaming hot loop (issue: hot loop). The main thread reads page data once,
+ * with positional reads, into a small ring of shared batches, and lowers every platform's
+ * operations into steps; worker threads do the hashing:
+ *  - SEV-SNP: page-content SHA-384s are independent, so they are spread over workers; the
+ *    PAGE_INFO chain, which is sequential and cheap, stays on the main thread, in order;
+ *  - TDX and VBS: one sequential hash each, so each runs whole on its own worker, which keeps
+ *    its state between batches.
+ * The ring bounds memory (and so the read-ahead): a batch is refilled only when every worker
+ * is done with it. Without worker threads (one core, or running from TypeScript sources) the
+ * same lanes run on this thread.
+ */
+import { existsSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
+import { fileURLToPath } from 'node:url';
+import { Worker } from 'node:worker_threads';
+import { PageBatch, fillBatch, runLanes, type StepJob } from '../measure/batch.js';
+import type { Lane } from '../measure/measure.js';
+import { hashSlotsOf, type SnpBatchRunner } from '../measure/snp.js';
+import type { VbsBatchRunner } from '../measure/vbs.js';
+import type { KernelReply, KernelRequest } from './kernel-worker.js';
+
+/** Options of `runLanesParallel`. */
+export interface PipelineOptions {
+  /** Threads to use (default: the machine's available parallelism); 1 runs on this thread. */
+  readonly threads?: number;
+  /**
+   * Workers started ahead of time (`KernelPool.start`), e.g. while the file is being parsed,
+   * so that their start-up does not add to the measurement. Default: started here.
+   */
+  readonly pool?: KernelPool;
+  /** Called after each batch with the page steps done and the total. */
+  readonly onProgress?: (done: number, total: number) => void;
+  /** Page slots per batch (default 1024, i.e. 4 MiB). */
+  readonly batchSlots?: number;
+  /** Batches in flight (default 4). */
+  readonly ringSize?: number;
+}
+
+const WORKER_URL = new URL('./kernel-worker.js', import.meta.url);
+
+/** True when the compiled worker script exists (not when running from TypeScript sources). */
+export function workersAvailable(): boolean {
+  return existsSync(fileURLToPath(WORKER_URL));
+}
+
+type Request = KernelRequest extends infer R ? (R extends { id: number } ? Omit<R, 'id'> : never) : never;
+
+/** A worker thread with request/reply pairing. */
+class KernelWorker {
+  private readonly worker = new Worker(WORKER_URL);
+  private readonly pending = new Map<number, { resolve: (r: KernelReply) => void; reject: (e: Error) => void }>();
+  private next = 0;
+  private failure: Error | undefined;
+
+  constructor() {
+    this.worker.on('message', (r: KernelReply) => {
+      const p = this.pending.get(r.id);
+      this.pending.delete(r.id);
+      if (r.error !== undefined) p?.reject(new Error(`kernel worker: ${r.error}`));
+      else p?.resolve(r);
+    });
+    this.worker.on('error', (e) => this.fail(e));
+    this.worker.on('exit', (code) => {
+      if (this.pending.size > 0) this.fail(new Error(`kernel worker exited with code ${code}`));
+    });
+  }
+
+  call(req: Request, transfer: ArrayBuffer[] = []): Promise<KernelReply> {
+    if (this.failure !== undefined) return Promise.reject(this.failure);
+    const id = this.next++;
+    return new Promise((resolve, reject) => {
+      this.pending.set(id, { resolve, reject });
+      this.worker.postMessage({ ...req, id }, transfer);
+    });
+  }
+
+  terminate(): Promise<number> {
+    return this.worker.terminate();
+  }
+
+  private fail(e: Error): void {
+    this.failure = e;
+    for (const p of this.pending.values()) p.reject(e);
+    this.pending.clear();
+  }
+}
+
+/** Kernel workers, started once and used for one measurement at a time. */
+export class KernelPool {
+  private constructor(readonly workers: readonly KernelWorker[]) {}
+
+  /**
+   * Starts `threads` workers (none when worker threads cannot run here). A measurement of
+   * SEV-SNP, TDX and VBS together needs three; by default one more than the cores.
+   */
+  static start(threads: number = availableParallelism() + 1): KernelPool {
+    const n = workersAvailable() ? Math.max(0, threads) : 0;
+    return new KernelPool(Array.from({ length: n }, () => new KernelWorker()));
+  }
+
+  /** Stops the workers. */
+  async close(): Promise<void> {
+    await Promise.all(this.workers.map((w) => w.terminate()));
+  }
+}
+
+function transferOf(job: StepJob): ArrayBuffer[] {
+  return [job.slots.buffer, job.gpas.buffer, job.kinds.buffer] as ArrayBuffer[];
+}
+
+/** Runs the lanes to the end and returns each lane's digest, in lane order. */
+export async function runLanesParallel(lanes: readonly Lane[], options: PipelineOptions = {}): Promise<Uint8Array[]> {
+  const total = lanes.reduce((n, l) => n + l.pageSteps, 0);
+  const threads = Math.max(1, options.threads ?? availableParallelism());
+  const slots = options.batchSlots ?? 1024;
+  if (threads < 2 || lanes.length === 0 || !workersAvailable()) {
+    return runInThread(lanes, slots, total, options.onProgress);
+  }
+  const own = options.pool === undefined ? KernelPool.start(threads + 1) : undefined;
+  const pool = (options.pool ?? own)!.workers;
+  // TDX and VBS lanes get a worker each; SNP page hashing gets the threads left (at least one).
+  const sequential = lanes.filter((l) => l.platformType !== 'SEV_SNP');
+  const hasSnp = lanes.some((l) => l.platformType === 'SEV_SNP');
+  if (pool.length < sequential.length + (hasSnp ? 1 : 0)) {
+    await own?.close();
+    return runInThread(lanes, slots, total, options.onProgress);
+  }
+  const laneWorkers = new Map<Lane, KernelWorker>(sequential.map((l, i) => [l, pool[i]!]));
+  const hashWorkers = hasSnp ? pool.slice(sequential.length, sequential.length + Math.max(1, threads - sequential.length)) : [];
+  await Promise.all(sequential.map((l) => laneWorkers.get(l)!.call({ cmd: 'reset' })));
+  const ring = Array.from({ length: options.ringSize ?? 4 }, () => ({ batch: new PageBatch(slots, true), busy: Promise.resolve() as Promise<unknown> }));
+  let chain: Promise<void> = Promise.resolve();
+  let done = 0;
+  try {
+    for (let k = 0; ; k++) {
+      const entry = ring[k % ring.length]!;
+      await entry.busy;
+      if (!fillBatch(lanes, entry.batch)) break;
+      const pages = entry.batch.pages.buffer as SharedArrayBuffer;
+      const waits: Promise<unknown>[] = [];
+      for (const lane of lanes) {
+        const runner = lane.runner;
+        done += runner.steps.count;
+        if (runner.steps.count === 0) continue;
+        if (lane.platformType === 'SEV_SNP') {
+          const snp = runner as SnpBatchRunner;
+          const job = snp.takeJob();
+          const hashes = hashOnWorkers(hashWorkers, pages, hashSlotsOf(job));
+          waits.push(hashes);
+          // The chain must follow batch order; hashes may arrive in any order.
+          chain = chain.then(async () => snp.chain(job, await hashes));
+        } else {
+          const job = (runner as VbsBatchRunner).takeJob();
+          const cmd = lane.platformType === 'TDX' ? 'tdx' : 'vbs';
+          waits.push(laneWorkers.get(lane)!.call({ cmd, pages, ...job }, transferOf(job)));
+        }
+      }
+      entry.busy = Promise.all(waits);
+      options.onProgress?.(done, total);
+    }
+    await Promise.all(ring.map((e) => e.busy));
+    await chain;
+    return await Promise.all(
+      lanes.map(async (lane) => {
+        if (lane.platformType === 'SEV_SNP') return lane.runner.finish();
+        const r = await laneWorkers.get(lane)!.call({ cmd: lane.platformType === 'TDX' ? 'tdxDigest' : 'vbsDigest' });
+        return lane.platformType === 'TDX' ? r.out! : (lane.runner as VbsBatchRunner).finish(r.out!);
+      }),
+    );
+  } finally {
+    await own?.close();
+  }
+}
+
+/** SHA-384 of the given slots, split evenly over the workers; the hashes in slot order. */
+async function hashOnWorkers(workers: readonly KernelWorker[], pages: SharedArrayBuffer, slots: Int32Array): Promise<Uint8Array> {
+  if (slots.length === 0) return new Uint8Array(0);
+  const per = Math.ceil(slots.length / workers.length);
+  const parts = await Promise.all(
+    workers.flatMap((w, i) => {
+      const part = slots.slice(i * per, (i + 1) * per);
+      return part.length === 0 ? [] : [w.call({ cmd: 'sha384', pages, slots: part }, [part.buffer])];
+    }),
+  );
+  if (parts.length === 1) return parts[0]!.out!;
+  const out = new Uint8Array(48 * slots.length);
+  let at = 0;
+  for (const p of parts) {
+    out.set(p.out!, at);
+    at += p.out!.length;
+  }
+  return out;
+}
+
+/** The same lanes on this thread, batch by batch, with progress. */
+function runInThread(lanes: readonly Lane[], slots: number, total: number, onProgress?: (done: number, total: number) => void): Uint8Array[] {
+  if (onProgress === undefined) return runLanes(lanes, new PageBatch(slots));
+  const batch = new PageBatch(slots);
+  let done = 0;
+  while (fillBatch(lanes, batch)) {
+    for (const lane of lanes) {
+      done += lane.runner.steps.count;
+      if (lane.runner.steps.count > 0) lane.runner.run(batch);
+    }
+    onProgress(done, total);
+  }
+  return lanes.map((l) => l.runner.finish());
+}
