@@ -48,7 +48,8 @@ import {
 } from './layouts.js';
 import { CONTEXT_BLOB_SIZE, decodeCcaContext, decodeNativeX64Context } from './native-context.js';
 import { EMPTY_DATA, bufferSource, sourceData, type ByteSource } from './source.js';
-import { readStruct, writeStruct, type FieldSpec, type StructLayout } from './struct.js';
+import { parsedPageDataClass, readPageDataFields, type ParsedPageDataClass } from './page-data-record.js';
+import { readStruct, viewOf, writeStruct, type FieldSpec, type StructLayout } from './struct.js';
 import type {
   DirectiveHeader,
   IgvmData,
@@ -118,7 +119,8 @@ export function parseIgvmSource(source: ByteSource, options: ParseOptions = {}):
     ...(reader.platformOptionals.length > 0 ? { platformOptionals: reader.platformOptionals } : {}),
     source: fixed.info,
   };
-  validateFile(file, { strict: options.strict === true });
+  // Each header passed its own checks as it was decoded; only the file-level rules remain.
+  validateFile(file, { strict: options.strict === true, headersChecked: true });
   return file;
 }
 
@@ -230,6 +232,8 @@ class HeaderReader {
   private readonly skipOptional: boolean;
   private readonly corim: boolean;
   private readonly dataLength: number;
+  private readonly PageData: ParsedPageDataClass;
+  private sectionView: DataView = viewOf(new Uint8Array(0));
 
   constructor(
     private readonly source: ByteSource,
@@ -241,9 +245,11 @@ class HeaderReader {
     this.skipOptional = options.optionalHeaders === 'skip';
     this.corim = options.corim !== false;
     this.dataLength = info.totalFileSize - info.dataStart;
+    this.PageData = parsedPageDataClass(source);
   }
 
   walk(section: Uint8Array): void {
+    this.sectionView = viewOf(section);
     let state: SectionName = 'platform';
     let pos = 0;
     let index = 0;
@@ -256,7 +262,11 @@ class HeaderReader {
           { offset, headerIndex: index, section: 'file' },
         );
       }
-      const tlv = readStruct(section, pos, VARIABLE_HEADER);
+      // Read field by field: this runs once per header, millions of times for large files.
+      const tlv = {
+        type: this.sectionView.getUint32(pos + VARIABLE_HEADER.fields.type.offset, true),
+        length: this.sectionView.getUint32(pos + VARIABLE_HEADER.fields.length.offset, true),
+      };
       let type = tlv.type;
       let opaque = false;
       if ((type & IGVM_VHT_OPTIONAL_BIT) !== 0 && this.skipOptional) {
@@ -360,7 +370,7 @@ class HeaderReader {
   }
 
   private decodePlatform(section: Uint8Array, at: number, loc: Loc): SupportedPlatformHeader {
-    const raw = readStruct(section, at, SUPPORTED_PLATFORM);
+    const raw = readStruct(section, at, SUPPORTED_PLATFORM, this.sectionView);
     const platformType = platformTypeName(raw.platformType);
     // The mask and VTL checks come before the type check (§5); validateHeader stops after
     // them when the type is unknown.
@@ -376,32 +386,32 @@ class HeaderReader {
     let h: InitializationHeader;
     switch (kind) {
       case 'GUEST_POLICY': {
-        const { reserved, ...raw } = readStruct(section, at, GUEST_POLICY);
+        const { reserved, ...raw } = readStruct(section, at, GUEST_POLICY, this.sectionView);
         reservedZero(reserved, GUEST_POLICY.fields.reserved);
         h = { kind, ...loc, ...raw };
         break;
       }
       case 'RELOCATABLE_REGION': {
-        const raw = readStruct(section, at, RELOCATABLE_REGION);
+        const raw = readStruct(section, at, RELOCATABLE_REGION, this.sectionView);
         h = { kind, ...loc, ...raw };
         break;
       }
       case 'PAGE_TABLE_RELOCATION_REGION': {
-        const { reserved, ...raw } = readStruct(section, at, PAGE_TABLE_RELOCATION);
+        const { reserved, ...raw } = readStruct(section, at, PAGE_TABLE_RELOCATION, this.sectionView);
         reservedZero(reserved, PAGE_TABLE_RELOCATION.fields.reserved);
         h = { kind, ...loc, ...raw };
         break;
       }
       case 'CORIM_DOCUMENT':
       case 'CORIM_SIGNATURE': {
-        const { reserved, sizeBytes, ...raw } = readStruct(section, at, CORIM_DATA);
+        const { reserved, sizeBytes, ...raw } = readStruct(section, at, CORIM_DATA, this.sectionView);
         const data = this.extract(raw.fileOffset, sizeBytes, CORIM_DATA.fields.fileOffset.offset);
         reservedZero(reserved, CORIM_DATA.fields.reserved);
         h = { kind, ...loc, ...raw, data };
         break;
       }
       case 'CCA_POLICY': {
-        const { reserved, reserved2, ...raw } = readStruct(section, at, CCA_POLICY);
+        const { reserved, reserved2, ...raw } = readStruct(section, at, CCA_POLICY, this.sectionView);
         reservedZero(reserved, CCA_POLICY.fields.reserved);
         reservedZero(reserved2, CCA_POLICY.fields.reserved2);
         h = { kind, ...loc, ...raw };
@@ -418,46 +428,45 @@ class HeaderReader {
     let h: DirectiveHeader;
     const usage = PARAMETER_USAGE_BY_TYPE.get(VariableHeaderType[kind as keyof typeof VariableHeaderType]);
     if (usage !== undefined) {
-      h = { kind: usage, ...loc, ...readStruct(section, at, PARAMETER) };
+      h = { kind: usage, ...loc, ...readStruct(section, at, PARAMETER, this.sectionView) };
       return h;
     }
     switch (kind) {
       case 'PARAMETER_AREA': {
-        const raw = readStruct(section, at, PARAMETER_AREA);
+        const raw = readStruct(section, at, PARAMETER_AREA, this.sectionView);
         // Upstream extracts the data before it checks the size's alignment (§7.1).
         const data = this.extract(raw.fileOffset, raw.numberOfBytes, PARAMETER_AREA.fields.fileOffset.offset);
         h = { kind, ...loc, ...raw, data };
         break;
       }
       case 'PAGE_DATA': {
-        const { reserved, dataType, ...raw } = readStruct(section, at, PAGE_DATA);
+        const raw = readPageDataFields(this.sectionView, at);
         // Upstream reads exactly 4096 bytes whatever `is_2mb_page` says (§9, §17 item 8).
-        const data = this.extract(raw.fileOffset, PAGE_SIZE_4K, PAGE_DATA.fields.fileOffset.offset);
-        reservedZero(reserved, PAGE_DATA.fields.reserved);
-        const typeName = pageDataTypeName(dataType);
-        if (typeName === undefined) {
-          // Checked after the GPA alignment below by upstream; keep that order.
-          const g = raw.gpa;
-          if (g % BigInt(PAGE_SIZE_4K) !== 0n) problem('UnalignedAddress', `gpa 0x${g.toString(16)} is not 4 KiB aligned`, 0);
-          problem('InvalidPageDataType', `unknown page data type ${dataType}`, PAGE_DATA.fields.dataType.offset);
-        }
-        h = { kind, ...loc, ...raw, dataType: typeName, data };
-        break;
+        this.checkRange(raw.fileOffset, PAGE_SIZE_4K, PAGE_DATA.fields.fileOffset.offset);
+        reservedZero(raw.reserved, PAGE_DATA.fields.reserved);
+        const typeName = pageDataTypeName(raw.dataType);
+        // Alignment before the data type, as upstream (§7.2); the low half decides alignment.
+        const gpa = (BigInt(raw.gpaHigh) << 32n) | BigInt(raw.gpaLow);
+        if (raw.gpaLow % PAGE_SIZE_4K !== 0) problem('UnalignedAddress', `gpa 0x${gpa.toString(16)} is not 4 KiB aligned`, PAGE_DATA.fields.gpa.offset);
+        if (typeName === undefined) problem('InvalidPageDataType', `unknown page data type ${raw.dataType}`, PAGE_DATA.fields.dataType.offset);
+        // All of validateHeader's PAGE_DATA rules are checked above (a parsed page is 4 KiB).
+        const page = new this.PageData(loc.offset, loc.index, gpa, raw.compatibilityMask, raw.fileOffset, raw.flags, typeName);
+        return page;
       }
       case 'PARAMETER_INSERT':
-        h = { kind, ...loc, ...readStruct(section, at, PARAMETER_INSERT) };
+        h = { kind, ...loc, ...readStruct(section, at, PARAMETER_INSERT, this.sectionView) };
         break;
       case 'VP_CONTEXT':
         h = this.decodeVpContext(section, at, loc);
         break;
       case 'REQUIRED_MEMORY': {
-        const { reserved, ...raw } = readStruct(section, at, REQUIRED_MEMORY);
+        const { reserved, ...raw } = readStruct(section, at, REQUIRED_MEMORY, this.sectionView);
         reservedZero(reserved, REQUIRED_MEMORY.fields.reserved);
         h = { kind, ...loc, ...raw };
         break;
       }
       case 'SNP_ID_BLOCK': {
-        const raw = readStruct(section, at, SNP_ID_BLOCK);
+        const raw = readStruct(section, at, SNP_ID_BLOCK, this.sectionView);
         h = {
           kind,
           ...loc,
@@ -470,17 +479,17 @@ class HeaderReader {
         break;
       }
       case 'VBS_MEASUREMENT':
-        h = { kind, ...loc, ...readStruct(section, at, VBS_MEASUREMENT) };
+        h = { kind, ...loc, ...readStruct(section, at, VBS_MEASUREMENT, this.sectionView) };
         break;
       case 'ERROR_RANGE':
-        h = { kind, ...loc, ...readStruct(section, at, ERROR_RANGE) };
+        h = { kind, ...loc, ...readStruct(section, at, ERROR_RANGE, this.sectionView) };
         break;
       default:
         return problem('InvalidVariableHeaderType', `${kind} is not a directive header`);
     }
     checkHeader(validateHeader(h, this.revision));
     if (this.strict && h.kind === 'VP_CONTEXT') {
-      const reserved = readStruct(section, at, VP_CONTEXT).reserved;
+      const reserved = readStruct(section, at, VP_CONTEXT, this.sectionView).reserved;
       if (reserved !== 0) problem('StrictReservedBits', `reserved field is 0x${reserved.toString(16)}`, VP_CONTEXT.fields.reserved.offset);
     }
     return h;
@@ -492,7 +501,7 @@ class HeaderReader {
    * searches in order.
    */
   private decodeVpContext(section: Uint8Array, at: number, loc: Loc): DirectiveHeader {
-    const { reserved: _reserved, ...raw } = readStruct(section, at, VP_CONTEXT);
+    const { reserved: _reserved, ...raw } = readStruct(section, at, VP_CONTEXT, this.sectionView);
     const platform = this.platforms.find((p) => p.compatibilityMask === raw.compatibilityMask);
     const fo = VP_CONTEXT.fields.fileOffset.offset;
     let payload: VpContextPayload;
@@ -569,15 +578,22 @@ class HeaderReader {
    */
   private extract(fileOffset: number, length: number | bigint, fieldOffset: number, zeroIsOffset = false): IgvmData {
     if (fileOffset === 0 && !zeroIsOffset) return EMPTY_DATA;
+    this.checkRange(fileOffset, length, fieldOffset, zeroIsOffset);
+    return sourceData(this.source, fileOffset, Number(length));
+  }
+
+  /** The range check of `extract` alone (offset 0 means "no data" unless `zeroIsOffset`). */
+  private checkRange(fileOffset: number, length: number | bigint, fieldOffset: number, zeroIsOffset = false): void {
+    if (fileOffset === 0 && !zeroIsOffset) return;
     const start = fileOffset - this.info.dataStart;
-    if (start < 0 || BigInt(start) + BigInt(length) > BigInt(this.dataLength)) {
+    const fits = typeof length === 'number' ? start + length <= this.dataLength : BigInt(start) + length <= BigInt(this.dataLength);
+    if (start < 0 || !fits) {
       problem(
         'InvalidDataSize',
         `${length} bytes at file offset ${fileOffset} are not inside the file data section [${this.info.dataStart}, ${this.info.totalFileSize})`,
         fieldOffset,
       );
     }
-    return sourceData(this.source, fileOffset, Number(length));
   }
 
   private extract4k(fileOffset: number, fieldOffset: number): Uint8Array {

@@ -67,16 +67,9 @@ export function defineStruct<const F extends Record<string, FieldSpec>>(
   return { name, size, fields, entries: Object.entries(fields) };
 }
 
-// The reader reads every header out of one section buffer; keep its view.
-let lastBuf: Uint8Array | undefined;
-let lastView: DataView | undefined;
-
-function viewOf(buf: Uint8Array): DataView {
-  if (buf !== lastBuf) {
-    lastBuf = buf;
-    lastView = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
-  }
-  return lastView!;
+/** A DataView over exactly `buf`. */
+export function viewOf(buf: Uint8Array): DataView {
+  return new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
 }
 
 /**
@@ -88,8 +81,9 @@ export function readStruct<F extends Record<string, FieldSpec>>(
   buf: Uint8Array,
   offset: number,
   layout: StructLayout<F>,
+  /** A view of `buf`, for callers that read many structures from one buffer. */
+  view: DataView = viewOf(buf),
 ): { [K in keyof F]: FieldValue<F[K]> } {
-  const view = viewOf(buf);
   const out: Record<string, number | bigint | Uint8Array> = {};
   for (const [key, f] of layout.entries) {
     const at = offset + f.offset;

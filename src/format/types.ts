@@ -134,6 +134,7 @@ export interface PageDataHeader extends HeaderLocation {
   /** `IgvmPageDataFlags`; reserved bits 3–31 round-trip (§7.2). */
   readonly flags: number;
   readonly dataType: PageDataTypeName;
+  /** Parsed files make this on access (an accessor: `{...header}` does not copy it). */
   readonly data: IgvmData;
 }
 

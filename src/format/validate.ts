@@ -155,6 +155,8 @@ function validateVpContext(h: Extract<IgvmHeader, { kind: 'VP_CONTEXT' }>, _revi
 export interface ValidateOptions {
   /** Also apply the spec's checks that upstream skips (§10.4). */
   readonly strict?: boolean;
+  /** Every header already passed `validateHeader` (the reader checks each as it decodes it). */
+  readonly headersChecked?: boolean;
 }
 
 interface Located {
@@ -213,15 +215,18 @@ export function validateFile(file: IgvmFile, options: ValidateOptions = {}): voi
   if (revision.formatVersion === 1 && revision.architecture !== 'x64') {
     throw new IgvmFormatError('InvalidFixedHeader', 'format version 1 files are always x64; aarch64 needs version 2', { section: 'fixed' });
   }
-  validatePlatforms(file);
+  const check = options.headersChecked === true ? () => undefined : validateHeader;
+  validatePlatforms(file, check);
   const needsVpContext: Array<{ mask: number; vpIndex: number; vtl: number; h: Located }> = [];
   const ptRegions: Array<{ mask: number; start: bigint; end: bigint }> = [];
-  validateInitializations(file, needsVpContext, ptRegions);
-  validateDirectives(file, needsVpContext, ptRegions);
+  validateInitializations(file, needsVpContext, ptRegions, check);
+  validateDirectives(file, needsVpContext, ptRegions, check);
   if (options.strict === true) validateStrict(file);
 }
 
-function validatePlatforms(file: IgvmFile): void {
+type HeaderCheck = (h: IgvmHeader, revision: IgvmRevision) => IgvmFormatError | undefined;
+
+function validatePlatforms(file: IgvmFile, validateHeader: HeaderCheck): void {
   if (file.platforms.length === 0) fail('NoPlatformHeaders', 'the file has no platform header', {});
   const seen = new Set<string>();
   for (const p of file.platforms) {
@@ -241,6 +246,7 @@ function validateInitializations(
   file: IgvmFile,
   needsVpContext: Array<{ mask: number; vpIndex: number; vtl: number; h: Located }>,
   ptRegions: Array<{ mask: number; start: bigint; end: bigint }>,
+  validateHeader: HeaderCheck,
 ): void {
   const overlaps = new RangesPerBit();
   let ptMasks = 0;
@@ -303,6 +309,7 @@ function validateDirectives(
   file: IgvmFile,
   needsVpContext: Array<{ mask: number; vpIndex: number; vtl: number; h: Located }>,
   ptRegions: Array<{ mask: number; start: bigint; end: bigint }>,
+  validateHeader: HeaderCheck,
 ): void {
   // Parameter-area lifecycle, over all directives whatever their masks (§7.1).
   const areas = new Map<number, 'allocated' | 'inserted'>();

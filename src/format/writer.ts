@@ -173,7 +173,14 @@ function writeDirective(h: Exclude<DirectiveHeader, { kind: 'OPTIONAL_UNKNOWN' }
     case 'PAGE_DATA': {
       const bytes = h.data.bytes();
       const fileOffset = bytes.length === 0 ? 0 : data.write(padTo(bytes, PAGE_SIZE_4K));
-      emit(VariableHeaderType.PAGE_DATA, PAGE_DATA, { ...h, fileOffset, dataType: PageDataType[h.dataType] });
+      emit(VariableHeaderType.PAGE_DATA, PAGE_DATA, {
+        gpa: h.gpa,
+        compatibilityMask: h.compatibilityMask,
+        fileOffset,
+        // Reserved bits 3–31 are written as stored (§12 step 6).
+        flags: h.flags,
+        dataType: PageDataType[h.dataType],
+      });
       break;
     }
     case 'PARAMETER_AREA': {

@@ -33,7 +33,7 @@ export interface PipelineOptions {
   readonly onProgress?: (done: number, total: number) => void;
   /** Page slots per batch (default 1024, i.e. 4 MiB). */
   readonly batchSlots?: number;
-  /** Batches in flight (default 4). */
+  /** Batches in flight (default 3). */
   readonly ringSize?: number;
 }
 
@@ -48,7 +48,8 @@ type Request = KernelRequest extends infer R ? (R extends { id: number } ? Omit<
 
 /** A worker thread with request/reply pairing. */
 class KernelWorker {
-  private readonly worker = new Worker(WORKER_URL);
+  // Kernel workers allocate little (step arrays, hashes); small heaps keep the process lean.
+  private readonly worker = new Worker(WORKER_URL, { resourceLimits: { maxYoungGenerationSizeMb: 2, maxOldGenerationSizeMb: 24 } });
   private readonly pending = new Map<number, { resolve: (r: KernelReply) => void; reject: (e: Error) => void }>();
   private next = 0;
   private failure: Error | undefined;
@@ -90,11 +91,8 @@ class KernelWorker {
 export class KernelPool {
   private constructor(readonly workers: readonly KernelWorker[]) {}
 
-  /**
-   * Starts `threads` workers (none when worker threads cannot run here). A measurement of
-   * SEV-SNP, TDX and VBS together needs three; by default one more than the cores.
-   */
-  static start(threads: number = availableParallelism() + 1): KernelPool {
+  /** Starts `threads` workers, by default one per core (none when workers cannot run here). */
+  static start(threads: number = availableParallelism()): KernelPool {
     const n = workersAvailable() ? Math.max(0, threads) : 0;
     return new KernelPool(Array.from({ length: n }, () => new KernelWorker()));
   }
@@ -117,19 +115,21 @@ export async function runLanesParallel(lanes: readonly Lane[], options: Pipeline
   if (threads < 2 || lanes.length === 0 || !workersAvailable()) {
     return runInThread(lanes, slots, total, options.onProgress);
   }
-  const own = options.pool === undefined ? KernelPool.start(threads + 1) : undefined;
+  const own = options.pool === undefined ? KernelPool.start(threads) : undefined;
   const pool = (options.pool ?? own)!.workers;
-  // TDX and VBS lanes get a worker each; SNP page hashing gets the threads left (at least one).
+  // TDX and VBS lanes get a worker each; SNP page hashing gets the workers left, or, when
+  // there are none, shares the last lane's (VBS, the lightest sequential hash).
   const sequential = lanes.filter((l) => l.platformType !== 'SEV_SNP');
   const hasSnp = lanes.some((l) => l.platformType === 'SEV_SNP');
-  if (pool.length < sequential.length + (hasSnp ? 1 : 0)) {
+  if (pool.length < Math.max(1, sequential.length)) {
     await own?.close();
     return runInThread(lanes, slots, total, options.onProgress);
   }
   const laneWorkers = new Map<Lane, KernelWorker>(sequential.map((l, i) => [l, pool[i]!]));
-  const hashWorkers = hasSnp ? pool.slice(sequential.length, sequential.length + Math.max(1, threads - sequential.length)) : [];
+  const spare = pool.slice(sequential.length, Math.max(sequential.length, threads));
+  const hashWorkers = !hasSnp ? [] : spare.length > 0 ? spare : [pool[sequential.length - 1]!];
   await Promise.all(sequential.map((l) => laneWorkers.get(l)!.call({ cmd: 'reset' })));
-  const ring = Array.from({ length: options.ringSize ?? 4 }, () => ({ batch: new PageBatch(slots, true), busy: Promise.resolve() as Promise<unknown> }));
+  const ring = Array.from({ length: options.ringSize ?? 3 }, () => ({ batch: new PageBatch(slots, true), busy: Promise.resolve() as Promise<unknown> }));
   let chain: Promise<void> = Promise.resolve();
   let done = 0;
   try {
