@@ -135,6 +135,11 @@ export interface BatchRunner {
   finish(): Uint8Array;
 }
 
+/** The GPA of page `page` of a run starting at `gpa` (no bigint arithmetic for the first page). */
+export function pageGpa(gpa: bigint, page: number): bigint {
+  return page === 0 ? gpa : gpa + BigInt(page * 4096);
+}
+
 /** Steps of an operation: its page count, or one for VMSA and register operations. */
 function stepsOf(op: MeasureOp): number {
   return op.op === 'pages' ? op.count : 1;

@@ -4,7 +4,7 @@
  * digest, so the digest is a SHA-384 chain. The model consumes walker operations and never
  * looks at headers; `pageInfo` is the primitive step, usable on its own.
  */
-import { StepArrays, type BatchRunner, type PageBatch, type StepJob } from './batch.js';
+import { StepArrays, pageGpa, type BatchRunner, type PageBatch, type StepJob } from './batch.js';
 import type { HashBackend } from './hash.js';
 import type { HashKernels } from './kernels.js';
 import type { MeasureOp, ModelOptions, OpSource } from './steps.js';
@@ -145,7 +145,7 @@ export class SnpBatchRunner implements BatchRunner {
       return true;
     }
     if (op.op !== 'pages' || op.origin === 'error-range') return true;
-    const gpa = op.gpa + BigInt(page) * 4096n;
+    const gpa = pageGpa(op.gpa, page);
     const type = snpPageType(op);
     if (type !== 'NORMAL') {
       this.steps.push(gpa, -1, SnpPageType[type]);

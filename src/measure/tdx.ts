@@ -3,7 +3,7 @@
  * 4 KiB page and, for measured pages, sixteen 384-byte MR.EXTEND records (header + 256 data
  * bytes). Unmeasured pages are added only; shared pages never reach the model.
  */
-import { StepArrays, type BatchRunner, type PageBatch, type StepJob } from './batch.js';
+import { StepArrays, pageGpa, type BatchRunner, type PageBatch, type StepJob } from './batch.js';
 import type { HashBackend, Hasher } from './hash.js';
 import type { HashKernels, TdxState } from './kernels.js';
 import type { MeasureOp, ModelOptions, OpSource } from './steps.js';
@@ -105,7 +105,7 @@ export class TdxBatchRunner implements BatchRunner {
   lower(op: MeasureOp, page: number, batch: PageBatch): boolean {
     // TDX has no VP context and does not measure error ranges (spec/tdx.md §2.1).
     if (op.op !== 'pages' || op.origin === 'error-range') return true;
-    const gpa = op.gpa + BigInt(page) * 4096n;
+    const gpa = pageGpa(op.gpa, page);
     if (op.unmeasured) {
       this.steps.push(gpa, -1, 0);
       return true;

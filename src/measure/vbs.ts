@@ -5,7 +5,7 @@
  * their VP contexts appear.
  */
 import { encodeVbsRegisterValue, vbsRegisterName, type VbsRegister } from '../format/index.js';
-import { StepArrays, type BatchRunner, type PageBatch, type StepJob } from './batch.js';
+import { StepArrays, pageGpa, type BatchRunner, type PageBatch, type StepJob } from './batch.js';
 import type { HashBackend } from './hash.js';
 import type { HashKernels } from './kernels.js';
 import type { MeasureOp, ModelOptions, OpSource, RegistersOp } from './steps.js';
@@ -120,7 +120,7 @@ export class VbsBatchRunner implements BatchRunner {
       return true;
     }
     if (op.op !== 'pages') return true;
-    const gpa = op.gpa + BigInt(page) * 4096n;
+    const gpa = pageGpa(op.gpa, page);
     const metadata = op.acceptance | (op.unmeasured ? UNMEASURED_BIT : 0);
     const slot = !op.unmeasured && page === 0 ? batch.slotFor(op.data) : -1;
     if (slot === undefined) return false;

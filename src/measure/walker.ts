@@ -26,6 +26,8 @@ export const KVM_VMSA_GPA = 0xffff_ffff_f000n;
 const PAGE = 4096n;
 const LARGE_PAGE_STEPS = 512;
 const U64_END = 1n << 64n;
+const HALF_U64 = 1n << 63n;
+const MAX_EXACT = BigInt(Number.MAX_SAFE_INTEGER);
 
 /** Options of one walk. */
 export interface WalkOptions {
@@ -93,20 +95,23 @@ function* generateOps(
   const deferredVmsas: VpContextHeader[] = [];
   let sawVmsa = false;
 
-  // Counts steps before they exist, so that no size field can make us loop for long.
+  // Counts steps before they exist, so that no size field can make us loop for long. Plain
+  // numbers where they are exact: this runs once per directive, twice per measurement.
   const addSteps = (gpa: bigint, count: bigint, index: number | undefined): number => {
-    if (BigInt(counts.pageSteps) + count > BigInt(maxPages)) {
+    const n = count <= MAX_EXACT ? Number(count) : Number.POSITIVE_INFINITY;
+    if (counts.pageSteps + n > maxPages) {
       throw new MeasurementError(
         'TooManyPages',
         `the file implies more than ${maxPages} page steps for ${platform.platformType} (header ${index ?? '?'} adds ${count}); raise --max-pages if this is intended`,
         index,
       );
     }
-    if (gpa + count * PAGE > U64_END) {
+    // n ≤ maxPages ≤ 2^53 here, so only GPAs in the top half of the space can overflow.
+    if (gpa >= HALF_U64 && gpa + count * PAGE > U64_END) {
       throw new MeasurementError('GpaOverflow', `pages from 0x${gpa.toString(16)} run past the end of the 64-bit address space`, index);
     }
-    counts.pageSteps += Number(count);
-    return Number(count);
+    counts.pageSteps += n;
+    return n;
   };
 
   for (const h of file.directives) {
@@ -129,14 +134,15 @@ function* generateOps(
           );
         }
         if (rules.honourShared && (h.flags & PageDataFlags.SHARED) !== 0) break;
-        if (h.data.length > 4096) {
-          throw new MeasurementError('UnsupportedPageSize', `page data of ${h.data.length} bytes at 0x${h.gpa.toString(16)} is larger than 4 KiB`, h.index);
+        const data = h.data;
+        if (data.length > 4096) {
+          throw new MeasurementError('UnsupportedPageSize', `page data of ${data.length} bytes at 0x${h.gpa.toString(16)} is larger than 4 KiB`, h.index);
         }
         const large = (h.flags & PageDataFlags.IS_2MB_PAGE) !== 0 && rules.largePages !== 'single';
-        if (large && rules.largePages === 'expand-empty-only' && h.data.length !== 0) {
+        if (large && rules.largePages === 'expand-empty-only' && data.length !== 0) {
           // igvmmeasure requires a 2 MiB page's data to be empty or 2 MiB long, and panics
           // otherwise (snp.md §2.3); a parsed file carries at most 4 KiB.
-          throw new MeasurementError('UnsupportedLargePageData', `a 2 MiB page at 0x${h.gpa.toString(16)} carries ${h.data.length} bytes of data`, h.index);
+          throw new MeasurementError('UnsupportedLargePageData', `a 2 MiB page at 0x${h.gpa.toString(16)} carries ${data.length} bytes of data`, h.index);
         }
         const count = addSteps(h.gpa, large ? BigInt(LARGE_PAGE_STEPS) : 1n, h.index);
         yield {
@@ -145,7 +151,7 @@ function* generateOps(
           count,
           dataType: h.dataType,
           unmeasured: (h.flags & PageDataFlags.UNMEASURED) !== 0,
-          data: h.data,
+          data,
           acceptance: 0,
           origin: 'page-data',
           source: sourceOf(h, large ? 'PAGE_DATA (2 MiB as 512 pages)' : 'PAGE_DATA'),

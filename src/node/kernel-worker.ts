@@ -11,7 +11,8 @@ import type { TdxState } from '../measure/kernels.js';
 export type KernelRequest =
   | { id: number; cmd: 'sha384'; pages: SharedArrayBuffer; slots: Int32Array }
   | { id: number; cmd: 'tdx' | 'vbs'; pages: SharedArrayBuffer; slots: Int32Array; gpas: BigUint64Array; kinds: Uint8Array }
-  | { id: number; cmd: 'tdxDigest' | 'vbsDigest' | 'reset' };
+  | { id: number; cmd: 'tdxDigest' | 'vbsDigest' | 'reset' }
+  | { id: number; cmd: 'touch'; pages: SharedArrayBuffer };
 
 /** The worker's reply: hashes or a digest, or an error message. */
 export type KernelReply = { id: number; out?: Uint8Array; error?: string };
@@ -41,6 +42,11 @@ parentPort?.on('message', (m: KernelRequest) => {
       case 'vbsDigest':
         parentPort!.postMessage({ id: m.id, out: vbs.slice() } satisfies KernelReply);
         return;
+      case 'touch':
+        // Fault the batch's pages in now, off the main thread: first touches are slow (and in
+        // a VM much slower), and the main thread is parsing meanwhile.
+        new Uint8Array(m.pages).fill(0);
+        break;
       case 'reset':
         // A pooled worker starts each measurement afresh.
         tdx = undefined;

@@ -31,9 +31,9 @@ export interface PipelineOptions {
   readonly pool?: KernelPool;
   /** Called after each batch with the page steps done and the total. */
   readonly onProgress?: (done: number, total: number) => void;
-  /** Page slots per batch (default 1024, i.e. 4 MiB). */
+  /** Page slots per batch (default `PIPELINE_BATCH_SLOTS`). */
   readonly batchSlots?: number;
-  /** Batches in flight (default 3). */
+  /** Batches in flight (default `PIPELINE_RING_SIZE`). */
   readonly ringSize?: number;
 }
 
@@ -87,14 +87,29 @@ class KernelWorker {
   }
 }
 
-/** Kernel workers, started once and used for one measurement at a time. */
+/** Page slots per batch: 256 × 4 KiB = 1 MiB (small batches stay in cache between threads). */
+export const PIPELINE_BATCH_SLOTS = 256;
+/** Batches in flight. */
+export const PIPELINE_RING_SIZE = 6;
+
+/**
+ * Kernel workers and the ring of shared batches, started once and used for one measurement at
+ * a time. The batches' pages are faulted in by the workers as soon as they start.
+ */
 export class KernelPool {
-  private constructor(readonly workers: readonly KernelWorker[]) {}
+  private constructor(
+    readonly workers: readonly KernelWorker[],
+    readonly ring: readonly PageBatch[],
+    readonly ready: Promise<unknown>,
+  ) {}
 
   /** Starts `threads` workers, by default one per core (none when workers cannot run here). */
   static start(threads: number = availableParallelism()): KernelPool {
     const n = workersAvailable() ? Math.max(0, threads) : 0;
-    return new KernelPool(Array.from({ length: n }, () => new KernelWorker()));
+    const workers = Array.from({ length: n }, () => new KernelWorker());
+    const ring = n === 0 ? [] : Array.from({ length: PIPELINE_RING_SIZE }, () => new PageBatch(PIPELINE_BATCH_SLOTS, true));
+    const ready = Promise.all(ring.map((b, i) => workers[i % n]!.call({ cmd: 'touch', pages: b.pages.buffer as SharedArrayBuffer })));
+    return new KernelPool(workers, ring, ready);
   }
 
   /** Stops the workers. */
@@ -111,7 +126,7 @@ function transferOf(job: StepJob): ArrayBuffer[] {
 export async function runLanesParallel(lanes: readonly Lane[], options: PipelineOptions = {}): Promise<Uint8Array[]> {
   const total = lanes.reduce((n, l) => n + l.pageSteps, 0);
   const threads = Math.max(1, options.threads ?? availableParallelism());
-  const slots = options.batchSlots ?? 1024;
+  const slots = options.batchSlots ?? PIPELINE_BATCH_SLOTS;
   if (threads < 2 || lanes.length === 0 || !workersAvailable()) {
     return runInThread(lanes, slots, total, options.onProgress);
   }
@@ -129,7 +144,12 @@ export async function runLanesParallel(lanes: readonly Lane[], options: Pipeline
   const spare = pool.slice(sequential.length, Math.max(sequential.length, threads));
   const hashWorkers = !hasSnp ? [] : spare.length > 0 ? spare : [pool[sequential.length - 1]!];
   await Promise.all(sequential.map((l) => laneWorkers.get(l)!.call({ cmd: 'reset' })));
-  const ring = Array.from({ length: options.ringSize ?? 3 }, () => ({ batch: new PageBatch(slots, true), busy: Promise.resolve() as Promise<unknown> }));
+  const shared = options.pool !== undefined && options.batchSlots === undefined && options.ringSize === undefined ? options.pool.ring : undefined;
+  await options.pool?.ready;
+  const ring = (shared ?? Array.from({ length: options.ringSize ?? PIPELINE_RING_SIZE }, () => new PageBatch(slots, true))).map((batch) => ({
+    batch,
+    busy: Promise.resolve() as Promise<unknown>,
+  }));
   let chain: Promise<void> = Promise.resolve();
   let done = 0;
   try {
