@@ -134,12 +134,11 @@ await new Promise((resolve) => {
 // ---- the CLI as a whole process -----------------------------------------------------------------
 const cli = join(here, '..', 'dist', 'src', 'cli', 'main.js');
 const haveTime = existsSync('/usr/bin/time');
+// The executable itself, as a user runs it (its interpreter line sets the V8 heap flags).
 function processRun(path) {
-  const args = [cli, 'measure', '--platform', 'all', path];
+  const args = ['measure', '--platform', 'all', path];
   const t = performance.now();
-  const r = haveTime
-    ? spawnSync('/usr/bin/time', ['-f', '%M', process.execPath, ...args], { encoding: 'utf8' })
-    : spawnSync(process.execPath, args, { encoding: 'utf8' });
+  const r = haveTime ? spawnSync('/usr/bin/time', ['-f', '%M', cli, ...args], { encoding: 'utf8' }) : spawnSync(cli, args, { encoding: 'utf8' });
   const wall = performance.now() - t;
   if (r.status !== 0) throw new Error(`igvm-measure failed: ${r.stderr}`);
   const rss = haveTime ? Number(r.stderr.trim().split('\n').pop()) / 1024 : NaN;

@@ -53,6 +53,7 @@ class KernelWorker {
   private readonly pending = new Map<number, { resolve: (r: KernelReply) => void; reject: (e: Error) => void }>();
   private next = 0;
   private failure: Error | undefined;
+  private closing = false;
 
   constructor() {
     this.worker.on('message', (r: KernelReply) => {
@@ -63,7 +64,7 @@ class KernelWorker {
     });
     this.worker.on('error', (e) => this.fail(e));
     this.worker.on('exit', (code) => {
-      if (this.pending.size > 0) this.fail(new Error(`kernel worker exited with code ${code}`));
+      if (!this.closing && this.pending.size > 0) this.fail(new Error(`kernel worker exited with code ${code}`));
     });
   }
 
@@ -77,6 +78,7 @@ class KernelWorker {
   }
 
   terminate(): Promise<number> {
+    this.closing = true;
     return this.worker.terminate();
   }
 
@@ -114,6 +116,7 @@ export class KernelPool {
 
   /** Stops the workers. */
   async close(): Promise<void> {
+    await this.ready.catch(() => undefined);
     await Promise.all(this.workers.map((w) => w.terminate()));
   }
 }
@@ -145,7 +148,7 @@ export async function runLanesParallel(lanes: readonly Lane[], options: Pipeline
   const hashWorkers = !hasSnp ? [] : spare.length > 0 ? spare : [pool[sequential.length - 1]!];
   await Promise.all(sequential.map((l) => laneWorkers.get(l)!.call({ cmd: 'reset' })));
   const shared = options.pool !== undefined && options.batchSlots === undefined && options.ringSize === undefined ? options.pool.ring : undefined;
-  await options.pool?.ready;
+  await (options.pool ?? own)!.ready;
   const ring = (shared ?? Array.from({ length: options.ringSize ?? PIPELINE_RING_SIZE }, () => new PageBatch(slots, true))).map((batch) => ({
     batch,
     busy: Promise.resolve() as Promise<unknown>,
