@@ -183,6 +183,8 @@ with the raw hash speed measured in the same run; every figure is the median of 
 
 ## Targets
 
+Where a target is not met, bench/PROFILE.md shows where the time goes and what was tried.
+
 | what | measured | target | |
 |---|---|---|---|
 ${[
