@@ -18,6 +18,7 @@ import { PageBatch, fillBatch, runLanes, type StepJob } from '../measure/batch.j
 import type { Lane } from '../measure/measure.js';
 import { hashSlotsOf, type SnpBatchRunner } from '../measure/snp.js';
 import type { VbsBatchRunner } from '../measure/vbs.js';
+import { defaultKernels } from '../measure/hash-default.js';
 import type { KernelReply, KernelRequest } from './kernel-worker.js';
 
 /** Options of `runLanesParallel`. */
@@ -145,7 +146,11 @@ export async function runLanesParallel(lanes: readonly Lane[], options: Pipeline
   }
   const laneWorkers = new Map<Lane, KernelWorker>(sequential.map((l, i) => [l, pool[i]!]));
   const spare = pool.slice(sequential.length, Math.max(sequential.length, threads));
-  const hashWorkers = !hasSnp ? [] : spare.length > 0 ? spare : [pool[sequential.length - 1]!];
+  // SEV-SNP alone: the main thread hashes a share of each batch itself, with one worker fewer,
+  // so that no more threads run than there are cores (env IGVM_MEASURE_MAIN_SHARE to tune).
+  const mainShare = hasSnp && sequential.length === 0 ? Number(process.env.IGVM_MEASURE_MAIN_SHARE ?? 0.35) : 0;
+  const hashPool = mainShare > 0 && spare.length > 1 ? spare.slice(0, spare.length - 1) : spare;
+  const hashWorkers = !hasSnp ? [] : hashPool.length > 0 ? hashPool : [pool[sequential.length - 1]!];
   await Promise.all(sequential.map((l) => laneWorkers.get(l)!.call({ cmd: 'reset' })));
   const shared = options.pool !== undefined && options.batchSlots === undefined && options.ringSize === undefined ? options.pool.ring : undefined;
   await (options.pool ?? own)!.ready;
@@ -169,7 +174,7 @@ export async function runLanesParallel(lanes: readonly Lane[], options: Pipeline
         if (lane.platformType === 'SEV_SNP') {
           const snp = runner as SnpBatchRunner;
           const job = snp.takeJob();
-          const hashes = hashOnWorkers(hashWorkers, pages, hashSlotsOf(job));
+          const hashes = hashOnWorkers(hashWorkers, pages, hashSlotsOf(job), mainShare > 0 ? { share: mainShare, pages: entry.batch.pages } : undefined);
           waits.push(hashes);
           // The chain must follow batch order; hashes may arrive in any order.
           chain = chain.then(async () => snp.chain(job, await hashes));
@@ -197,19 +202,25 @@ export async function runLanesParallel(lanes: readonly Lane[], options: Pipeline
 }
 
 /** SHA-384 of the given slots, split evenly over the workers; the hashes in slot order. */
-async function hashOnWorkers(workers: readonly KernelWorker[], pages: SharedArrayBuffer, slots: Int32Array): Promise<Uint8Array> {
+async function hashOnWorkers(
+  workers: readonly KernelWorker[],
+  pages: SharedArrayBuffer,
+  slots: Int32Array,
+  main?: { share: number; pages: Uint8Array },
+): Promise<Uint8Array> {
   if (slots.length === 0) return new Uint8Array(0);
-  const per = Math.ceil(slots.length / workers.length);
-  const parts = await Promise.all(
-    workers.flatMap((w, i) => {
-      const part = slots.slice(i * per, (i + 1) * per);
-      return part.length === 0 ? [] : [w.call({ cmd: 'sha384', pages, slots: part }, [part.buffer])];
-    }),
-  );
-  if (parts.length === 1) return parts[0]!.out!;
+  const own = main === undefined ? 0 : Math.floor(slots.length * main.share);
+  const rest = slots.subarray(own);
+  const per = Math.ceil(rest.length / workers.length);
+  const pending = workers.flatMap((w, i) => {
+    const part = rest.slice(i * per, (i + 1) * per);
+    return part.length === 0 ? [] : [w.call({ cmd: 'sha384', pages, slots: part }, [part.buffer])];
+  });
   const out = new Uint8Array(48 * slots.length);
-  let at = 0;
-  for (const p of parts) {
+  // The main thread's share, while the workers hash the rest.
+  if (own > 0) defaultKernels.sha384Slots(main!.pages, slots.subarray(0, own), out.subarray(0, 48 * own));
+  let at = 48 * own;
+  for (const p of await Promise.all(pending)) {
     out.set(p.out!, at);
     at += p.out!.length;
   }
