@@ -1,1 +1,0 @@
-cmd_Release/igvm_hash.node := ln -f "Release/obj.target/igvm_hash.node" "Release/igvm_hash.node" 2>/dev/null || (rm -rf "Release/igvm_hash.node" && cp -af "Release/obj.target/igvm_hash.node" "Release/igvm_hash.node")

@@ -1,1 +1,0 @@
-cmd_Release/obj.target/igvm_hash.node := g++ -o Release/obj.target/igvm_hash.node -shared -pthread -rdynamic -m64  -Wl,-soname=igvm_hash.node -Wl,--start-group Release/obj.target/igvm_hash/native/igvm_hash.o -Wl,--end-group 
