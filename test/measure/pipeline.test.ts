@@ -8,10 +8,11 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { IgvmBuilder, PageDataFlags, parseIgvm, type IgvmFile, type MeasureOptions, type MeasurementResult } from '../../src/index.js';
+import { parseIgvm, type IgvmFile, type MeasureOptions, type MeasurementResult } from '../../src/index.js';
 import type { PipelineOptions } from '../../src/node/pipeline.js';
 import { measureParallel } from '../../src/node/measure-file.js';
 import { buildCapiTestFile } from '../../vectors/samples.js';
+import { OPENVMM_DIGESTS, openvmmSnpVbsBytes } from '../helpers/openvmm.js';
 import { progressFor } from '../../src/cli/progress.js';
 import { HAVE_SHARED, REPO_ROOT, sharedBytes, sharedJson, sharedNotice, upstreamIgvmVectors } from '../helpers/shared.js';
 
@@ -20,27 +21,8 @@ type Measurer = (file: IgvmFile, options: MeasureOptions & PipelineOptions) => P
 const hex = (b: Uint8Array): string => Buffer.from(b).toString('hex');
 const outcomes = (r: MeasurementResult): string[] => r.platforms.map((p) => ('digest' in p ? hex(p.digest) : 'error' in p ? p.error.code : '-'));
 
-/** openvmm's pattern for SNP and VBS at once (snp.md §2.4, vbs-cca-corim.md §1.4). */
-function openvmmFile(): IgvmFile {
-  return parseIgvm(openvmmBytes());
-}
-
-function openvmmBytes(): Uint8Array {
-  const b = new IgvmBuilder()
-    .platform({ compatibilityMask: 1, platformType: 'SEV_SNP' })
-    .platform({ compatibilityMask: 2, platformType: 'VSM_ISOLATION' })
-    .guestPolicy({ policy: 0x3001f, compatibilityMask: 1 });
-  const data = Uint8Array.of(0x00, 0x05);
-  for (let page = 0; page <= 10; page++) {
-    const withData = page === 0 || page === 5 || page === 10;
-    b.pageData({ gpa: page * 0x1000, compatibilityMask: 3, ...(withData ? { data } : {}), flags: page >= 5 && page <= 9 ? PageDataFlags.UNMEASURED : 0 });
-  }
-  return b.pageData({ gpa: 0x14000, compatibilityMask: 3, data, flags: PageDataFlags.SHARED }).toBytes();
-}
-const OPENVMM = [
-  '889a19386c82e2219bded3e92a764e8c00c29b966d04a662bca6cfdfec647b9051995653390783846557913263d71c4f',
-  '30134c9bb89cd72d8a418d1e7afb75927f45e8571dda7ac7be87d4b6c72ca64c',
-];
+const openvmmFile = (): IgvmFile => parseIgvm(openvmmSnpVbsBytes());
+const OPENVMM = OPENVMM_DIGESTS;
 
 const GEOMETRIES: Array<{ name: string; options: PipelineOptions }> = [
   { name: 'one page per batch', options: { batchSlots: 1, ringSize: 2 } },
@@ -85,7 +67,7 @@ describe.skipIf(!HAVE_DIST)('pipeline on worker threads (dist)', () => {
   it('gives the same digests with 2 and 3 threads and any batch geometry', async () => {
     const dist = (await import(pathToFileURL(distModule).href)) as { measureParallel: Measurer; KernelPool: { start(n: number): { close(): Promise<void> } } };
     const distIndex = (await import(pathToFileURL(join(REPO_ROOT, 'dist/src/index.js')).href)) as { parseIgvm: typeof parseIgvm };
-    const files = [openvmmBytes(), buildCapiTestFile()];
+    const files = [openvmmSnpVbsBytes(), buildCapiTestFile()];
     const expected = [OPENVMM, ['eadeac0d646af12097d798c06aae26f37a484c04482e88be2b81ed266f3e2275']];
     for (const threads of [2, 3]) {
       for (const g of GEOMETRIES) {
