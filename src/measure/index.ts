@@ -12,3 +12,4 @@ export { SnpLaunchDigest, SnpBatchRunner, SnpPageType, hashSlotsOf, type SnpJob,
 export { TdxMrtd, TdxBatchRunner } from './tdx.js';
 export { VbsBootDigest, VbsBatchRunner } from './vbs.js';
 export * from './measure.js';
+export { searchConfigurations, snpVcpuSweep, type Candidate, type SearchResult, type SearchOptions } from './search.js';
