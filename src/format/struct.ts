@@ -150,3 +150,13 @@ export function writeStruct<F extends Record<string, FieldSpec>>(
     }
   }
 }
+
+/** A structure's bytes: `layout.size` zero bytes with `values` written in. */
+export function encodeStruct<F extends Record<string, FieldSpec>>(
+  layout: StructLayout<F>,
+  values: Partial<{ [K in keyof F]: FieldValue<F[K]> }>,
+): Uint8Array {
+  const out = new Uint8Array(layout.size);
+  writeStruct(out, 0, layout, values);
+  return out;
+}

@@ -41,7 +41,7 @@ import {
   VP_CONTEXT,
 } from './layouts.js';
 import { encodeCcaContext, encodeNativeX64Context } from './native-context.js';
-import { writeStruct, type FieldSpec, type StructLayout } from './struct.js';
+import { encodeStruct, writeStruct, type FieldSpec, type StructLayout } from './struct.js';
 import type { DirectiveHeader, IgvmFile, IgvmHeader, InitializationHeader, VpContextHeader } from './types.js';
 import { validateFile } from './validate.js';
 import { encodeVbsRegisterList } from './vbs-registers.js';
@@ -204,8 +204,8 @@ function writeDirective(h: Exclude<DirectiveHeader, { kind: 'OPTIONAL_UNKNOWN' }
       emit(VariableHeaderType.REQUIRED_MEMORY, REQUIRED_MEMORY, { ...h, flags: h.flags & RequiredMemoryFlags.VTL2_PROTECTABLE });
       break;
     case 'SNP_ID_BLOCK': {
-      const sig = (s: typeof h.idKeySignature): Uint8Array => encode(SNP_ID_BLOCK_SIGNATURE, s);
-      const key = (k: typeof h.idPublicKey): Uint8Array => encode(SNP_ID_BLOCK_PUBLIC_KEY, k);
+      const sig = (s: typeof h.idKeySignature): Uint8Array => encodeStruct(SNP_ID_BLOCK_SIGNATURE, s);
+      const key = (k: typeof h.idPublicKey): Uint8Array => encodeStruct(SNP_ID_BLOCK_PUBLIC_KEY, k);
       emit(VariableHeaderType.SNP_ID_BLOCK, SNP_ID_BLOCK, {
         ...h,
         idKeySignature: sig(h.idKeySignature),
@@ -257,12 +257,6 @@ function writeVpContext(h: VpContextHeader, emit: Emit, data: FileDataWriter): v
     vpIndex,
     reserved: 0,
   });
-}
-
-function encode<F extends Record<string, FieldSpec>>(layout: StructLayout<F>, values: Parameters<typeof writeStruct<F>>[3]): Uint8Array {
-  const out = new Uint8Array(layout.size);
-  writeStruct(out, 0, layout, values);
-  return out;
 }
 
 /** A header whose optional bit is set and that we keep opaque (§3.4): type, length, payload, padding. */
