@@ -13,7 +13,13 @@ export interface SnpPolicy {
   readonly migrateMa: boolean;
   readonly debug: boolean;
   readonly singleSocket: boolean;
-  /** Bits 21–63, shifted down. */
+  /** Bits 21–25 (spec/snp.md §3.4; newer than the igvm crate's bitfield). */
+  readonly cxlAllow: boolean;
+  readonly memAes256Xts: boolean;
+  readonly raplDis: boolean;
+  readonly ciphertextHiding: boolean;
+  readonly pageSwapDisable: boolean;
+  /** Bits 26–63, shifted down (must be zero). */
   readonly reserved: bigint;
 }
 
@@ -38,7 +44,12 @@ export function decodeSnpPolicy(policy: bigint): SnpPolicy {
     migrateMa: bit(policy, 18),
     debug: bit(policy, 19),
     singleSocket: bit(policy, 20),
-    reserved: policy >> 21n,
+    cxlAllow: bit(policy, 21),
+    memAes256Xts: bit(policy, 22),
+    raplDis: bit(policy, 23),
+    ciphertextHiding: bit(policy, 24),
+    pageSwapDisable: bit(policy, 25),
+    reserved: policy >> 26n,
   };
 }
 

@@ -1,0 +1,385 @@
+/**
+ * Finds the SNP attestation report, and any certificates that travel with it, in the forms
+ * evidence comes in (issue: evidence, SNP):
+ *
+ *  - a raw 1184-byte report (spec/snp.md §4), optionally followed by an extended-report
+ *    certificate table (spec/snp.md §5: 24-byte GUID/offset/length entries, zero-terminated);
+ *  - hex text of any of these (whitespace and a `0x` prefix tolerated);
+ *  - an Azure HCL report: "HCLA" magic, SNP report at byte 0x20 (spec/snp.md §6, §7 item 9);
+ *  - JSON evidence such as trustee's Azure `evidence-genoa.json` (`report`: the HCL report as a
+ *    byte array; `vcek`: a PEM string).
+ *
+ * Everything that goes wrong is an `EvidenceError` with a code and, where it applies, a byte
+ * offset in the input (DESIGN.md "Errors").
+ */
+import { describeAmdCertificate, parseCertificates } from './amd-chain.js';
+import { EvidenceError } from './errors.js';
+import { SNP_REPORT_SIZE, parseSnpReport, type SnpReport } from './snp-report.js';
+
+/** How the report was found. */
+export type SnpEvidenceEncoding = 'raw' | 'hex' | 'azure-hcl' | 'json';
+
+/** Certificates carried by the evidence itself, DER, by role (spec/snp.md §5). */
+export interface SnpCertificates {
+  vcek?: Uint8Array;
+  vlek?: Uint8Array;
+  ask?: Uint8Array;
+  asvk?: Uint8Array;
+  ark?: Uint8Array;
+}
+
+/** A report and what came with it. */
+export interface SnpEvidence {
+  /** The outermost encoding: hex text of an HCL report is `hex`, JSON around one is `json`. */
+  readonly encoding: SnpEvidenceEncoding;
+  readonly report: SnpReport;
+  readonly certificates: SnpCertificates;
+  /**
+   * Azure HCL reports only: the runtime-claims data after the SNP report, the JSON whose
+   * SHA-256 Azure puts in REPORT_DATA[0..32] (spec/tdx.md §3 and §5.2 for the TDX form; it
+   * holds for trustee's SNP sample too).
+   */
+  readonly hclRuntimeData?: Uint8Array;
+}
+
+// ---- Azure HCL report ----------------------------------------------------------------------
+
+/** "HCLA" (spec/snp.md §6). */
+const HCL_MAGIC = [0x48, 0x43, 0x4c, 0x41];
+/** The hardware report starts after the 32-byte HCL header (spec/snp.md §6, §7 item 9). */
+const HCL_REPORT_OFFSET = 0x20;
+/**
+ * After the 1184-byte hardware-report area comes the runtime-claims header (data size,
+ * version, report type, hash type, variable-data size; u32 each) and then the runtime JSON.
+ * The JSON offset 0x4D4 (1236) is the one spec/tdx.md §5.2 gives for Azure's TDX HCL report;
+ * the header fields and report type 2 = SNP / 4 = TDX are as observed in both trustee samples.
+ */
+const HCL_RUNTIME_HEADER = HCL_REPORT_OFFSET + SNP_REPORT_SIZE;
+const HCL_RUNTIME_DATA = HCL_RUNTIME_HEADER + 20;
+const HCL_REPORT_TYPE_TDX = 4;
+
+const u32At = (b: Uint8Array, at: number): number =>
+  (b[at]! | (b[at + 1]! << 8) | (b[at + 2]! << 16) | (b[at + 3]! << 24)) >>> 0;
+
+/** Re-raises a report error with the offset shifted to the enclosing input. */
+function shifted(e: unknown, base: number, what: string): never {
+  if (e instanceof EvidenceError) throw new EvidenceError(e.code, `${what}: ${e.message}`, (e.offset ?? 0) + base);
+  throw e;
+}
+
+function isHcl(b: Uint8Array): boolean {
+  return b.length >= 4 && HCL_MAGIC.every((m, i) => b[i] === m);
+}
+
+function loadHcl(b: Uint8Array): { report: SnpReport; runtime: Uint8Array | undefined } {
+  if (b.length < HCL_REPORT_OFFSET + SNP_REPORT_SIZE) {
+    throw new EvidenceError('Truncated', `an Azure HCL report needs ${HCL_REPORT_OFFSET + SNP_REPORT_SIZE} bytes (SNP report at 0x20), got ${b.length}`, b.length);
+  }
+  let runtime: Uint8Array | undefined;
+  if (b.length >= HCL_RUNTIME_DATA) {
+    if (u32At(b, HCL_RUNTIME_HEADER + 8) === HCL_REPORT_TYPE_TDX) {
+      throw new EvidenceError('UnknownEvidence', 'this Azure HCL report carries a TDX TDREPORT, not an SNP report', HCL_RUNTIME_HEADER + 8);
+    }
+    const size = u32At(b, HCL_RUNTIME_HEADER + 16);
+    if (size <= b.length - HCL_RUNTIME_DATA) runtime = b.slice(HCL_RUNTIME_DATA, HCL_RUNTIME_DATA + size);
+  }
+  try {
+    return { report: parseSnpReport(b.subarray(HCL_REPORT_OFFSET, HCL_REPORT_OFFSET + SNP_REPORT_SIZE)), runtime };
+  } catch (e) {
+    shifted(e, HCL_REPORT_OFFSET, 'SNP report inside the HCL report');
+  }
+}
+
+// ---- extended-report certificate table ------------------------------------------------------
+
+/** Certificate-table GUIDs (spec/snp.md §5). */
+const CERT_TABLE_GUIDS: ReadonlyArray<readonly [keyof SnpCertificates | 'ask-or-asvk', string]> = [
+  ['vcek', '63da758d-e664-4564-adc5-f4b93be8accd'],
+  ['vlek', 'a8074bc2-a25a-483e-aae6-39c045a0b8a1'],
+  ['ask-or-asvk', '4ab7b379-bbac-4fe4-a02f-05aef327c782'],
+  ['ark', 'c0b406a4-a803-4952-9743-3fb6014cd0ae'],
+];
+
+const hexOf = (b: Uint8Array): string => Array.from(b, (x) => x.toString(16).padStart(2, '0')).join('');
+
+/**
+ * The GUID's bytes in both orders that occur in practice: the textual order and the
+ * little-endian-first-three-fields order of the kernel's `guid_t`. spec/snp.md does not say
+ * which one the table uses, and accepting both costs nothing.
+ */
+function guidForms(text: string): [string, string] {
+  const h = text.replace(/-/g, '');
+  const sw = (s: string): string => s.match(/../g)!.reverse().join('');
+  return [h, sw(h.slice(0, 8)) + sw(h.slice(8, 12)) + sw(h.slice(12, 16)) + h.slice(16)];
+}
+
+const MAX_TABLE_ENTRIES = 64;
+
+/**
+ * Reads an extended-report certificate table (spec/snp.md §5): 24-byte entries (GUID,
+ * offset u32, length u32) up to an all-zero entry, offsets relative to the table's start.
+ * `base` is the table's offset in the whole input, for error offsets. Unknown GUIDs are
+ * skipped; the ASK/ASVK entry is filed by the certificate's CN.
+ */
+export function parseSnpCertificateTable(table: Uint8Array, base = 0): SnpCertificates {
+  const out: SnpCertificates = {};
+  for (let i = 0; ; i++) {
+    const at = i * 24;
+    if (i >= MAX_TABLE_ENTRIES) throw new EvidenceError('BadField', `certificate table has more than ${MAX_TABLE_ENTRIES} entries`, base + at);
+    if (at + 24 > table.length) throw new EvidenceError('Truncated', 'certificate table ends without its all-zero terminator', base + table.length);
+    const entry = table.subarray(at, at + 24);
+    if (entry.every((b) => b === 0)) break;
+    const offset = u32At(entry, 16);
+    const length = u32At(entry, 20);
+    if (offset > table.length || length > table.length - offset || length === 0) {
+      throw new EvidenceError('BadField', `certificate table entry ${i}: offset ${offset} + length ${length} lies outside the ${table.length}-byte table`, base + at + 16);
+    }
+    const guid = hexOf(entry.subarray(0, 16));
+    const kind = CERT_TABLE_GUIDS.find(([, g]) => guidForms(g).includes(guid))?.[0];
+    if (!kind) continue;
+    let der: Uint8Array;
+    try {
+      const certs = parseCertificates(table.subarray(offset, offset + length));
+      der = certs[0]!;
+    } catch (e) {
+      shifted(e, base + offset, `certificate table entry ${i}`);
+    }
+    if (kind === 'ask-or-asvk') {
+      const role = describeAmdCertificate(der).role;
+      if (role === 'asvk') out.asvk ??= der;
+      else out.ask ??= der;
+    } else {
+      out[kind] ??= der;
+    }
+  }
+  return out;
+}
+
+// ---- binary forms --------------------------------------------------------------------------
+
+/** A plausible report start: VERSION 2–5 (spec/snp.md §4). */
+function looksLikeReport(b: Uint8Array): boolean {
+  if (b.length < 4) return false;
+  const v = u32At(b, 0);
+  return v >= 2 && v <= 5;
+}
+
+interface Found {
+  kind: 'raw' | 'azure-hcl';
+  report: SnpReport;
+  certificates: SnpCertificates;
+  runtime?: Uint8Array | undefined;
+}
+
+function loadBinary(b: Uint8Array): Found {
+  if (isHcl(b)) {
+    const { report, runtime } = loadHcl(b);
+    return { kind: 'azure-hcl', report, certificates: {}, runtime };
+  }
+  if (b.length === SNP_REPORT_SIZE) return { kind: 'raw', report: parseSnpReport(b), certificates: {} };
+  if (looksLikeReport(b)) {
+    if (b.length < SNP_REPORT_SIZE) {
+      throw new EvidenceError('Truncated', `an SNP attestation report is ${SNP_REPORT_SIZE} bytes, got ${b.length}`, b.length);
+    }
+    const report = parseSnpReport(b.subarray(0, SNP_REPORT_SIZE));
+    const rest = b.subarray(SNP_REPORT_SIZE);
+    // Zero padding after a report (a page-sized buffer) carries nothing.
+    if (rest.every((x) => x === 0)) return { kind: 'raw', report, certificates: {} };
+    return { kind: 'raw', report, certificates: parseSnpCertificateTable(rest, SNP_REPORT_SIZE) };
+  }
+  throw new EvidenceError('UnknownEvidence', `not SNP evidence: ${b.length} bytes, neither an 1184-byte report, an HCL report, hex text nor JSON`, 0);
+}
+
+// ---- text forms ----------------------------------------------------------------------------
+
+/** True when every byte is printable ASCII or whitespace (and there is at least one). */
+function isText(b: Uint8Array): boolean {
+  if (b.length === 0) return false;
+  for (const x of b) {
+    if (!(x === 0x09 || x === 0x0a || x === 0x0d || (x >= 0x20 && x < 0x7f))) return false;
+  }
+  return true;
+}
+
+function ascii(b: Uint8Array): string {
+  let s = '';
+  for (let i = 0; i < b.length; i += 0x8000) s += String.fromCharCode(...b.subarray(i, i + 0x8000));
+  return s;
+}
+
+/** Decodes hex text; `undefined` when it is not hex (odd length is an error). */
+function decodeHex(text: string): Uint8Array | undefined {
+  let t = text.replace(/\s+/g, '');
+  if (t.startsWith('0x') || t.startsWith('0X')) t = t.slice(2);
+  if (t.length === 0 || !/^[0-9a-fA-F]+$/.test(t)) return undefined;
+  if (t.length % 2 !== 0) throw new EvidenceError('BadField', `hex text has an odd number of digits (${t.length})`, 0);
+  const out = new Uint8Array(t.length / 2);
+  for (let i = 0; i < out.length; i++) out[i] = parseInt(t.slice(2 * i, 2 * i + 2), 16);
+  return out;
+}
+
+function decodeBase64(text: string): Uint8Array | undefined {
+  const t = text.replace(/\s+/g, '');
+  if (t.length === 0 || t.length % 4 !== 0 || !/^[A-Za-z0-9+/]*={0,2}$/.test(t)) return undefined;
+  try {
+    const bin = atob(t);
+    const out = new Uint8Array(bin.length);
+    for (let i = 0; i < bin.length; i++) out[i] = bin.charCodeAt(i);
+    return out;
+  } catch {
+    return undefined;
+  }
+}
+
+// ---- JSON ----------------------------------------------------------------------------------
+
+const MAX_JSON_DEPTH = 32;
+const MAX_JSON_NODES = 200_000;
+
+/** A JSON array of byte values, as trustee serializes `Vec<u8>`. */
+function byteArray(v: unknown): Uint8Array | undefined {
+  if (!Array.isArray(v) || v.length === 0) return undefined;
+  const out = new Uint8Array(v.length);
+  for (let i = 0; i < v.length; i++) {
+    const x: unknown = v[i];
+    if (typeof x !== 'number' || !Number.isInteger(x) || x < 0 || x > 255) return undefined;
+    out[i] = x;
+  }
+  return out;
+}
+
+/** Bytes from a JSON value: a byte array, hex text or base64 text. */
+function jsonBytes(v: unknown): Uint8Array | undefined {
+  const arr = byteArray(v);
+  if (arr) return arr;
+  if (typeof v !== 'string') return undefined;
+  try {
+    return decodeHex(v) ?? decodeBase64(v);
+  } catch {
+    return decodeBase64(v);
+  }
+}
+
+const REPORT_KEY = /report/i;
+const CERT_KEY = /vcek|vlek|ask|ark|asvk|cert|chain/i;
+
+function addCertificates(out: SnpCertificates, ders: readonly Uint8Array[]): void {
+  for (const der of ders) {
+    const role = describeAmdCertificate(der).role;
+    if (role) out[role] ??= der;
+  }
+}
+
+/**
+ * Walks parsed JSON (bounded depth and size) collecting report candidates (byte values under
+ * a key containing "report") and certificates (PEM strings anywhere; DER bytes or base64
+ * under certificate-like keys).
+ */
+function walkJson(root: unknown): { reports: Array<{ path: string; bytes: Uint8Array }>; certs: SnpCertificates } {
+  const reports: Array<{ path: string; bytes: Uint8Array }> = [];
+  const certs: SnpCertificates = {};
+  let nodes = 0;
+  const visit = (v: unknown, key: string, path: string, depth: number): void => {
+    if (++nodes > MAX_JSON_NODES) throw new EvidenceError('BadField', `JSON evidence has more than ${MAX_JSON_NODES} values`, 0);
+    if (depth > MAX_JSON_DEPTH) throw new EvidenceError('BadField', `JSON evidence is nested deeper than ${MAX_JSON_DEPTH}`, 0);
+    if (typeof v === 'string' && v.includes('-----BEGIN CERTIFICATE-----')) {
+      addCertificates(certs, parseCertificates(new TextEncoder().encode(v)));
+      return;
+    }
+    if (REPORT_KEY.test(key)) {
+      const b = jsonBytes(v);
+      if (b) {
+        reports.push({ path, bytes: b });
+        return;
+      }
+    } else if (CERT_KEY.test(key)) {
+      const b = jsonBytes(v);
+      if (b && b[0] === 0x30) {
+        addCertificates(certs, parseCertificates(b));
+        return;
+      }
+    }
+    if (Array.isArray(v)) {
+      v.forEach((x, i) => visit(x, key, `${path}[${i}]`, depth + 1));
+    } else if (v !== null && typeof v === 'object') {
+      for (const [k, x] of Object.entries(v as Record<string, unknown>)) visit(x, k, `${path}.${k}`, depth + 1);
+    }
+  };
+  visit(root, '', '$', 0);
+  return { reports, certs };
+}
+
+function loadJson(text: string): { found: Found; certs: SnpCertificates } {
+  let root: unknown;
+  try {
+    root = JSON.parse(text);
+  } catch (e) {
+    throw new EvidenceError('UnknownEvidence', `not SNP evidence: text starting with "{" or "[" is not valid JSON (${e instanceof Error ? e.message : String(e)})`, 0);
+  }
+  const { reports, certs } = walkJson(root);
+  let firstError: EvidenceError | undefined;
+  for (const r of reports) {
+    try {
+      const found = loadBinary(r.bytes);
+      return { found, certs: { ...certs, ...found.certificates } };
+    } catch (e) {
+      if (!(e instanceof EvidenceError)) throw e;
+      firstError ??= new EvidenceError(e.code, `JSON ${r.path}: ${e.message}`, e.offset);
+    }
+  }
+  throw firstError ?? new EvidenceError('UnknownEvidence', 'JSON evidence holds no SNP report (no byte value under a "report" key)', 0);
+}
+
+// ---- entry point ---------------------------------------------------------------------------
+
+/**
+ * Detects the encoding of `input` and returns the SNP report and any certificates found with
+ * it. Throws `EvidenceError`: `UnknownEvidence` when the input is none of the supported forms,
+ * otherwise the code of what is wrong inside it (`Truncated`, `UnsupportedVersion`,
+ * `BadField`, `BadCertificate`).
+ */
+export function loadSnpEvidence(input: Uint8Array): SnpEvidence {
+  try {
+    return loadSnpEvidenceUnchecked(input);
+  } catch (e) {
+    if (e instanceof EvidenceError) throw e;
+    // Last line of defence (DESIGN.md "Errors"): nothing but EvidenceError leaves this API.
+    throw new EvidenceError('UnknownEvidence', `evidence cannot be read: ${e instanceof Error ? e.message : String(e)}`, 0);
+  }
+}
+
+/** The first byte that is not whitespace, after a UTF-8 byte-order mark. */
+function firstSignificantByte(b: Uint8Array): number | undefined {
+  let i = b[0] === 0xef && b[1] === 0xbb && b[2] === 0xbf ? 3 : 0;
+  while (i < b.length && (b[i] === 0x20 || b[i] === 0x09 || b[i] === 0x0a || b[i] === 0x0d)) i++;
+  return b[i];
+}
+
+function loadSnpEvidenceUnchecked(input: Uint8Array): SnpEvidence {
+  const first = firstSignificantByte(input);
+  if (first === 0x7b || first === 0x5b) {
+    // "{" or "[": JSON, which may hold any UTF-8 text besides the evidence.
+    const { found, certs } = loadJson(new TextDecoder('utf-8', { ignoreBOM: false }).decode(input));
+    return evidence('json', found, certs);
+  }
+  if (!isHcl(input) && isText(input)) {
+    const text = ascii(input).trim();
+    const bytes = decodeHex(text);
+    if (bytes) {
+      const found = loadBinary(bytes);
+      return evidence('hex', found, found.certificates);
+    }
+    if (text.includes('-----BEGIN')) {
+      throw new EvidenceError('UnknownEvidence', 'this is PEM text (a certificate?), not SNP evidence', 0);
+    }
+    throw new EvidenceError('UnknownEvidence', 'text that is neither hex nor JSON', 0);
+  }
+  const found = loadBinary(input);
+  return evidence(found.kind, found, found.certificates);
+}
+
+function evidence(encoding: SnpEvidenceEncoding, found: Found, certificates: SnpCertificates): SnpEvidence {
+  return found.runtime
+    ? { encoding, report: found.report, certificates, hclRuntimeData: found.runtime }
+    : { encoding, report: found.report, certificates };
+}
