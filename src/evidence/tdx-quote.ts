@@ -1,0 +1,736 @@
+/**
+ * Intel TDX evidence: quotes v4 and v5, the 1024-byte TDREPORT, and Azure's HCL report that
+ * wraps a TDREPORT (spec/tdx.md §4.1–§4.3a).
+ *
+ * Every structure is one `defineStruct` table (DESIGN.md "Conventions"); offsets in the tables
+ * are relative to the structure, and the quote parser places each structure by the length
+ * fields that precede it, never by a version-specific absolute offset (tdx.md §4.2: "Never
+ * hard-code offsets across versions"; §6 item 8). Every length field is checked against the
+ * real input before anything is read through it, and every failure is an `EvidenceError` with
+ * the byte offset of the offending field.
+ */
+import { bytes, defineStruct, readStruct, u16, u32, u64, u8, viewOf, type StructValue } from '../format/struct.js';
+import { EvidenceError } from './errors.js';
+
+// ---- constants -------------------------------------------------------------------------------
+
+/** TEE type of a TDX quote header and of a TDREPORT's REPORTTYPE (tdx.md §4.1, §4.3a). */
+export const TEE_TYPE_TDX = 0x81;
+/** TEE type of an SGX quote (tdx.md §4.1): recognised only to say what the input is. */
+export const TEE_TYPE_SGX = 0x00;
+/** The only attestation key type used by TDX: ECDSA-256-with-P-256 (tdx.md §4.1). */
+export const ATTESTATION_KEY_TYPE_ECDSA_P256 = 2;
+/** Outer certification data type: QE report certification data (tdx.md §4.3). */
+export const CERT_DATA_TYPE_QE_REPORT = 6;
+/** Inner certification data type: PCK certificate chain, PEM (tdx.md §4.3). */
+export const CERT_DATA_TYPE_PCK_CHAIN = 5;
+/** Intel's QE vendor ID, lowercase hex (tdx.md §4.1). */
+export const INTEL_QE_VENDOR_ID = '939a7233f79c4ca9940a0db3957f0607';
+/** MRSIGNER of Intel's TD Quoting Enclave, lowercase hex (tdx.md §4.3, §4.5 step 7). */
+export const INTEL_TD_QE_MRSIGNER = 'dc9e2a7c6f948f17474e34a7fc43ed030f7c1563f1babddf6340c82e0e54a8c5';
+/** ISVPRODID of Intel's TD Quoting Enclave (tdx.md §4.3). */
+export const INTEL_TD_QE_ISVPRODID = 2;
+/** Size of a TDREPORT (tdx.md §4.3a). */
+export const TDREPORT_SIZE = 1024;
+
+// ---- layouts -----------------------------------------------------------------------------------
+
+/** Quote header, 48 bytes, the same in v4 and v5 (tdx.md §4.1). */
+export const TDX_QUOTE_HEADER = defineStruct('TdxQuoteHeader', 48, {
+  version: u16(0x00),
+  attestationKeyType: u16(0x02),
+  teeType: u32(0x04),
+  // Intel's sgx_quote_4.h calls these reserved; go-tdx-guest's qe_svn/pce_svn are legacy SGX
+  // names for the same always-zero bytes (tdx.md §4.1).
+  reserved: bytes(0x08, 4),
+  qeVendorId: bytes(0x0c, 16),
+  userData: bytes(0x1c, 20),
+});
+
+/** The v5 body descriptor after the header: body type and body size (tdx.md §4.2). */
+export const TDX_QUOTE_V5_BODY_DESCRIPTOR = defineStruct('TdxQuoteV5BodyDescriptor', 6, {
+  bodyType: u16(0),
+  bodySize: u32(2),
+});
+
+/** v5 body types (tdx.md §4.2). */
+export const TDX_BODY_TYPE = { sgx: 1, tdx10: 2, tdx15: 3 } as const;
+
+/** Fields shared by the TDX 1.0 and 1.5 bodies (tdx.md §4.2, "body off" column). */
+const TD_REPORT_BODY_FIELDS = {
+  teeTcbSvn: bytes(0x000, 16),
+  mrSeam: bytes(0x010, 48),
+  mrSignerSeam: bytes(0x040, 48),
+  seamAttributes: u64(0x070),
+  tdAttributes: u64(0x078),
+  xfam: u64(0x080),
+  mrTd: bytes(0x088, 48),
+  mrConfigId: bytes(0x0b8, 48),
+  mrOwner: bytes(0x0e8, 48),
+  mrOwnerConfig: bytes(0x118, 48),
+  rtmr0: bytes(0x148, 48),
+  rtmr1: bytes(0x178, 48),
+  rtmr2: bytes(0x1a8, 48),
+  rtmr3: bytes(0x1d8, 48),
+  reportData: bytes(0x208, 64),
+} as const;
+
+/** TD report body of a v4 quote and of a v5 quote with body type 2 (TDX 1.0), 584 bytes. */
+export const TD_REPORT_BODY_10 = defineStruct('TdReportBody10', 584, TD_REPORT_BODY_FIELDS);
+
+/** TD report body of a v5 quote with body type 3 (TDX 1.5), 648 bytes (tdx.md §4.2). */
+export const TD_REPORT_BODY_15 = defineStruct('TdReportBody15', 648, {
+  ...TD_REPORT_BODY_FIELDS,
+  teeTcbSvn2: bytes(0x248, 16),
+  mrServiceTd: bytes(0x258, 48),
+});
+
+/**
+ * The fixed start of the ECDSA signature data (tdx.md §4.3): quote signature, attestation key
+ * and the header of the outer certification data.
+ */
+export const TDX_SIGNATURE_DATA = defineStruct('TdxQuoteSignatureData', 134, {
+  signature: bytes(0, 64),
+  attestationKey: bytes(64, 64),
+  certificationDataType: u16(128),
+  certificationDataSize: u32(130),
+});
+
+/** The fixed start of QE report certification data (tdx.md §4.3, offsets 134..584 less 134). */
+export const QE_REPORT_CERTIFICATION_DATA = defineStruct('QeReportCertificationData', 450, {
+  qeReport: bytes(0, 384),
+  qeReportSignature: bytes(384, 64),
+  qeAuthDataSize: u16(448),
+});
+
+/** Header of a certification data block: type and size (tdx.md §4.3). */
+export const CERTIFICATION_DATA_HEADER = defineStruct('CertificationDataHeader', 6, {
+  type: u16(0),
+  size: u32(2),
+});
+
+/**
+ * SGX REPORT body of the Quoting Enclave, 384 bytes. tdx.md §4.3 lists CPUSVN, MISCSELECT,
+ * ATTRIBUTES, MRENCLAVE, MRSIGNER, ISVPRODID, ISVSVN and REPORTDATA; the names of the bytes
+ * it leaves out (ISVEXTPRODID, CONFIGID, CONFIGSVN, ISVFAMILYID) are those of Intel's
+ * `sgx_report_body_t` (sgx_report.h); they are shown, never checked.
+ */
+export const SGX_REPORT_BODY = defineStruct('SgxReportBody', 384, {
+  cpuSvn: bytes(0, 16),
+  miscSelect: u32(16),
+  reserved1: bytes(20, 12),
+  isvExtProdId: bytes(32, 16),
+  attributes: bytes(48, 16),
+  mrEnclave: bytes(64, 32),
+  reserved2: bytes(96, 32),
+  mrSigner: bytes(128, 32),
+  reserved3: bytes(160, 32),
+  configId: bytes(192, 64),
+  isvProdId: u16(256),
+  isvSvn: u16(258),
+  configSvn: u16(260),
+  reserved4: bytes(262, 42),
+  isvFamilyId: bytes(304, 16),
+  reportData: bytes(320, 64),
+});
+
+/** REPORTMACSTRUCT, the first 256 bytes of a TDREPORT (tdx.md §4.3a). */
+export const REPORT_MAC_STRUCT = defineStruct('ReportMacStruct', 256, {
+  teeType: u8(0x00),
+  subType: u8(0x01),
+  reportVersion: u8(0x02),
+  reportTypeReserved: u8(0x03),
+  reserved1: bytes(0x04, 12),
+  cpuSvn: bytes(0x10, 16),
+  teeTcbInfoHash: bytes(0x20, 48),
+  teeInfoHash: bytes(0x50, 48),
+  reportData: bytes(0x80, 64),
+  reserved2: bytes(0xc0, 32),
+  mac: bytes(0xe0, 32),
+});
+
+/** TEE_TCB_INFO, 239 bytes at TDREPORT offset 0x100 (tdx.md §4.3a). */
+export const TEE_TCB_INFO = defineStruct('TeeTcbInfo', 239, {
+  valid: bytes(0, 8),
+  teeTcbSvn: bytes(8, 16),
+  mrSeam: bytes(24, 48),
+  mrSignerSeam: bytes(72, 48),
+  seamAttributes: u64(120),
+  teeTcbSvn2: bytes(128, 16),
+  reserved: bytes(144, 95),
+});
+
+/** TDINFO, 512 bytes at TDREPORT offset 0x200 (tdx.md §4.3a). */
+export const TD_INFO = defineStruct('TdInfo', 512, {
+  tdAttributes: u64(0),
+  xfam: u64(8),
+  mrTd: bytes(16, 48),
+  mrConfigId: bytes(64, 48),
+  mrOwner: bytes(112, 48),
+  mrOwnerConfig: bytes(160, 48),
+  rtmr0: bytes(208, 48),
+  rtmr1: bytes(256, 48),
+  rtmr2: bytes(304, 48),
+  rtmr3: bytes(352, 48),
+  servTdHash: bytes(400, 48),
+  reserved: bytes(448, 64),
+});
+
+/** Where the parts of a TDREPORT lie (tdx.md §4.3a). */
+export const TDREPORT_OFFSETS = { reportMacStruct: 0x000, teeTcbInfo: 0x100, reserved: 0x1ef, tdInfo: 0x200 } as const;
+
+/**
+ * Azure's HCL report header (32 bytes, "HCLA" magic). tdx.md §4.3a / §5.2 fix only where the
+ * TDREPORT is (offset 32) and where the runtime-claims JSON starts (offset 1236); the names of
+ * the header words are those of openvmm's IGVM attestation definitions (`IgvmAttestRequest`),
+ * and they are only shown.
+ */
+export const HCL_REPORT_HEADER = defineStruct('HclReportHeader', 32, {
+  signature: bytes(0, 4),
+  version: u32(4),
+  reportSize: u32(8),
+  requestType: u32(12),
+  status: u32(16),
+  reserved: bytes(20, 12),
+});
+
+/**
+ * The runtime-data header that follows the 1184-byte hardware-report area of an HCL report
+ * (at 0x20 + 1184 = 0x4C0); its variable data (the runtime-claims JSON) starts right after it,
+ * at 1236 (tdx.md §5.2). Field names after openvmm's `IgvmAttestRequestData`.
+ */
+export const HCL_RUNTIME_DATA_HEADER = defineStruct('HclRuntimeDataHeader', 20, {
+  dataSize: u32(0),
+  version: u32(4),
+  reportType: u32(8),
+  reportDataHashType: u32(12),
+  variableDataSize: u32(16),
+});
+
+/** HCL report offsets (tdx.md §4.3a: TDREPORT at 32; §5.2: runtime JSON at 1236). */
+export const HCL_OFFSETS = { tdReport: 0x20, runtimeDataHeader: 0x4c0, runtimeData: 0x4d4 } as const;
+
+const HCL_MAGIC = [0x48, 0x43, 0x4c, 0x41]; // "HCLA"
+
+// ---- types -------------------------------------------------------------------------------------
+
+/** The quote header (tdx.md §4.1). */
+export type TdxQuoteHeader = StructValue<typeof TDX_QUOTE_HEADER>;
+
+/** TD report body fields common to TDX 1.0 and 1.5 (tdx.md §4.2). u64 fields are `bigint`. */
+export type TdReportBody10 = StructValue<typeof TD_REPORT_BODY_10>;
+
+/** A TD report body: the TDX 1.5 fields are present only for body type 3 (tdx.md §4.2). */
+export interface TdReportBody extends TdReportBody10 {
+  /** TEE_TCB_SVN_2 (TDX 1.5 body only). */
+  readonly teeTcbSvn2?: Uint8Array;
+  /** MRSERVICETD (TDX 1.5 body only): SERVTD_HASH of the TDINFO (tdx.md §3). */
+  readonly mrServiceTd?: Uint8Array;
+}
+
+/** The QE report: an SGX REPORT body (tdx.md §4.3). */
+export type QeReport = StructValue<typeof SGX_REPORT_BODY>;
+
+/** A parsed TDX quote (tdx.md §4). */
+export interface TdxQuote {
+  /** Quote version, 4 or 5. */
+  readonly version: 4 | 5;
+  readonly header: TdxQuoteHeader;
+  /** v5 body type (2 = TDX 1.0, 3 = TDX 1.5); a v4 quote always carries a TDX 1.0 body (2). */
+  readonly bodyType: 2 | 3;
+  /** Byte offset of the TD report body in the quote (0x30 in v4, 0x36 in v5). */
+  readonly bodyOffset: number;
+  readonly body: TdReportBody;
+  /** Exactly the bytes the attestation key signs: `[0, start of signature_data_len)` (tdx.md §4.4). */
+  readonly signedBytes: Uint8Array;
+  /** `signature_data_len` as read from the quote. */
+  readonly signatureDataLength: number;
+  /** Quote signature, raw r‖s, big-endian 32+32 (tdx.md §4.3). */
+  readonly signature: Uint8Array;
+  /** Attestation public key, raw X‖Y on P-256 (tdx.md §4.3). */
+  readonly attestationKey: Uint8Array;
+  /** Outer certification data type (always 6 once parsed). */
+  readonly certificationDataType: number;
+  /** The QE report, decoded. */
+  readonly qeReport: QeReport;
+  /** The 384 raw QE report bytes, which the PCK key signs (tdx.md §4.4). */
+  readonly qeReportBytes: Uint8Array;
+  /** QE report signature, raw r‖s (tdx.md §4.3). */
+  readonly qeReportSignature: Uint8Array;
+  /** QE authentication data (normally 32 bytes 00 01 … 1f). */
+  readonly qeAuthData: Uint8Array;
+  /** Inner certification data type (always 5 once parsed). */
+  readonly pckChainType: number;
+  /** The PCK certificate chain as carried in the quote (PEM text, a trailing NUL removed). */
+  readonly pckChainPem: string;
+  /** The chain's certificates, DER, in the quote's order: PCK leaf, PCK CA, root. */
+  readonly pckChainDer: readonly Uint8Array[];
+  /** Byte offset just past the signature data. */
+  readonly end: number;
+  /** Bytes after the signature data (normal: padding, test strings; tdx.md §4.3, §6 item 10). */
+  readonly trailingBytes: number;
+}
+
+/** REPORTMACSTRUCT fields (tdx.md §4.3a). */
+export type ReportMacStruct = StructValue<typeof REPORT_MAC_STRUCT>;
+/** TEE_TCB_INFO fields (tdx.md §4.3a). */
+export type TeeTcbInfo = StructValue<typeof TEE_TCB_INFO>;
+/** TDINFO fields (tdx.md §4.3a). */
+export type TdInfo = StructValue<typeof TD_INFO>;
+
+/** A parsed 1024-byte TDREPORT (tdx.md §4.3a). */
+export interface TdReport {
+  readonly reportMacStruct: ReportMacStruct;
+  readonly teeTcbInfo: TeeTcbInfo;
+  readonly tdInfo: TdInfo;
+  /** The 239 raw TEE_TCB_INFO bytes: SHA-384 of them is TEE_TCB_INFO_HASH. */
+  readonly teeTcbInfoBytes: Uint8Array;
+  /** The 512 raw TDINFO bytes: SHA-384 of them is TEE_INFO_HASH. */
+  readonly tdInfoBytes: Uint8Array;
+}
+
+/** Azure's HCL report around a TDREPORT (tdx.md §4.3a, §5.2). */
+export interface HclReport {
+  readonly header: StructValue<typeof HCL_REPORT_HEADER>;
+  /** The runtime-data header, when the input is long enough to hold it. */
+  readonly runtimeDataHeader?: StructValue<typeof HCL_RUNTIME_DATA_HEADER>;
+  /** The runtime-claims JSON (its SHA-256 is REPORTDATA[0..32]; tdx.md §3). */
+  readonly runtimeClaims?: Uint8Array;
+}
+
+/** How the evidence was given: raw bytes or hex text. */
+export type TdxEvidenceEncoding = 'binary' | 'hex';
+/** What the evidence is. */
+export type TdxEvidenceKind = 'quote' | 'hcl-report' | 'tdreport';
+
+/** Loaded TDX evidence: a quote, or a TDREPORT (bare or in an Azure HCL report). */
+export interface TdxEvidence {
+  readonly encoding: TdxEvidenceEncoding;
+  readonly kind: TdxEvidenceKind;
+  readonly quote?: TdxQuote;
+  readonly tdReport?: TdReport;
+  readonly hcl?: HclReport;
+}
+
+// ---- helpers -----------------------------------------------------------------------------------
+
+/** Lowercase hex of a byte array. */
+export function toHex(b: Uint8Array): string {
+  let s = '';
+  for (let i = 0; i < b.length; i++) s += (b[i] as number).toString(16).padStart(2, '0');
+  return s;
+}
+
+/** TDATTRIBUTES bit names (tdx.md §3, after openvmm `TdAttributes` and trustee `claims.rs`). */
+export const TD_ATTRIBUTE_BITS: ReadonlyArray<readonly [number, string]> = [
+  [0, 'DEBUG'],
+  [4, 'HGS_PLUS_PROF'],
+  [5, 'PERF_PROF'],
+  [6, 'PMT_PROF'],
+  [27, 'LASS'],
+  [28, 'SEPT_VE_DISABLE'],
+  [29, 'MIGRATABLE'],
+  [30, 'PKS'],
+  [31, 'KL'],
+  [62, 'TPA'],
+  [63, 'PERFMON'],
+];
+
+/**
+ * Names the set bits of TDATTRIBUTES (tdx.md §3). Bits without a name are listed as `BIT<n>`.
+ * DEBUG means the TD is untrusted.
+ */
+export function decodeTdAttributes(value: bigint): string[] {
+  const names = new Map(TD_ATTRIBUTE_BITS);
+  const out: string[] = [];
+  for (let bit = 0; bit < 64; bit++) {
+    if ((value >> BigInt(bit)) & 1n) out.push(names.get(bit) ?? `BIT${bit}`);
+  }
+  return out;
+}
+
+function need(input: Uint8Array, offset: number, size: number, what: string, fieldOffset = offset): void {
+  if (offset + size > input.length) {
+    throw new EvidenceError(
+      'Truncated',
+      `${what} needs ${size} bytes at offset ${offset}, but the input ends at ${input.length}`,
+      fieldOffset,
+    );
+  }
+}
+
+// ---- quote -------------------------------------------------------------------------------------
+
+/**
+ * Parses a TDX quote v4 or v5 (tdx.md §4.1–§4.3). The input may carry trailing bytes after the
+ * signature data (tdx.md §6 item 10); they are counted, not parsed. Throws `EvidenceError`.
+ */
+export function parseTdxQuote(input: Uint8Array): TdxQuote {
+  need(input, 0, TDX_QUOTE_HEADER.size, 'the quote header');
+  const view = viewOf(input);
+  const header = readStruct(input, 0, TDX_QUOTE_HEADER, view);
+
+  // §4.5 step 1: version, key type, TEE type.
+  if (header.version !== 4 && header.version !== 5) {
+    throw new EvidenceError('UnsupportedVersion', `quote version ${header.version} is not 4 or 5`, 0x00);
+  }
+  if (header.teeType !== TEE_TYPE_TDX) {
+    const what = header.teeType === TEE_TYPE_SGX ? 'an SGX quote' : `TEE type 0x${header.teeType.toString(16)}`;
+    throw new EvidenceError('BadField', `this is ${what}, not a TDX quote (TEE type 0x81)`, 0x04);
+  }
+  if (header.attestationKeyType !== ATTESTATION_KEY_TYPE_ECDSA_P256) {
+    throw new EvidenceError(
+      'BadField',
+      `attestation key type ${header.attestationKeyType} is not 2 (ECDSA-256-with-P-256, the only one TDX uses)`,
+      0x02,
+    );
+  }
+
+  // §4.2: the body. v4 has no descriptor; v5 gives type and size, which must agree.
+  let bodyType: 2 | 3 = 2;
+  let bodyOffset = TDX_QUOTE_HEADER.size;
+  if (header.version === 5) {
+    need(input, bodyOffset, TDX_QUOTE_V5_BODY_DESCRIPTOR.size, 'the v5 body descriptor');
+    const d = readStruct(input, bodyOffset, TDX_QUOTE_V5_BODY_DESCRIPTOR, view);
+    if (d.bodyType === TDX_BODY_TYPE.tdx10 || d.bodyType === TDX_BODY_TYPE.tdx15) {
+      bodyType = d.bodyType;
+    } else {
+      const what = d.bodyType === TDX_BODY_TYPE.sgx ? 'an SGX enclave report (1)' : `unknown (${d.bodyType})`;
+      throw new EvidenceError('BadField', `v5 body type is ${what}, not a TD report (2 or 3)`, bodyOffset);
+    }
+    const expected = bodyType === 2 ? TD_REPORT_BODY_10.size : TD_REPORT_BODY_15.size;
+    if (d.bodySize !== expected) {
+      throw new EvidenceError(
+        'BadField',
+        `v5 body size ${d.bodySize} does not match body type ${bodyType} (${expected} bytes)`,
+        bodyOffset + 2,
+      );
+    }
+    bodyOffset += TDX_QUOTE_V5_BODY_DESCRIPTOR.size;
+  }
+  const bodySize = bodyType === 2 ? TD_REPORT_BODY_10.size : TD_REPORT_BODY_15.size;
+  need(input, bodyOffset, bodySize, 'the TD report body');
+  const body: TdReportBody =
+    bodyType === 2
+      ? readStruct(input, bodyOffset, TD_REPORT_BODY_10, view)
+      : readStruct(input, bodyOffset, TD_REPORT_BODY_15, view);
+
+  // §4.4: the attestation key signs everything before signature_data_len.
+  const sigLenOffset = bodyOffset + bodySize;
+  need(input, sigLenOffset, 4, 'signature_data_len');
+  const signatureDataLength = view.getUint32(sigLenOffset, true);
+  const sigStart = sigLenOffset + 4;
+  if (signatureDataLength > input.length - sigStart) {
+    throw new EvidenceError(
+      'Truncated',
+      `signature_data_len ${signatureDataLength} runs past the end of the input (${input.length - sigStart} bytes left)`,
+      sigLenOffset,
+    );
+  }
+  const sigEnd = sigStart + signatureDataLength;
+  // From here on, every read is bounded by the signature data, not by the input.
+  const within = (offset: number, size: number, what: string, fieldOffset: number): void => {
+    if (offset + size > sigEnd) {
+      throw new EvidenceError(
+        'BadField',
+        `${what} (${size} bytes at ${offset}) runs past the signature data, which ends at ${sigEnd}`,
+        fieldOffset,
+      );
+    }
+  };
+
+  within(sigStart, TDX_SIGNATURE_DATA.size, 'the signature data header', sigLenOffset);
+  const sig = readStruct(input, sigStart, TDX_SIGNATURE_DATA, view);
+  if (sig.certificationDataType !== CERT_DATA_TYPE_QE_REPORT) {
+    throw new EvidenceError(
+      'BadField',
+      `certification data type ${sig.certificationDataType} is not 6 (QE report certification data)`,
+      sigStart + 128,
+    );
+  }
+  const certStart = sigStart + TDX_SIGNATURE_DATA.size;
+  within(certStart, sig.certificationDataSize, 'the QE report certification data', sigStart + 130);
+  const certEnd = certStart + sig.certificationDataSize;
+  const inCert = (offset: number, size: number, what: string, fieldOffset: number): void => {
+    if (offset + size > certEnd) {
+      throw new EvidenceError(
+        'BadField',
+        `${what} (${size} bytes at ${offset}) runs past the certification data, which ends at ${certEnd}`,
+        fieldOffset,
+      );
+    }
+  };
+
+  inCert(certStart, QE_REPORT_CERTIFICATION_DATA.size, 'the QE report and its signature', sigStart + 130);
+  const qe = readStruct(input, certStart, QE_REPORT_CERTIFICATION_DATA, view);
+  const authSizeOffset = certStart + 448;
+  const authStart = certStart + QE_REPORT_CERTIFICATION_DATA.size;
+  inCert(authStart, qe.qeAuthDataSize, 'the QE authentication data', authSizeOffset);
+  const qeAuthData = input.slice(authStart, authStart + qe.qeAuthDataSize);
+
+  const innerOffset = authStart + qe.qeAuthDataSize;
+  inCert(innerOffset, CERTIFICATION_DATA_HEADER.size, 'the PCK chain header', innerOffset);
+  const inner = readStruct(input, innerOffset, CERTIFICATION_DATA_HEADER, view);
+  if (inner.type !== CERT_DATA_TYPE_PCK_CHAIN) {
+    throw new EvidenceError(
+      'BadField',
+      `inner certification data type ${inner.type} is not 5 (PCK certificate chain)`,
+      innerOffset,
+    );
+  }
+  const chainStart = innerOffset + CERTIFICATION_DATA_HEADER.size;
+  inCert(chainStart, inner.size, 'the PCK certificate chain', innerOffset + 2);
+  const chainBytes = input.subarray(chainStart, chainStart + inner.size);
+  const { pem, der } = decodePemChain(chainBytes, chainStart);
+
+  return {
+    version: header.version as 4 | 5,
+    header,
+    bodyType,
+    bodyOffset,
+    body,
+    signedBytes: input.slice(0, sigLenOffset),
+    signatureDataLength,
+    signature: sig.signature,
+    attestationKey: sig.attestationKey,
+    certificationDataType: sig.certificationDataType,
+    qeReport: readStruct(qe.qeReport, 0, SGX_REPORT_BODY),
+    qeReportBytes: qe.qeReport,
+    qeReportSignature: qe.qeReportSignature,
+    qeAuthData,
+    pckChainType: inner.type,
+    pckChainPem: pem,
+    pckChainDer: der,
+    end: sigEnd,
+    trailingBytes: input.length - sigEnd,
+  };
+}
+
+// ---- PEM ---------------------------------------------------------------------------------------
+
+const PEM_BEGIN = '-----BEGIN CERTIFICATE-----';
+const PEM_END = '-----END CERTIFICATE-----';
+const B64 = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/';
+const B64_INDEX = (() => {
+  const t = new Int16Array(256).fill(-1);
+  for (let i = 0; i < B64.length; i++) t[B64.charCodeAt(i)] = i;
+  return t;
+})();
+
+/** Decodes standard base64, skipping whitespace; `null` when it is not valid base64. */
+export function decodeBase64(text: string): Uint8Array | null {
+  const clean: number[] = [];
+  let pad = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 0x20 || c === 0x0a || c === 0x0d || c === 0x09) continue;
+    if (c === 0x3d) {
+      pad++;
+      continue;
+    }
+    if (pad > 0) return null; // data after padding
+    const v = c < 256 ? (B64_INDEX[c] as number) : -1;
+    if (v < 0) return null;
+    clean.push(v);
+  }
+  if (pad > 2 || (clean.length + pad) % 4 !== 0 || clean.length % 4 === 1) return null;
+  const out = new Uint8Array(Math.floor((clean.length * 3) / 4));
+  let o = 0;
+  for (let i = 0; i < clean.length; i += 4) {
+    const a = clean[i] as number;
+    const b = clean[i + 1] ?? 0;
+    const c = clean[i + 2] ?? 0;
+    const d = clean[i + 3] ?? 0;
+    const n = (a << 18) | (b << 12) | (c << 6) | d;
+    if (o < out.length) out[o++] = (n >> 16) & 0xff;
+    if (o < out.length) out[o++] = (n >> 8) & 0xff;
+    if (o < out.length) out[o++] = n & 0xff;
+  }
+  return out;
+}
+
+/**
+ * Splits PEM text into the DER of its CERTIFICATE blocks, in order. Text between blocks is
+ * ignored, a trailing NUL is allowed (tdx.md §4.3: the quote's chain "may end with a NUL").
+ * `baseOffset` is where the text starts in the caller's input, for error offsets.
+ */
+export function decodePemCertificates(text: string, baseOffset = 0): Uint8Array[] {
+  const out: Uint8Array[] = [];
+  let at = 0;
+  for (;;) {
+    const begin = text.indexOf(PEM_BEGIN, at);
+    if (begin < 0) break;
+    const end = text.indexOf(PEM_END, begin + PEM_BEGIN.length);
+    if (end < 0) {
+      throw new EvidenceError('BadCertificate', 'a PEM certificate block has no END line', baseOffset + begin);
+    }
+    const der = decodeBase64(text.slice(begin + PEM_BEGIN.length, end));
+    if (der === null || der.length === 0) {
+      throw new EvidenceError('BadCertificate', 'a PEM certificate block is not valid base64', baseOffset + begin);
+    }
+    out.push(der);
+    at = end + PEM_END.length;
+  }
+  return out;
+}
+
+function decodePemChain(chain: Uint8Array, offset: number): { pem: string; der: Uint8Array[] } {
+  let n = chain.length;
+  while (n > 0 && chain[n - 1] === 0) n--; // trailing NUL(s)
+  let pem = '';
+  for (let i = 0; i < n; i++) {
+    const c = chain[i] as number;
+    if (c === 0 || c > 0x7e) {
+      throw new EvidenceError('BadCertificate', 'the PCK certificate chain is not PEM text', offset + i);
+    }
+    pem += String.fromCharCode(c);
+  }
+  const der = decodePemCertificates(pem, offset);
+  if (der.length === 0) {
+    throw new EvidenceError('BadCertificate', 'the PCK certificate chain holds no PEM certificate', offset);
+  }
+  return { pem, der };
+}
+
+// ---- TDREPORT ----------------------------------------------------------------------------------
+
+/**
+ * Parses a 1024-byte TDREPORT (tdx.md §4.3a) at `offset` in `input`. Checks that REPORTTYPE
+ * names TDX (TEE type 0x81, subtype 0); the hashes are checked by `verifyTdxEvidence`.
+ */
+export function parseTdReport(input: Uint8Array, offset = 0): TdReport {
+  need(input, offset, TDREPORT_SIZE, 'a TDREPORT');
+  const view = viewOf(input);
+  const reportMacStruct = readStruct(input, offset, REPORT_MAC_STRUCT, view);
+  if (reportMacStruct.teeType !== TEE_TYPE_TDX || reportMacStruct.subType !== 0) {
+    throw new EvidenceError(
+      'BadField',
+      `REPORTTYPE ${reportMacStruct.teeType.toString(16)}/${reportMacStruct.subType} is not a TDX TDREPORT (0x81/0)`,
+      offset,
+    );
+  }
+  const tcbAt = offset + TDREPORT_OFFSETS.teeTcbInfo;
+  const infoAt = offset + TDREPORT_OFFSETS.tdInfo;
+  return {
+    reportMacStruct,
+    teeTcbInfo: readStruct(input, tcbAt, TEE_TCB_INFO, view),
+    tdInfo: readStruct(input, infoAt, TD_INFO, view),
+    teeTcbInfoBytes: input.slice(tcbAt, tcbAt + TEE_TCB_INFO.size),
+    tdInfoBytes: input.slice(infoAt, infoAt + TD_INFO.size),
+  };
+}
+
+/**
+ * Parses an Azure HCL report carrying a TDREPORT (tdx.md §4.3a: TDREPORT at offset 32; §5.2:
+ * runtime-claims JSON at offset 1236). The runtime data is optional: a wrapper cut right after
+ * the TDREPORT still yields the report.
+ */
+export function parseHclTdReport(input: Uint8Array): { hcl: HclReport; tdReport: TdReport } {
+  need(input, 0, HCL_REPORT_HEADER.size, 'the HCL report header');
+  if (!isHcl(input)) throw new EvidenceError('BadField', 'no "HCLA" magic', 0);
+  const view = viewOf(input);
+  const header = readStruct(input, 0, HCL_REPORT_HEADER, view);
+  const tdReport = parseTdReport(input, HCL_OFFSETS.tdReport);
+  if (input.length < HCL_OFFSETS.runtimeData) return { hcl: { header }, tdReport };
+  const runtimeDataHeader = readStruct(input, HCL_OFFSETS.runtimeDataHeader, HCL_RUNTIME_DATA_HEADER, view);
+  const size = runtimeDataHeader.variableDataSize;
+  if (size > input.length - HCL_OFFSETS.runtimeData) {
+    throw new EvidenceError(
+      'Truncated',
+      `HCL runtime data size ${size} runs past the end of the input`,
+      HCL_OFFSETS.runtimeDataHeader + 16,
+    );
+  }
+  const runtimeClaims = input.slice(HCL_OFFSETS.runtimeData, HCL_OFFSETS.runtimeData + size);
+  return { hcl: { header, runtimeDataHeader, runtimeClaims }, tdReport };
+}
+
+function isHcl(b: Uint8Array): boolean {
+  return b.length >= 4 && HCL_MAGIC.every((c, i) => b[i] === c);
+}
+
+// ---- detection ---------------------------------------------------------------------------------
+
+/** Decodes hex text (optional 0x prefix, whitespace anywhere); `null` if it is not hex text. */
+function decodeHexText(input: Uint8Array): Uint8Array | null {
+  let i = 0;
+  while (i < input.length && isSpace(input[i] as number)) i++;
+  if (input[i] === 0x30 && (input[i + 1] === 0x78 || input[i + 1] === 0x58)) i += 2;
+  const out = new Uint8Array(input.length >> 1);
+  let n = 0;
+  let hi = -1;
+  for (; i < input.length; i++) {
+    const c = input[i] as number;
+    if (isSpace(c)) continue;
+    const v = hexValue(c);
+    if (v < 0) return null;
+    if (hi < 0) hi = v;
+    else {
+      out[n++] = (hi << 4) | v;
+      hi = -1;
+    }
+  }
+  if (hi >= 0 || n === 0) return null;
+  return out.subarray(0, n);
+}
+
+function isSpace(c: number): boolean {
+  return c === 0x20 || c === 0x0a || c === 0x0d || c === 0x09;
+}
+
+function hexValue(c: number): number {
+  if (c >= 0x30 && c <= 0x39) return c - 0x30;
+  if (c >= 0x61 && c <= 0x66) return c - 0x57;
+  if (c >= 0x41 && c <= 0x46) return c - 0x37;
+  return -1;
+}
+
+function loadBinary(b: Uint8Array, encoding: TdxEvidenceEncoding): TdxEvidence | null {
+  if (isHcl(b)) {
+    // An HCL report also wraps SNP reports (snp.md §7 item 9); only a TDREPORT is ours.
+    if (b.length >= HCL_OFFSETS.tdReport + 1 && b[HCL_OFFSETS.tdReport] !== TEE_TYPE_TDX) {
+      throw new EvidenceError('UnknownEvidence', 'this HCL report does not carry a TDX TDREPORT (an SNP report?)', 0x20);
+    }
+    const { hcl, tdReport } = parseHclTdReport(b);
+    return { encoding, kind: 'hcl-report', tdReport, hcl };
+  }
+  if (b.length >= 8) {
+    const view = viewOf(b);
+    const version = view.getUint16(0, true);
+    const teeType = view.getUint32(4, true);
+    // A quote: version word then TEE type 0x81 (tdx.md §4.1). Other versions with a TDX TEE
+    // type are reported as unsupported rather than unknown.
+    if (teeType === TEE_TYPE_TDX && version < 0x100) {
+      return { encoding, kind: 'quote', quote: parseTdxQuote(b) };
+    }
+    if (teeType === TEE_TYPE_SGX && (version === 3 || version === 4)) {
+      throw new EvidenceError('UnknownEvidence', `this is an SGX quote (version ${version}), not a TDX quote`, 0x04);
+    }
+  }
+  if (b.length === TDREPORT_SIZE && b[0] === TEE_TYPE_TDX && b[1] === 0) {
+    return { encoding, kind: 'tdreport', tdReport: parseTdReport(b) };
+  }
+  return null;
+}
+
+/**
+ * Detects and parses TDX evidence: a raw quote v4/v5, the same as hex text (optional `0x`
+ * prefix, whitespace allowed), an Azure HCL report carrying a TDREPORT (tdx.md §4.3a), or a bare
+ * 1024-byte TDREPORT. Anything else is `EvidenceError('UnknownEvidence')`; recognised but
+ * malformed evidence throws the specific code (`Truncated`, `BadField`, ...). For hex text, an
+ * error's offset is in the decoded bytes.
+ */
+export function loadTdxEvidence(input: Uint8Array): TdxEvidence {
+  const direct = loadBinary(input, 'binary');
+  if (direct) return direct;
+  const decoded = decodeHexText(input);
+  if (decoded) {
+    const fromHex = loadBinary(decoded, 'hex');
+    if (fromHex) return fromHex;
+  }
+  throw new EvidenceError(
+    'UnknownEvidence',
+    'not a TDX quote (v4/v5), an Azure HCL report with a TDREPORT, a TDREPORT, or any of these as hex text',
+    0,
+  );
+}
