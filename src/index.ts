@@ -6,3 +6,4 @@
  */
 export * from './format/index.js';
 export * from './measure/index.js';
+export * from './evidence/index.js';

@@ -1,0 +1,12 @@
+/** The evidence layer: SEV-SNP reports and TDX quotes, offline verification, comparison. */
+export * from './errors.js';
+export * from './checks.js';
+export { loadEvidence, verifyEvidence, evidenceValues, reportedMeasurement, type Evidence, type VerifyOptions, type EvidenceVerification } from './load.js';
+export { compareEvidence, type CompareOptions, type EvidenceValues } from './compare.js';
+export { parseSnpReport, SNP_REPORT, SNP_REPORT_SIZE, type SnpReport, type TcbVersion, type SnpProduct } from './snp-report.js';
+export { loadSnpEvidence, type SnpEvidence, type SnpCertificates } from './snp-input.js';
+export { verifySnpEvidence, type SnpVerifyOptions, type SnpVerifyResult } from './snp-verify.js';
+export { AMD_ARK_SHA256, kdsUrls, parseCertificates, decodeAmdExtensions } from './amd-chain.js';
+export { parseTdxQuote, parseTdReport, loadTdxEvidence, type TdxQuote, type TdReport, type TdxEvidence } from './tdx-quote.js';
+export { verifyTdxEvidence, parseCollateral, replayCcelEventLog } from './tdx-verify.js';
+export { INTEL_SGX_ROOT_CA_SHA256, INTEL_SGX_PREPRODUCTION_ROOT_CA_SHA256 } from './intel-chain.js';
