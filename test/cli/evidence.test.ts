@@ -229,3 +229,37 @@ describe('malformed evidence and usage', () => {
     }
   });
 });
+
+describe.skipIf(!HAVE_SHARED)('report verify --fetch against a local KDS on 127.0.0.1', () => {
+  it('gets the VCEK and the chain from --kds-url and verifies; without --fetch it names the missing certificate', async () => {
+    const { createServer } = await import('node:http');
+    const report = sharedBytes('evidence/snp/virtee-report_milan.hex');
+    const served: string[] = [];
+    // KDS paths (spec/snp.md §5): /vcek/v1/{product}/{hwid}?…SPL… and /vcek/v1/{product}/cert_chain.
+    const server = createServer((req, res) => {
+      const url = req.url ?? '';
+      served.push(url);
+      if (url.startsWith('/vcek/v1/Milan/cert_chain')) res.end(sharedBytes('evidence/snp/virtee-cert_chain_milan'));
+      else if (/^\/vcek\/v1\/Milan\/[0-9a-f]{128}\?/.test(url)) res.end(sharedBytes('evidence/snp/virtee-vcek_milan.der'));
+      else res.writeHead(404).end();
+    });
+    const stop = setTimeout(() => server.close(), 30_000);
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    try {
+      const port = (server.address() as { port: number }).port;
+      const path = temp('report.hex', report);
+      const missing = await cli(['report', 'verify', path, '--json']);
+      expect(missing.code).toBe(3);
+      const vcek = (JSON.parse(missing.stdout).checks as Array<{ name: string; ok: boolean; detail: string }>).find((c) => c.name === 'vcek-available')!;
+      expect(vcek.ok).toBe(false);
+      expect(vcek.detail).toContain('https://kdsintf.amd.com/vcek/v1/Milan/');
+      const cache = mkdtempSync(join(tmpdir(), 'igvm-kds-cache-'));
+      const fetched = await cli(['report', 'verify', path, '--fetch', '--kds-url', `http://127.0.0.1:${port}`, '--kds-cache', cache, '--json']);
+      expect(fetched.code, fetched.stdout).toBe(0);
+      expect(served.some((u) => u.startsWith('/vcek/v1/Milan/cert_chain'))).toBe(true);
+    } finally {
+      clearTimeout(stop);
+      server.close();
+    }
+  });
+});
