@@ -20,6 +20,7 @@ import {
 } from '../../src/evidence/snp-report.js';
 import { fieldSize } from '../../src/format/struct.js';
 import { HAVE_SHARED, sharedBytes, sharedNotice } from '../helpers/shared.js';
+import { mulberry32 } from '../helpers/prng.js';
 
 const SNP = 'evidence/snp';
 const hex = (b: Uint8Array): string => Buffer.from(b).toString('hex');
@@ -324,17 +325,6 @@ describe('real reports (spec/snp.md §6; files per vectors/SOURCES.md "Evidence 
 
 // ---- fuzz -----------------------------------------------------------------------------------
 
-/** mulberry32: a small fixed-seed PRNG. */
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 describe('fuzz: loadSnpEvidence throws nothing but EvidenceError', () => {
   it('survives truncations, bit flips, hex garbage and JSON garbage (fixed seed, 2000 inputs)', () => {

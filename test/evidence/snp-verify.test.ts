@@ -24,6 +24,7 @@ import { loadSnpEvidence, type SnpEvidence } from '../../src/evidence/snp-input.
 import { verifySnpEvidence, type SnpVerifyOptions } from '../../src/evidence/snp-verify.js';
 import { x509 } from '../../src/evidence/x509.js';
 import { HAVE_SHARED, SHARED_VECTORS, sharedBytes, sharedNotice } from '../helpers/shared.js';
+import { mulberry32 } from '../helpers/prng.js';
 
 const SNP = 'evidence/snp';
 const hex = (b: Uint8Array): string => Buffer.from(b).toString('hex');
@@ -288,16 +289,6 @@ describeShared('rejections', () => {
 
 // ---- fuzz -----------------------------------------------------------------------------------
 
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 describeShared('fuzz: verifySnpEvidence throws nothing but EvidenceError', () => {
   it('with mutated reports and certificates (fixed seed, 1000 inputs)', async () => {

@@ -31,6 +31,7 @@ import {
   type TdxVerifyOptions,
 } from '../../src/evidence/tdx-verify.js';
 import { HAVE_SHARED, sharedBytes, sharedJson, sharedNotice } from '../helpers/shared.js';
+import { mulberry32 } from '../helpers/prng.js';
 
 const DIR = 'evidence/tdx';
 
@@ -469,17 +470,6 @@ describe.skipIf(!HAVE_SHARED)('CC event log replay (tdx.md §3, §5.2)', () => {
 const SEED = Number(process.env.TDX_FUZZ_SEED ?? 0x7d_c0de) >>> 0;
 const ITERATIONS = Number(process.env.TDX_FUZZ_ITERATIONS ?? 1500);
 
-/** mulberry32: a small, well-mixed 32-bit PRNG returning floats in [0, 1). */
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** A crafted v5 quote (tdx.md §4.1–§4.3 offsets) so that the fuzz runs without ../shared too. */
 function craftedQuote(): Uint8Array {

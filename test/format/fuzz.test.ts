@@ -35,6 +35,7 @@ import { allHeaders, type IgvmFile } from '../../src/format/types.js';
 import { serializeIgvm } from '../../src/format/writer.js';
 import * as C from '../helpers/craft.js';
 import { PT, VHT, X64_REG, ARM64_REG } from '../helpers/craft.js';
+import { mulberry32 } from '../helpers/prng.js';
 
 const SEED = Number(process.env.IGVM_FUZZ_SEED ?? 0x1976_a11c) >>> 0;
 const ITERATIONS = Number(process.env.IGVM_FUZZ_ITERATIONS ?? 3000);
@@ -42,17 +43,6 @@ const MAX_REPORTED = 20;
 
 // ---- PRNG -----------------------------------------------------------------------------------
 
-/** mulberry32: a small, well-mixed 32-bit PRNG; returns floats in [0, 1). */
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** The seed of one iteration, so that any iteration can be replayed alone. */
 function iterationSeed(seed: number, i: number): number {
