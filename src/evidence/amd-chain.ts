@@ -16,6 +16,7 @@ import type { Check } from './checks.js';
 import { EvidenceError } from './errors.js';
 import { decodeTcbVersion, type SnpProduct, type SnpReport } from './snp-report.js';
 import { x509 } from './x509.js';
+import { decodePemCertificates, latin1 } from './pem.js';
 
 /** The standard base URL of AMD's Key Distribution Service (spec/snp.md §5). */
 export const AMD_KDS_BASE = 'https://kdsintf.amd.com';
@@ -82,24 +83,7 @@ function certificateParts(der: Uint8Array): { tbs: Uint8Array; signature: Uint8A
 
 // ---- parsing -------------------------------------------------------------------------------
 
-function latin1(b: Uint8Array): string {
-  let s = '';
-  for (let i = 0; i < b.length; i += 0x8000) s += String.fromCharCode(...b.subarray(i, i + 0x8000));
-  return s;
-}
 
-function base64Decode(text: string): Uint8Array | undefined {
-  const clean = text.replace(/\s+/g, '');
-  if (!/^[A-Za-z0-9+/]*={0,2}$/.test(clean)) return undefined;
-  try {
-    const bin = atob(clean);
-    const out = new Uint8Array(bin.length);
-    for (let i = 0; i < bin.length; i++) out[i] = bin.charCodeAt(i);
-    return out;
-  } catch {
-    return undefined;
-  }
-}
 
 /**
  * Parsed certificates by input array. Verification looks at the same few certificates many
@@ -139,14 +123,9 @@ export function parseCertificates(pemOrDer: Uint8Array): Uint8Array[] {
   const out: Uint8Array[] = [];
   const text = latin1(pemOrDer.subarray(0, Math.min(pemOrDer.length, 1 << 20)));
   if (text.includes('-----BEGIN')) {
-    const re = /-----BEGIN CERTIFICATE-----([^-]*)-----END CERTIFICATE-----/g;
-    for (let m = re.exec(text); m; m = re.exec(text)) {
-      if (out.length >= MAX_CERTIFICATES) {
-        throw new EvidenceError('BadCertificate', `more than ${MAX_CERTIFICATES} certificates in one PEM input`, m.index);
-      }
-      const der = base64Decode(m[1] ?? '');
-      if (!der || der.length === 0) throw new EvidenceError('BadCertificate', 'a PEM certificate block is not valid base64', m.index);
-      loadCertificate(der, `PEM certificate ${out.length + 1}`, m.index);
+    for (const der of decodePemCertificates(text)) {
+      if (out.length >= MAX_CERTIFICATES) throw new EvidenceError('BadCertificate', `more than ${MAX_CERTIFICATES} certificates in one PEM input`, 0);
+      loadCertificate(der, `PEM certificate ${out.length + 1}`, 0);
       out.push(der);
     }
     if (out.length === 0) throw new EvidenceError('BadCertificate', 'the PEM input holds no CERTIFICATE block', 0);

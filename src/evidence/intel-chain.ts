@@ -11,7 +11,8 @@
 import { sha256 } from '@noble/hashes/sha2.js';
 import type { Check } from './checks.js';
 import { EvidenceError } from './errors.js';
-import { decodePemCertificates, toHex } from './tdx-quote.js';
+import { decodePemCertificates, latin1 } from './pem.js';
+import { toHex } from './tdx-quote.js';
 import { x509 } from './x509.js';
 
 /** SHA-256 fingerprint of Intel's production "Intel SGX Root CA" (tdx.md §4.5 "Trust anchor"). */
@@ -52,9 +53,7 @@ export function parseCertificateList(input: Uint8Array | string): Uint8Array[] {
   if (typeof input === 'string') return nonEmpty(decodePemCertificates(input));
   // DER: a certificate is a SEQUENCE (0x30). PEM text starts with '-' or whitespace.
   if (input.length > 0 && input[0] === 0x30) return [input.slice()];
-  let text = '';
-  for (let i = 0; i < input.length; i++) text += String.fromCharCode(input[i] as number);
-  return nonEmpty(decodePemCertificates(text));
+  return nonEmpty(decodePemCertificates(latin1(input)));
 }
 
 function nonEmpty(list: Uint8Array[]): Uint8Array[] {

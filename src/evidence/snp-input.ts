@@ -15,6 +15,7 @@
 import { describeAmdCertificate, parseCertificates } from './amd-chain.js';
 import { EvidenceError } from './errors.js';
 import { SNP_REPORT_SIZE, parseSnpReport, type SnpReport } from './snp-report.js';
+import { latin1 } from './pem.js';
 
 /** How the report was found. */
 export type SnpEvidenceEncoding = 'raw' | 'hex' | 'azure-hcl' | 'json';
@@ -201,11 +202,6 @@ function isText(b: Uint8Array): boolean {
   return true;
 }
 
-function ascii(b: Uint8Array): string {
-  let s = '';
-  for (let i = 0; i < b.length; i += 0x8000) s += String.fromCharCode(...b.subarray(i, i + 0x8000));
-  return s;
-}
 
 /** Decodes hex text; `undefined` when it is not hex (odd length is an error). */
 function decodeHex(text: string): Uint8Array | undefined {
@@ -363,7 +359,7 @@ function loadSnpEvidenceUnchecked(input: Uint8Array): SnpEvidence {
     return evidence('json', found, certs);
   }
   if (!isHcl(input) && isText(input)) {
-    const text = ascii(input).trim();
+    const text = latin1(input).trim();
     const bytes = decodeHex(text);
     if (bytes) {
       const found = loadBinary(bytes);

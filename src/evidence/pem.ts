@@ -1,0 +1,78 @@
+/**
+ * Text encodings of evidence and certificates, shared by the SEV-SNP and TDX readers: PEM
+ * certificate blocks, base64, and bytes as Latin-1 text (for sniffing hex, PEM and JSON).
+ */
+import { EvidenceError } from './errors.js';
+
+/** Bytes as a string of the same code units (Latin-1), in chunks to stay within call limits. */
+export function latin1(b: Uint8Array): string {
+  let s = '';
+  for (let i = 0; i < b.length; i += 0x8000) s += String.fromCharCode(...b.subarray(i, i + 0x8000));
+  return s;
+}
+
+const PEM_BEGIN = '-----BEGIN CERTIFICATE-----';
+const PEM_END = '-----END CERTIFICATE-----';
+const B64 = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/';
+const B64_INDEX = (() => {
+  const t = new Int16Array(256).fill(-1);
+  for (let i = 0; i < B64.length; i++) t[B64.charCodeAt(i)] = i;
+  return t;
+})();
+
+/** Decodes standard base64, skipping whitespace; `null` when it is not valid base64. */
+export function decodeBase64(text: string): Uint8Array | null {
+  const clean: number[] = [];
+  let pad = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 0x20 || c === 0x0a || c === 0x0d || c === 0x09) continue;
+    if (c === 0x3d) {
+      pad++;
+      continue;
+    }
+    if (pad > 0) return null; // data after padding
+    const v = c < 256 ? (B64_INDEX[c] as number) : -1;
+    if (v < 0) return null;
+    clean.push(v);
+  }
+  if (pad > 2 || (clean.length + pad) % 4 !== 0 || clean.length % 4 === 1) return null;
+  const out = new Uint8Array(Math.floor((clean.length * 3) / 4));
+  let o = 0;
+  for (let i = 0; i < clean.length; i += 4) {
+    const a = clean[i] as number;
+    const b = clean[i + 1] ?? 0;
+    const c = clean[i + 2] ?? 0;
+    const d = clean[i + 3] ?? 0;
+    const n = (a << 18) | (b << 12) | (c << 6) | d;
+    if (o < out.length) out[o++] = (n >> 16) & 0xff;
+    if (o < out.length) out[o++] = (n >> 8) & 0xff;
+    if (o < out.length) out[o++] = n & 0xff;
+  }
+  return out;
+}
+
+/**
+ * Splits PEM text into the DER of its CERTIFICATE blocks, in order. Text between blocks is
+ * ignored, a trailing NUL is allowed (tdx.md §4.3: the quote's chain "may end with a NUL").
+ * `baseOffset` is where the text starts in the caller's input, for error offsets.
+ */
+export function decodePemCertificates(text: string, baseOffset = 0): Uint8Array[] {
+  const out: Uint8Array[] = [];
+  let at = 0;
+  for (;;) {
+    const begin = text.indexOf(PEM_BEGIN, at);
+    if (begin < 0) break;
+    const end = text.indexOf(PEM_END, begin + PEM_BEGIN.length);
+    if (end < 0) {
+      throw new EvidenceError('BadCertificate', 'a PEM certificate block has no END line', baseOffset + begin);
+    }
+    const der = decodeBase64(text.slice(begin + PEM_BEGIN.length, end));
+    if (der === null || der.length === 0) {
+      throw new EvidenceError('BadCertificate', 'a PEM certificate block is not valid base64', baseOffset + begin);
+    }
+    out.push(der);
+    at = end + PEM_END.length;
+  }
+  return out;
+}
