@@ -16,7 +16,7 @@ import type { Check } from './checks.js';
 import { EvidenceError } from './errors.js';
 import { decodeTcbVersion, type SnpProduct, type SnpReport } from './snp-report.js';
 import { x509 } from './x509.js';
-import { decodePemCertificates, latin1 } from './pem.js';
+import { decodePemCertificates, latin1 } from './encoding.js';
 
 /** The standard base URL of AMD's Key Distribution Service (spec/snp.md §5). */
 export const AMD_KDS_BASE = 'https://kdsintf.amd.com';

@@ -11,7 +11,7 @@
 import { sha256 } from '@noble/hashes/sha2.js';
 import type { Check } from './checks.js';
 import { EvidenceError } from './errors.js';
-import { decodePemCertificates, latin1 } from './pem.js';
+import { decodePemCertificates, latin1 } from './encoding.js';
 import { toHex } from './tdx-quote.js';
 import { x509 } from './x509.js';
 

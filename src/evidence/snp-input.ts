@@ -15,7 +15,7 @@
 import { describeAmdCertificate, parseCertificates } from './amd-chain.js';
 import { EvidenceError } from './errors.js';
 import { SNP_REPORT_SIZE, parseSnpReport, type SnpReport } from './snp-report.js';
-import { latin1 } from './pem.js';
+import { decodeBase64, decodeHex, latin1 } from './encoding.js';
 
 /** How the report was found. */
 export type SnpEvidenceEncoding = 'raw' | 'hex' | 'azure-hcl' | 'json';
@@ -203,29 +203,7 @@ function isText(b: Uint8Array): boolean {
 }
 
 
-/** Decodes hex text; `undefined` when it is not hex (odd length is an error). */
-function decodeHex(text: string): Uint8Array | undefined {
-  let t = text.replace(/\s+/g, '');
-  if (t.startsWith('0x') || t.startsWith('0X')) t = t.slice(2);
-  if (t.length === 0 || !/^[0-9a-fA-F]+$/.test(t)) return undefined;
-  if (t.length % 2 !== 0) throw new EvidenceError('BadField', `hex text has an odd number of digits (${t.length})`, 0);
-  const out = new Uint8Array(t.length / 2);
-  for (let i = 0; i < out.length; i++) out[i] = parseInt(t.slice(2 * i, 2 * i + 2), 16);
-  return out;
-}
 
-function decodeBase64(text: string): Uint8Array | undefined {
-  const t = text.replace(/\s+/g, '');
-  if (t.length === 0 || t.length % 4 !== 0 || !/^[A-Za-z0-9+/]*={0,2}$/.test(t)) return undefined;
-  try {
-    const bin = atob(t);
-    const out = new Uint8Array(bin.length);
-    for (let i = 0; i < bin.length; i++) out[i] = bin.charCodeAt(i);
-    return out;
-  } catch {
-    return undefined;
-  }
-}
 
 // ---- JSON ----------------------------------------------------------------------------------
 
@@ -249,11 +227,7 @@ function jsonBytes(v: unknown): Uint8Array | undefined {
   const arr = byteArray(v);
   if (arr) return arr;
   if (typeof v !== 'string') return undefined;
-  try {
-    return decodeHex(v) ?? decodeBase64(v);
-  } catch {
-    return decodeBase64(v);
-  }
+  return decodeHex(v) ?? decodeBase64(v) ?? undefined;
 }
 
 const REPORT_KEY = /report/i;
@@ -361,6 +335,9 @@ function loadSnpEvidenceUnchecked(input: Uint8Array): SnpEvidence {
   if (!isHcl(input) && isText(input)) {
     const text = latin1(input).trim();
     const bytes = decodeHex(text);
+    if (bytes === null && /^(0[xX])?[0-9a-fA-F\s]+$/.test(text)) {
+      throw new EvidenceError('BadField', 'hex text has an odd number of digits', 0);
+    }
     if (bytes) {
       const found = loadBinary(bytes);
       return evidence('hex', found, found.certificates);

@@ -11,7 +11,7 @@
  */
 import { bytes, defineStruct, readStruct, u16, u32, u64, u8, viewOf, type StructValue } from '../format/struct.js';
 import { EvidenceError } from './errors.js';
-import { decodePemCertificates } from './pem.js';
+import { decodeHex, decodePemCertificates, latin1 } from './encoding.js';
 
 // ---- constants -------------------------------------------------------------------------------
 
@@ -509,7 +509,7 @@ export function parseTdxQuote(input: Uint8Array): TdxQuote {
 
 // ---- PEM ---------------------------------------------------------------------------------------
 
-export { decodeBase64, decodePemCertificates } from './pem.js';
+export { decodeBase64, decodePemCertificates } from './encoding.js';
 
 function decodePemChain(chain: Uint8Array, offset: number): { pem: string; der: Uint8Array[] } {
   let n = chain.length;
@@ -588,39 +588,8 @@ function isHcl(b: Uint8Array): boolean {
 
 // ---- detection ---------------------------------------------------------------------------------
 
-/** Decodes hex text (optional 0x prefix, whitespace anywhere); `null` if it is not hex text. */
-function decodeHexText(input: Uint8Array): Uint8Array | null {
-  let i = 0;
-  while (i < input.length && isSpace(input[i] as number)) i++;
-  if (input[i] === 0x30 && (input[i + 1] === 0x78 || input[i + 1] === 0x58)) i += 2;
-  const out = new Uint8Array(input.length >> 1);
-  let n = 0;
-  let hi = -1;
-  for (; i < input.length; i++) {
-    const c = input[i] as number;
-    if (isSpace(c)) continue;
-    const v = hexValue(c);
-    if (v < 0) return null;
-    if (hi < 0) hi = v;
-    else {
-      out[n++] = (hi << 4) | v;
-      hi = -1;
-    }
-  }
-  if (hi >= 0 || n === 0) return null;
-  return out.subarray(0, n);
-}
 
-function isSpace(c: number): boolean {
-  return c === 0x20 || c === 0x0a || c === 0x0d || c === 0x09;
-}
 
-function hexValue(c: number): number {
-  if (c >= 0x30 && c <= 0x39) return c - 0x30;
-  if (c >= 0x61 && c <= 0x66) return c - 0x57;
-  if (c >= 0x41 && c <= 0x46) return c - 0x37;
-  return -1;
-}
 
 function loadBinary(b: Uint8Array, encoding: TdxEvidenceEncoding): TdxEvidence | null {
   if (isHcl(b)) {
@@ -660,7 +629,7 @@ function loadBinary(b: Uint8Array, encoding: TdxEvidenceEncoding): TdxEvidence |
 export function loadTdxEvidence(input: Uint8Array): TdxEvidence {
   const direct = loadBinary(input, 'binary');
   if (direct) return direct;
-  const decoded = decodeHexText(input);
+  const decoded = decodeHex(latin1(input));
   if (decoded) {
     const fromHex = loadBinary(decoded, 'hex');
     if (fromHex) return fromHex;

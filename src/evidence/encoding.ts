@@ -1,6 +1,6 @@
 /**
- * Text encodings of evidence and certificates, shared by the SEV-SNP and TDX readers: PEM
- * certificate blocks, base64, and bytes as Latin-1 text (for sniffing hex, PEM and JSON).
+ * Text encodings of evidence and certificates, shared by the SEV-SNP and TDX readers: hex,
+ * base64, PEM certificate blocks, and bytes as Latin-1 text (for sniffing hex, PEM and JSON).
  */
 import { EvidenceError } from './errors.js';
 
@@ -74,5 +74,18 @@ export function decodePemCertificates(text: string, baseOffset = 0): Uint8Array[
     out.push(der);
     at = end + PEM_END.length;
   }
+  return out;
+}
+
+/**
+ * Decodes hex text (an optional 0x prefix; whitespace anywhere); `null` when it is not hex
+ * text of whole bytes.
+ */
+export function decodeHex(text: string): Uint8Array | null {
+  let t = text.replace(/\s+/g, '');
+  if (t.startsWith('0x') || t.startsWith('0X')) t = t.slice(2);
+  if (t.length === 0 || t.length % 2 !== 0 || !/^[0-9a-fA-F]+$/.test(t)) return null;
+  const out = new Uint8Array(t.length / 2);
+  for (let i = 0; i < out.length; i++) out[i] = parseInt(t.slice(2 * i, 2 * i + 2), 16);
   return out;
 }
