@@ -4,7 +4,6 @@
  * (issue: launch measurements, "The command").
  */
 import { createHash } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import {
   DEFAULT_MAX_PAGES,
   PLATFORM_SELECTORS,
@@ -19,7 +18,8 @@ import type { FileSource } from '../node/file-source.js';
 import { KernelPool, measureParallel } from '../node/measure-file.js';
 import { progressFor } from './progress.js';
 import { onePath, type CliIo, type Command } from './command.js';
-import { EXIT_CHECK_FAILED, EXIT_OK, InputReadError, UsageError } from './errors.js';
+import { EXIT_CHECK_FAILED, EXIT_OK, UsageError } from './errors.js';
+import { readInput } from './evidence-input.js';
 import { withIgvmFile } from './input.js';
 import { hexBytes, stringify, u64Json, type Json } from './json.js';
 
@@ -113,6 +113,23 @@ function fileSha256(source: FileSource): string {
   return h.digest('hex');
 }
 
+/** Warnings on stderr; the result as text, JSON, or trace result lines on stdout. */
+function printResult(io: CliIo, path: string, source: FileSource, result: MeasurementResult, how: { trace: boolean; json: boolean; platform: PlatformSelector }): void {
+  if (result.platforms.length === 0) {
+    io.stderr(`igvm-measure measure: ${path} has no ${how.platform === 'all' ? '' : `${how.platform.toUpperCase()} `}platform to measure\n`);
+  }
+  for (const p of result.platforms) {
+    for (const w of 'warnings' in p ? p.warnings : []) io.stderr(`warning: ${p.platformType}: ${w}\n`);
+  }
+  if (how.trace) {
+    for (const p of result.platforms) io.stdout(`${JSON.stringify({ type: 'result', ...(platformJson(p) as object) })}\n`);
+  } else if (how.json) {
+    io.stdout(stringify({ file: path, sha256: fileSha256(source), profile: result.profile, platforms: result.platforms.map(platformJson) }));
+  } else {
+    io.stdout(result.platforms.map((p) => `${textLine(p)}\n`).join(''));
+  }
+}
+
 function failed(result: MeasurementResult): boolean {
   return result.platforms.some((p) => 'error' in p);
 }
@@ -138,48 +155,29 @@ export const measureCommand: Command = {
     const vcpus = positiveInt('--vcpus', values.vcpus as string | undefined, 1);
     const maxPages = positiveInt('--max-pages', values['max-pages'] as string | undefined, DEFAULT_MAX_PAGES);
     if (values.json === true && values.trace === true) throw new UsageError('--json and --trace both write to stdout; choose one');
-    let apVmsa: Uint8Array | undefined;
     const apPath = values['ap-vmsa'] as string | undefined;
-    if (apPath !== undefined) {
-      try {
-        apVmsa = new Uint8Array(readFileSync(apPath));
-      } catch {
-        throw new InputReadError(`cannot read --ap-vmsa ${apPath}`, apPath);
-      }
-      if (apVmsa.length !== 4096) throw new UsageError(`--ap-vmsa ${apPath} is ${apVmsa.length} bytes; a VMSA is 4096`);
-    }
+    const apVmsa = apPath === undefined ? undefined : readInput(apPath, '--ap-vmsa');
+    if (apVmsa !== undefined && apVmsa.length !== 4096) throw new UsageError(`--ap-vmsa ${apPath} is ${apVmsa.length} bytes; a VMSA is 4096`);
     const trace = values.trace === true ? (s: TraceStep): void => io.stdout(`${JSON.stringify(traceJson(s))}\n`) : undefined;
     // Start the workers now, so that they start while the file is parsed.
     const pool = trace === undefined ? KernelPool.start() : undefined;
+    const options = {
+      ...(pool === undefined ? {} : { pool }),
+      platform,
+      profile,
+      vcpus,
+      maxPages,
+      ...(apVmsa === undefined ? {} : { apVmsa }),
+      ...(values['native-zero'] === true ? { nativeZero: true } : {}),
+      ...(trace === undefined ? {} : { trace }),
+    };
     try {
       return await withIgvmFile(path, {}, async (file, source) => {
-      const progress = progressFor(io, `measuring ${path}`, source.size);
-      const result = await measureParallel(file, {
-        ...(pool === undefined ? {} : { pool }),
-        platform,
-        profile,
-        vcpus,
-        maxPages,
-        ...(apVmsa === undefined ? {} : { apVmsa }),
-        ...(values['native-zero'] === true ? { nativeZero: true } : {}),
-        ...(trace === undefined ? {} : { trace }),
-        onProgress: (done, total) => progress.update(done, total),
-      });
-      progress.end();
-      if (result.platforms.length === 0) {
-        io.stderr(`igvm-measure measure: ${path} has no ${platform === 'all' ? '' : `${platform.toUpperCase()} `}platform to measure\n`);
-      }
-      for (const p of result.platforms) {
-        for (const w of 'warnings' in p ? p.warnings : []) io.stderr(`warning: ${p.platformType}: ${w}\n`);
-      }
-      if (trace !== undefined) {
-        for (const p of result.platforms) io.stdout(`${JSON.stringify({ type: 'result', ...(platformJson(p) as object) })}\n`);
-      } else if (values.json === true) {
-        io.stdout(stringify({ file: path, sha256: fileSha256(source), profile: result.profile, platforms: result.platforms.map(platformJson) }));
-      } else {
-        io.stdout(result.platforms.map((p) => `${textLine(p)}\n`).join(''));
-      }
-      return failed(result) || result.platforms.length === 0 ? EXIT_CHECK_FAILED : EXIT_OK;
+        const progress = progressFor(io, `measuring ${path}`, source.size);
+        const result = await measureParallel(file, { ...options, onProgress: (done, total) => progress.update(done, total) });
+        progress.end();
+        printResult(io, path, source, result, { trace: trace !== undefined, json: values.json === true, platform });
+        return failed(result) || result.platforms.length === 0 ? EXIT_CHECK_FAILED : EXIT_OK;
       });
     } finally {
       await pool?.close();
