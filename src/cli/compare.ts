@@ -7,8 +7,8 @@ import { compareEvidence, evidenceValues, verifyEvidence } from '../evidence/ind
 import { PROFILE_NAMES, type ProfileName } from '../measure/index.js';
 import type { Command } from './command.js';
 import { EXIT_CHECK_FAILED, EXIT_OK, UsageError } from './errors.js';
-import { CERTIFICATE_HELP, CERTIFICATE_OPTIONS, checkLines, hexOption, readEvidence, readInput, verifyOptionsOf } from './evidence-input.js';
-import { withIgvmFile } from './input.js';
+import { CERTIFICATE_HELP, CERTIFICATE_OPTIONS, checkLines, hexOption, readEvidence, verifyOptionsOf } from './evidence-input.js';
+import { readInput, withIgvmFile } from './input.js';
 import { stringify } from './json.js';
 import { evidenceKind } from './report.js';
 

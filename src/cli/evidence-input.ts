@@ -3,13 +3,15 @@
  * (`--vcek`, `--chain`, `--collateral`, `--fetch`, `--kds-url`, `--kds-cache`), and printing
  * checks.
  */
-import { readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { EvidenceError, loadEvidence, type Check, type Evidence, type VerifyOptions } from '../evidence/index.js';
 import { kdsFetcher } from '../node/kds.js';
 import type { CommandArgs } from './command.js';
 import { InputReadError, UsageError } from './errors.js';
+import { readInput } from './input.js';
+
+export { readInput };
 
 /** The certificate options, for a command's `options`. */
 export const CERTIFICATE_OPTIONS = {
@@ -38,15 +40,6 @@ export const CERTIFICATE_HELP = `  --vcek CERT       SEV-SNP: the VCEK or VLEK c
   --time ISO        verify as of this time (certificate validity, collateral
                     expiry), e.g. 2025-06-01T00:00:00Z; default now`;
 
-/** Reads a file named by an option, as bytes. */
-export function readInput(path: string, what: string): Uint8Array {
-  try {
-    return new Uint8Array(readFileSync(path));
-  } catch (e) {
-    const code = (e as { code?: string }).code;
-    throw new InputReadError(`cannot read ${what} ${path}: ${code === 'ENOENT' ? 'no such file' : (e as Error).message}`, path);
-  }
-}
 
 /** Reads and detects evidence. */
 export function readEvidence(path: string): Evidence {

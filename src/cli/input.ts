@@ -2,6 +2,7 @@
  * Opening and parsing an input IGVM file for a command: file-system errors become
  * `InputReadError` (exit 1), format errors stay `IgvmFormatError` (exit 1).
  */
+import { readFileSync } from 'node:fs';
 import { parseIgvmSource, type IgvmFile, type ParseOptions } from '../format/index.js';
 import { openFileSource, type FileSource } from '../node/file-source.js';
 import { InputReadError } from './errors.js';
@@ -25,5 +26,15 @@ export async function withIgvmFile<T>(path: string, options: ParseOptions, use: 
     return await use(parseIgvmSource(source, options), source);
   } finally {
     source.close();
+  }
+}
+
+/** Reads a file named by an option, as bytes. */
+export function readInput(path: string, what: string): Uint8Array {
+  try {
+    return new Uint8Array(readFileSync(path));
+  } catch (e) {
+    const code = (e as { code?: string }).code;
+    throw new InputReadError(`cannot read ${what} ${path}: ${code === 'ENOENT' ? 'no such file' : (e as Error).message}`, path);
   }
 }

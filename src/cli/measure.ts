@@ -19,8 +19,8 @@ import { KernelPool, measureParallel } from '../node/measure-file.js';
 import { progressFor } from './progress.js';
 import { onePath, type CliIo, type Command } from './command.js';
 import { EXIT_CHECK_FAILED, EXIT_OK, UsageError } from './errors.js';
-import { readInput } from './evidence-input.js';
-import { withIgvmFile } from './input.js';
+
+import { readInput, withIgvmFile } from './input.js';
 import { hexBytes, stringify, u64Json, type Json } from './json.js';
 
 const HELP = `Usage: igvm-measure measure FILE [options]
