@@ -7,17 +7,31 @@ import { parseArgs } from 'node:util';
 import { IgvmFormatError } from '../format/index.js';
 import { MeasurementError } from '../measure/index.js';
 import { EvidenceError } from '../evidence/index.js';
+import { CorimError, SignError } from '../sign/index.js';
 import type { CliIo, Command } from './command.js';
 import { EXIT_INVALID_INPUT, EXIT_OK, EXIT_USAGE, InputReadError, UsageError } from './errors.js';
 import { inspectCommand } from './inspect.js';
 import { measureCommand } from './measure.js';
 import { reportCommand } from './report.js';
 import { compareCommand } from './compare.js';
+import { signCommand } from './sign.js';
+import { verifyCommand } from './verify.js';
+import { referenceCommand } from './reference.js';
+import { embedCommand } from './embed.js';
 import { stringify } from './json.js';
 import { VERSION } from './version.js';
 
 /** Every command, in the order `--help` lists them. */
-export const COMMANDS: readonly Command[] = [inspectCommand, measureCommand, reportCommand, compareCommand];
+export const COMMANDS: readonly Command[] = [
+  inspectCommand,
+  measureCommand,
+  reportCommand,
+  compareCommand,
+  signCommand,
+  verifyCommand,
+  referenceCommand,
+  embedCommand,
+];
 
 function generalHelp(): string {
   const width = Math.max(...COMMANDS.map((c) => c.name.length));
@@ -101,6 +115,13 @@ function reportError(e: unknown, command: Command, json: boolean, io: CliIo): nu
     io.stderr(`igvm-measure ${command.name}: invalid evidence: ${e.code}: ${e.message}${where}\n`);
     if (json) io.stdout(stringify({ error: e.toJSON() }));
     return EXIT_INVALID_INPUT;
+  }
+  if (e instanceof SignError || e instanceof CorimError) {
+    // Invalid keys, signatures or CoRIM documents given as input (the commands map their own
+    // check failures to exit 3 themselves).
+    io.stderr(`igvm-measure ${command.name}: ${e.code}: ${e.message}\n`);
+    if (json) io.stdout(stringify({ error: { code: e.code, message: e.message, offset: null } }));
+    return e instanceof SignError && e.code === 'BadOption' ? EXIT_USAGE : EXIT_INVALID_INPUT;
   }
   if (e instanceof InputReadError) {
     io.stderr(`igvm-measure ${command.name}: ${e.message}\n`);

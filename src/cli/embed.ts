@@ -1,0 +1,282 @@
+/**
+ * `igvm-measure embed FILE --corim DOC [--corim-signature SIG] [--mask N] -o OUT` (issue:
+ * release pipelines, "Commands"): stores a CoRIM document and its detached COSE_Sign1 in an
+ * IGVM file as CORIM_DOCUMENT / CORIM_SIGNATURE initialization headers
+ * (spec/igvm-format.md §6.5), appended after the file's other initialization headers as
+ * upstream's `add_corim` does (§14), and checks them against the file before writing.
+ */
+import { createHash, randomBytes } from 'node:crypto';
+import { readFileSync, renameSync, unlinkSync, writeFileSync } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
+import { bytesData, serializeIgvm, validateFile, type CorimHeader, type IgvmFile, type InitializationHeader } from '../format/index.js';
+import type { Check } from '../evidence/checks.js';
+import { PROFILE_NAMES, type PlatformSelector, type ProfileName } from '../measure/index.js';
+import { measureParallel } from '../node/measure-file.js';
+import { CorimError } from '../sign/corim-errors.js';
+import { decodeLaunchMeasurementCorim, readUnsignedCorim, type LaunchMeasurementPlatform } from '../sign/corim.js';
+import { decodeCoseSign1, splitAttachedCoseSign1 } from '../sign/cose.js';
+import { verifyEmbeddedCorim } from '../sign/corim-verify.js';
+import { onePath, type CliIo, type Command } from './command.js';
+import { EXIT_CHECK_FAILED, EXIT_INVALID_INPUT, EXIT_OK, InputReadError, UsageError } from './errors.js';
+import { withIgvmFile } from './input.js';
+import { progressFor } from './progress.js';
+import { hexBytes, stringify, type Json } from './json.js';
+
+const HELP = `Usage: igvm-measure embed FILE --corim DOC [--corim-signature SIG] [--mask N] -o OUT
+
+Store a CoRIM document, and optionally its detached COSE_Sign1 signature, in an
+IGVM file as CORIM_DOCUMENT / CORIM_SIGNATURE initialization headers. They are
+appended after the file's other initialization headers (document, then
+signature); these headers are never part of a launch measurement, so the
+file's digests do not change. FILE itself is not modified (unless OUT is FILE).
+
+Before writing, the new headers are checked as 'verify' would: the document's
+reference digest must equal the digest computed for the platform its mask
+names, and the signature must verify over the document. Nothing is written
+when a check fails (exit 3). --no-verify skips these checks (and the
+measurement they need).
+
+Options:
+  --corim DOC             the unsigned CoRIM (#6.501), e.g. from
+                          'igvm-measure reference --format corim'. A signed
+                          CoRIM (COSE_Sign1 with the document attached) is
+                          split into the document and a detached signature.
+  --corim-signature SIG   a detached COSE_Sign1 (PS384) over DOC, e.g. from
+                          'igvm-measure reference --format corim --sign'
+  --mask N                compatibility mask of both headers (decimal or 0x
+                          hex). Default: the mask of FILE's platform header of
+                          the CoRIM's platform (launch-measurement profile:
+                          AMD/SEV-SNP, Intel/TDX, Microsoft/VBS). Required for a
+                          CoRIM of another profile, or when FILE has several
+                          platform headers of that type.
+  -o, --output OUT        the new IGVM file, written atomically (a temporary
+                          file in OUT's directory, then a rename). Existing
+                          CoRIM headers of the same mask are replaced.
+  --profile P             loader profile of the digest check: igvm (default),
+                          qemu or igvmmeasure
+  --no-verify             do not measure FILE nor check the new headers
+  --json                  one JSON document: {file, output, sha256,
+                          compatibility_mask, platform_type, document,
+                          signature, replaced, checks: [{name, ok, detail}],
+                          written}
+  -h, --help              show this help
+
+Exit codes: 0 written, 1 FILE, DOC or SIG is unreadable or malformed, 2 usage
+error, 3 a check failed (nothing written).`;
+
+/** Reads a whole input file named by an option, or `InputReadError`. */
+export function readInputFile(path: string, what: string): Uint8Array {
+  try {
+    return new Uint8Array(readFileSync(path));
+  } catch (e) {
+    const code = (e as { code?: string }).code;
+    const why = code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'not a regular file' : code === 'EACCES' ? 'permission denied' : (e as Error).message;
+    throw new InputReadError(`cannot read ${what} ${path}: ${why}`, path);
+  }
+}
+
+/**
+ * Writes `bytes` to `path` atomically: a temporary file in the same directory, then a rename,
+ * so a reader never sees half a file and a failed write leaves `path` as it was.
+ */
+export function writeFileAtomic(path: string, bytes: Uint8Array): void {
+  const tmp = join(dirname(path), `.${basename(path)}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`);
+  try {
+    writeFileSync(tmp, bytes, { flag: 'wx' });
+    renameSync(tmp, path);
+  } catch (e) {
+    try {
+      unlinkSync(tmp);
+    } catch {
+      // Nothing was left behind.
+    }
+    const code = (e as { code?: string }).code;
+    const why = code === 'ENOENT' ? 'no such directory' : code === 'EISDIR' ? 'it is a directory' : code === 'EACCES' ? 'permission denied' : (e as Error).message;
+    throw new InputReadError(`cannot write ${path}: ${why}`, path);
+  }
+}
+
+/** Prints a `CorimError` like run.ts prints the other input errors; exit 1. */
+export function reportCorimError(e: CorimError, command: string, json: boolean, io: CliIo): number {
+  io.stderr(`igvm-measure ${command}: ${e.code}: ${e.message}\n`);
+  if (json) io.stdout(stringify({ error: e.toJSON() }));
+  return EXIT_INVALID_INPUT;
+}
+
+/** A u32 compatibility mask from decimal or 0x-hex text. */
+export function parseMask(text: string): number {
+  const t = text.trim();
+  const v = /^0[xX][0-9a-fA-F]{1,8}$/.test(t) ? parseInt(t.slice(2), 16) : /^\d{1,10}$/.test(t) ? Number(t) : NaN;
+  if (!Number.isInteger(v) || v < 1 || v > 0xffffffff) throw new UsageError(`--mask takes a non-zero 32-bit mask (decimal or 0x hex), not '${text}'`);
+  return v >>> 0;
+}
+
+const SELECTOR: Record<LaunchMeasurementPlatform, PlatformSelector> = { SEV_SNP: 'snp', TDX: 'tdx', VSM_ISOLATION: 'vbs' };
+
+function mask(m: number): string {
+  return `0x${m.toString(16)}`;
+}
+
+function sha256(b: Uint8Array): string {
+  return createHash('sha256').update(b).digest('hex');
+}
+
+/** The mask of `file`'s one platform header of `platform`. */
+function derivedMask(file: IgvmFile, platform: LaunchMeasurementPlatform, path: string): number {
+  const headers = file.platforms.filter((p) => p.platformType === platform);
+  if (headers.length === 0) throw new CorimError('NoMatchingPlatform', `the CoRIM describes ${platform}, and ${path} has no ${platform} platform`);
+  if (headers.length > 1) {
+    throw new UsageError(`${path} has ${headers.length} ${platform} platforms (masks ${headers.map((h) => mask(h.compatibilityMask)).join(', ')}); choose one with --mask`);
+  }
+  return headers[0]!.compatibilityMask;
+}
+
+/**
+ * The file's initialization headers with the CoRIM headers of `m` removed (they are replaced),
+ * refusing CoRIM headers that only partly overlap `m` (they cannot be split).
+ */
+function withoutCorimFor(file: IgvmFile, m: number): { kept: InitializationHeader[]; replaced: number } {
+  const kept: InitializationHeader[] = [];
+  let replaced = 0;
+  for (const h of file.initializations) {
+    if ((h.kind === 'CORIM_DOCUMENT' || h.kind === 'CORIM_SIGNATURE') && (h.compatibilityMask & m) !== 0) {
+      if (h.compatibilityMask !== m) {
+        throw new UsageError(`the file has a ${h.kind} for mask ${mask(h.compatibilityMask)}, which overlaps --mask ${mask(m)} without being equal; use --mask ${mask(h.compatibilityMask)} to replace it`);
+      }
+      replaced++;
+      continue;
+    }
+    kept.push(h);
+  }
+  return { kept, replaced };
+}
+
+function checkLine(c: Check): string {
+  return `${c.ok === true ? 'ok  ' : c.ok === false ? 'FAIL' : 'skip'} ${c.name}: ${c.detail}\n`;
+}
+
+export const embedCommand: Command = {
+  name: 'embed',
+  summary: 'store a CoRIM document and its COSE_Sign1 signature in an IGVM file',
+  help: HELP,
+  options: {
+    corim: { type: 'string' },
+    'corim-signature': { type: 'string' },
+    mask: { type: 'string' },
+    output: { type: 'string', short: 'o' },
+    profile: { type: 'string' },
+    'no-verify': { type: 'boolean' },
+    json: { type: 'boolean' },
+  },
+  async run({ values, positionals }, io: CliIo) {
+    const json = values.json === true;
+    const path = onePath(positionals, 'embed');
+    const docPath = values.corim as string | undefined;
+    const sigPath = values['corim-signature'] as string | undefined;
+    const out = values.output as string | undefined;
+    if (docPath === undefined) throw new UsageError('embed needs --corim DOC');
+    if (out === undefined) throw new UsageError('embed needs -o OUT');
+    const profile = (values.profile as string | undefined) ?? 'igvm';
+    if (!(PROFILE_NAMES as readonly string[]).includes(profile)) throw new UsageError(`--profile must be one of ${PROFILE_NAMES.join(', ')}, not '${profile}'`);
+    const explicitMask = values.mask === undefined ? undefined : parseMask(values.mask as string);
+    const noVerify = values['no-verify'] === true;
+
+    try {
+      let document = readInputFile(docPath, '--corim');
+      let signature = sigPath === undefined ? undefined : readInputFile(sigPath, '--corim-signature');
+      // A signed CoRIM (COSE_Sign1 with the document attached) is split (vbs-cca-corim.md §3.4).
+      let split = false;
+      try {
+        readUnsignedCorim(document);
+      } catch (e) {
+        if (!(e instanceof CorimError && e.code === 'SignedCorim')) throw e;
+        const parts = splitAttachedCoseSign1(document);
+        if (parts === undefined) throw new CorimError('SignedCorim', `--corim ${docPath} is a COSE_Sign1 with a detached payload; pass the document as --corim and this file as --corim-signature`);
+        if (signature !== undefined) throw new UsageError(`--corim ${docPath} is a signed CoRIM that carries its own signature; drop --corim-signature`);
+        document = parts.document;
+        signature = parts.signature;
+        split = true;
+        readUnsignedCorim(document);
+      }
+      // The signature must at least be a COSE_Sign1; whether it verifies is a check below.
+      if (signature !== undefined) decodeCoseSign1(signature);
+      let platform: LaunchMeasurementPlatform | undefined;
+      try {
+        platform = decodeLaunchMeasurementCorim(document).platformType;
+      } catch (e) {
+        // Another profile is embeddable with an explicit mask (§6.5: contents are not validated).
+        if (!(e instanceof CorimError)) throw e;
+        if (explicitMask === undefined) {
+          throw new CorimError(e.code, `${e.message}; the platform of --corim ${docPath} is unknown, give --mask to embed it anyway`, e.offset);
+        }
+      }
+
+      return await withIgvmFile(path, {}, async (file, source) => {
+        const m = explicitMask ?? derivedMask(file, platform!, path);
+        const all = file.platforms.reduce((acc, p) => acc | p.compatibilityMask, 0);
+        if ((m & ~all) !== 0) throw new UsageError(`--mask ${mask(m)} has bits that are no platform of ${path} (platform masks ${mask(all)})`);
+        const { kept, replaced } = withoutCorimFor(file, m);
+        const added: CorimHeader[] = [{ kind: 'CORIM_DOCUMENT', compatibilityMask: m, fileOffset: 0, data: bytesData(document) }];
+        if (signature !== undefined) added.push({ kind: 'CORIM_SIGNATURE', compatibilityMask: m, fileOffset: 0, data: bytesData(signature) });
+        const next: IgvmFile = {
+          revision: file.revision,
+          platforms: file.platforms,
+          initializations: [...kept, ...added],
+          directives: file.directives,
+          ...(file.platformOptionals === undefined ? {} : { platformOptionals: file.platformOptionals }),
+        };
+        validateFile(next);
+
+        // Check only the new headers, against the file's digests (CoRIM headers are not measured).
+        let checks: Check[] = [];
+        if (!noVerify) {
+          // A derived mask is that platform's alone; an explicit one may name any platform, and
+          // every platform it names must be measured for its check to be made.
+          const selector = platform === undefined || explicitMask !== undefined ? 'all' : SELECTOR[platform];
+          const progress = progressFor(io, `measuring ${path}`, source.size);
+          const measured = await measureParallel(file, { profile: profile as ProfileName, platform: selector, onProgress: (done, total) => progress.update(done, total) });
+          progress.end();
+          checks = await verifyEmbeddedCorim({ ...next, initializations: added }, measured);
+        }
+        const failed = checks.some((c) => c.ok === false);
+        const write = !failed;
+        let outSha: string | null = null;
+        if (write) {
+          const bytes = serializeIgvm(next);
+          writeFileAtomic(out, bytes);
+          outSha = sha256(bytes);
+        }
+        if (json) {
+          const doc: Json = { size: document.length, sha256: sha256(document) };
+          io.stdout(
+            stringify({
+              file: path,
+              output: out,
+              sha256: outSha,
+              compatibility_mask: m,
+              platform_type: platform ?? null,
+              document: split ? { ...doc, split_from: docPath } : doc,
+              signature: signature === undefined ? null : { size: signature.length, sha256: sha256(signature) },
+              replaced,
+              checks: checks.map((c) => ({ name: c.name, ok: c.ok, detail: c.detail })),
+              written: write,
+            }),
+          );
+        } else {
+          io.stderr(checks.map(checkLine).join(''));
+          if (write) {
+            io.stdout(`wrote ${out}: CORIM_DOCUMENT (${document.length} bytes)${signature === undefined ? '' : ` and CORIM_SIGNATURE (${signature.length} bytes)`} for mask ${mask(m)}${replaced > 0 ? `, replacing ${replaced} CoRIM header(s)` : ''}\n`);
+          }
+        }
+        if (failed) {
+          io.stderr(`igvm-measure embed: a check failed; ${out} not written\n`);
+          return EXIT_CHECK_FAILED;
+        }
+        return EXIT_OK;
+      });
+    } catch (e) {
+      if (e instanceof CorimError) return reportCorimError(e, 'embed', json, io);
+      throw e;
+    }
+  },
+};

@@ -1,0 +1,399 @@
+/**
+ * `igvm-measure sign FILE -o OUT --id-key PEM [--author-key PEM] [--family-id HEX]
+ * [--image-id HEX] [--version N] [--svn N] [--profile P]`, the out-of-band forms
+ * (`--emit-tbs OUT`, `--id-signature FILE --id-public-key PEM` and the author equivalents),
+ * issue: release pipelines, "Commands".
+ *
+ * FILE is only read. OUT is written atomically: into a temporary file in OUT's directory,
+ * then renamed over OUT, so a reader never sees a half-written file and a failure leaves no
+ * OUT behind. Nothing is written before every signature is made or has verified.
+ */
+import { randomBytes } from 'node:crypto';
+import { closeSync, fsyncSync, openSync, realpathSync, renameSync, unlinkSync, writeSync } from 'node:fs';
+import { basename, dirname, join, resolve } from 'node:path';
+import { serializeIgvmChunks, type IgvmFile, type SnpIdBlockHeader } from '../format/index.js';
+import { PROFILE_NAMES, type MeasurementResult, type ProfileName } from '../measure/index.js';
+import { measureParallel } from '../node/measure-file.js';
+import { SignError, type SignErrorCode } from '../sign/errors.js';
+import { authorToBeSigned } from '../sign/id-block.js';
+import { loadPrivateKey, loadPublicKey, snpKeyDigest, type P384KeyPair, type P384PublicKey } from '../sign/keys.js';
+import { idBlocksToBeSigned, signIgvm, type IdBlockOptions, type SignOptions } from '../sign/sign-file.js';
+import type { CliIo, Command, CommandArgs } from './command.js';
+import { EXIT_CHECK_FAILED, EXIT_INVALID_INPUT, EXIT_OK, EXIT_USAGE, InputReadError, UsageError } from './errors.js';
+import { hexOption, readInput } from './evidence-input.js';
+import { withIgvmFile } from './input.js';
+import { hexBytes, stringify, u64Json, type Json } from './json.js';
+import { progressFor } from './progress.js';
+
+const HELP = `Usage: igvm-measure sign FILE -o OUT --id-key PEM [options]
+       igvm-measure sign FILE --emit-tbs TBS [options]
+       igvm-measure sign FILE -o OUT --id-signature SIG --id-public-key PEM [options]
+
+Add a signed SEV-SNP ID block to an IGVM file. For each SEV_SNP platform the
+launch digest is computed here, the guest policy is taken from the platform's
+GUEST_POLICY header, and the 96-byte ID block (launch digest, family ID, image
+ID, version, guest SVN, policy) is signed with the ID key (ECDSA P-384 with
+SHA-384). The author key, when given, signs the ID key. OUT is FILE plus one
+SNP_ID_BLOCK directive per SEV_SNP platform: an existing one is replaced in
+place, otherwise the new one is appended after the last directive (no loader
+measures it, so no digest changes). FILE is never modified; OUT is written
+atomically (a temporary file in OUT's directory, then a rename).
+
+Keys are PEM (or DER): PKCS#8 "PRIVATE KEY" or SEC1 "EC PRIVATE KEY" private
+keys, SPKI "PUBLIC KEY" public keys. They must be ECDSA P-384.
+
+Options:
+  -o, --output OUT          the signed IGVM file to write
+  --id-key PEM              the ID key (private)
+  --author-key PEM          the author key (private), signs the ID key (optional)
+  --family-id HEX           FAMILY_ID, up to 16 bytes, zero-padded (default zeros)
+  --image-id HEX            IMAGE_ID, up to 16 bytes, zero-padded (default zeros)
+  --version N               ID block VERSION; the SEV-SNP ABI defines only 1 (default 1)
+  --svn N                   GUEST_SVN, 0 to 4294967295 (default 0)
+  --profile P               whose launch digest goes into the ID block (default igvm):
+                              igvm         microsoft/igvm (Hyper-V, OpenHCL)
+                              qemu         QEMU/KVM (one vCPU)
+                              igvmmeasure  COCONUT igvmmeasure
+  --json                    one JSON document: {file, output, profile, platforms: [...]}
+  -h, --help                show this help
+
+Signing elsewhere (HSM, cloud KMS, openssl):
+  --emit-tbs TBS            write the 96-byte ID block to be signed (ECDSA P-384,
+                            SHA-384 over these bytes) to TBS instead of signing;
+                            give the same --family-id/--image-id/--version/--svn/
+                            --profile when you bring the signature back
+  --emit-author-tbs TBS     write the 1028-byte ID key (AMD layout) the author key
+                            signs; needs --id-public-key or --id-key (FILE optional)
+  --id-signature SIG        the ID block's signature: DER, raw r||s (96 bytes) or
+                            AMD's layout (144 or 512 bytes)
+  --id-public-key PEM       the ID key's public key; the signature must verify with it
+  --author-signature SIG    the author key's signature over the ID key
+  --author-public-key PEM   the author key's public key
+  A signature that does not verify is refused and nothing is written.
+
+  Example: igvm-measure sign guest.igvm --emit-tbs guest.tbs
+           openssl dgst -sha384 -sign id.pem -out guest.sig guest.tbs
+           igvm-measure sign guest.igvm -o signed.igvm --id-signature guest.sig \\
+             --id-public-key id.pub
+
+Exit codes: 0 written, 1 unreadable or invalid input (file, key, signature),
+2 usage error, 3 the file cannot be signed (the platform cannot be measured, or
+its policy is unknown) or a signature does not verify.`;
+
+/** The exit code of a signing error (DESIGN.md "Command line"). */
+export function signErrorExitCode(code: SignErrorCode): number {
+  switch (code) {
+    case 'BadOption':
+      return EXIT_USAGE;
+    case 'SignatureDoesNotVerify':
+    case 'NotMeasurable':
+    case 'NoGuestPolicy':
+    case 'ConflictingGuestPolicy':
+      return EXIT_CHECK_FAILED;
+    case 'BadKey':
+    case 'WrongCurve':
+    case 'BadSignature':
+    case 'NoSnpPlatform':
+      return EXIT_INVALID_INPUT;
+  }
+}
+
+/** Prints a `SignError` the way run.ts prints the other errors, and returns its exit code. */
+export function reportSignError(e: SignError, command: string, json: boolean, io: CliIo): number {
+  io.stderr(`igvm-measure ${command}: ${e.code}: ${e.message}\n`);
+  if (json) io.stdout(stringify({ error: { code: e.code, message: e.message, offset: null } }));
+  return signErrorExitCode(e.code);
+}
+
+/** The value of a string option. */
+export function stringOption(values: CommandArgs['values'], name: string): string | undefined {
+  const v = values[name];
+  return typeof v === 'string' ? v : undefined;
+}
+
+/** A `--profile` value. */
+export function profileOption(v: string | undefined): ProfileName | undefined {
+  if (v === undefined) return undefined;
+  if (!(PROFILE_NAMES as readonly string[]).includes(v)) throw new UsageError(`--profile must be one of ${PROFILE_NAMES.join(', ')}, not '${v}'`);
+  return v as ProfileName;
+}
+
+function u32Option(name: string, v: string | undefined): number | undefined {
+  if (v === undefined) return undefined;
+  if (!/^\d+$/.test(v) || Number(v) > 0xffff_ffff) throw new UsageError(`${name} takes a whole number from 0 to 4294967295, not '${v}'`);
+  return Number(v);
+}
+
+/** A 16-byte ID from up to 16 bytes of hex, zero-padded at the end. */
+function idOption(name: string, v: string | undefined): Uint8Array | undefined {
+  const bytes = hexOption(name, v);
+  if (bytes === undefined) return undefined;
+  if (bytes.length > 16) throw new UsageError(`${name} is at most 16 bytes (32 hex digits), not ${bytes.length}`);
+  const out = new Uint8Array(16);
+  out.set(bytes);
+  return out;
+}
+
+/** Reads a PEM/DER key file named by an option. */
+async function privateKeyOption(values: CommandArgs['values'], name: string): Promise<P384KeyPair | undefined> {
+  const path = stringOption(values, name);
+  return path === undefined ? undefined : loadPrivateKey(readInput(path, `--${name}`), `--${name} ${path}`);
+}
+
+/** Reads a public key file named by an option (a private key's public half is accepted). */
+export async function publicKeyOption(values: CommandArgs['values'], name: string): Promise<P384PublicKey | undefined> {
+  const path = stringOption(values, name);
+  return path === undefined ? undefined : loadPublicKey(readInput(path, `--${name}`), `--${name} ${path}`);
+}
+
+/** The same file, also through symbolic links, when both exist. */
+function samePath(a: string, b: string): boolean {
+  const real = (p: string): string => {
+    try {
+      return realpathSync(p);
+    } catch {
+      return resolve(p);
+    }
+  };
+  return real(a) === real(b);
+}
+
+/**
+ * Writes `chunks` to `path` atomically: a temporary file in the same directory (so the rename
+ * stays within one file system), flushed, then renamed over `path`. On failure the temporary
+ * file is removed and `path` is untouched. Throws `InputReadError` (exit 1) on I/O errors.
+ */
+export function writeFileAtomically(path: string, chunks: Iterable<Uint8Array>): void {
+  const target = resolve(path);
+  const tmp = join(dirname(target), `.${basename(target)}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`);
+  let fd: number | undefined;
+  try {
+    fd = openSync(tmp, 'wx', 0o644);
+    for (const chunk of chunks) {
+      let done = 0;
+      while (done < chunk.length) done += writeSync(fd, chunk, done, chunk.length - done);
+    }
+    fsyncSync(fd);
+    closeSync(fd);
+    fd = undefined;
+    renameSync(tmp, target);
+  } catch (e) {
+    if (fd !== undefined) closeSync(fd);
+    try {
+      unlinkSync(tmp);
+    } catch {
+      // Not created, or already renamed.
+    }
+    const code = (e as { code?: string }).code;
+    const why = code === 'ENOENT' ? 'no such directory' : code === 'EACCES' ? 'permission denied' : code === 'EISDIR' ? 'is a directory' : (e as Error).message;
+    throw new InputReadError(`cannot write ${path}: ${why}`, path);
+  }
+}
+
+function* fileChunks(file: IgvmFile): Generator<Uint8Array> {
+  const chunks = serializeIgvmChunks(file);
+  yield chunks.header;
+  yield* chunks.data;
+}
+
+function platformJson(h: SnpIdBlockHeader, launchDigest: Uint8Array, policy: bigint): Json {
+  return {
+    compatibility_mask: h.compatibilityMask,
+    launch_digest: hexBytes(launchDigest),
+    policy: u64Json(policy),
+    family_id: hexBytes(h.familyId),
+    image_id: hexBytes(h.imageId),
+    version: h.version,
+    guest_svn: h.guestSvn,
+    id_key_digest: hexBytes(snpKeyDigest(h.idPublicKey)),
+    author_key_digest: h.authorKeyEnabled !== 0 ? hexBytes(snpKeyDigest(h.authorPublicKey)) : null,
+  };
+}
+
+interface Plan {
+  readonly path: string | undefined;
+  readonly output: string | undefined;
+  readonly emitTbs: string | undefined;
+  readonly emitAuthorTbs: string | undefined;
+  readonly json: boolean;
+  readonly fields: IdBlockOptions;
+  readonly profile: ProfileName;
+}
+
+function planOf(values: CommandArgs['values'], positionals: readonly string[]): Plan {
+  const opt = (name: string): string | undefined => stringOption(values, name);
+  const output = opt('output');
+  const emitTbs = opt('emit-tbs');
+  const emitAuthorTbs = opt('emit-author-tbs');
+  if (positionals.length > 1) throw new UsageError('sign takes one FILE');
+  const path = positionals[0];
+  const emitting = emitTbs !== undefined || emitAuthorTbs !== undefined;
+  if (emitting) {
+    if (output !== undefined) throw new UsageError('--emit-tbs and --emit-author-tbs write what is to be signed instead of the signed file; leave out -o');
+    for (const n of ['id-signature', 'author-signature', 'author-key', 'author-public-key']) {
+      if (opt(n) !== undefined) throw new UsageError(`--${n} is for signing; with --emit-tbs/--emit-author-tbs only the bytes to be signed are written`);
+    }
+    if (emitTbs !== undefined && opt('id-key') !== undefined) throw new UsageError('--emit-tbs is for signing elsewhere; with --id-key, sign directly with -o OUT');
+    if (emitAuthorTbs !== undefined && opt('id-public-key') === undefined && opt('id-key') === undefined) {
+      throw new UsageError('--emit-author-tbs needs the ID key: --id-public-key PEM (or --id-key PEM)');
+    }
+    if (emitTbs !== undefined && path === undefined) throw new UsageError('--emit-tbs needs a FILE');
+  } else {
+    if (path === undefined) throw new UsageError('sign needs a FILE');
+    if (output === undefined) throw new UsageError('sign needs -o OUT (or --emit-tbs TBS to sign elsewhere)');
+    const idKey = opt('id-key') !== undefined;
+    const idSig = opt('id-signature') !== undefined;
+    const idPub = opt('id-public-key') !== undefined;
+    if (idKey && (idSig || idPub)) throw new UsageError('give --id-key, or --id-signature with --id-public-key, not both');
+    if (!idKey && !idSig) throw new UsageError('sign needs --id-key PEM, or --id-signature SIG with --id-public-key PEM');
+    if (idSig !== idPub) throw new UsageError('--id-signature and --id-public-key go together');
+    const authorKey = opt('author-key') !== undefined;
+    const authorSig = opt('author-signature') !== undefined;
+    const authorPub = opt('author-public-key') !== undefined;
+    if (authorKey && (authorSig || authorPub)) throw new UsageError('give --author-key, or --author-signature with --author-public-key, not both');
+    if (authorSig !== authorPub) throw new UsageError('--author-signature and --author-public-key go together');
+  }
+  for (const out of [output, emitTbs, emitAuthorTbs]) {
+    if (out !== undefined && path !== undefined && samePath(out, path)) throw new UsageError(`${out} is FILE itself; sign never modifies FILE, write elsewhere`);
+  }
+  if (emitTbs !== undefined && emitAuthorTbs !== undefined && samePath(emitTbs, emitAuthorTbs)) throw new UsageError('--emit-tbs and --emit-author-tbs name the same file');
+  const profile = profileOption(opt('profile')) ?? 'igvm';
+  const familyId = idOption('--family-id', opt('family-id'));
+  const imageId = idOption('--image-id', opt('image-id'));
+  const version = u32Option('--version', opt('version'));
+  const guestSvn = u32Option('--svn', opt('svn'));
+  const fields: IdBlockOptions = {
+    profile,
+    ...(familyId !== undefined ? { familyId } : {}),
+    ...(imageId !== undefined ? { imageId } : {}),
+    ...(version !== undefined ? { version } : {}),
+    ...(guestSvn !== undefined ? { guestSvn } : {}),
+  };
+  return { path, output, emitTbs, emitAuthorTbs, json: values.json === true, fields, profile };
+}
+
+async function measureSnp(file: IgvmFile, path: string, size: number, profile: ProfileName, io: CliIo): Promise<MeasurementResult> {
+  const progress = progressFor(io, `measuring ${path}`, size);
+  const measured = await measureParallel(file, { platform: 'snp', profile, onProgress: (done, total) => progress.update(done, total) });
+  progress.end();
+  for (const p of measured.platforms) {
+    for (const w of 'warnings' in p ? p.warnings : []) io.stderr(`warning: ${p.platformType}: ${w}\n`);
+  }
+  return measured;
+}
+
+async function emit(plan: Plan, values: CommandArgs['values'], io: CliIo): Promise<number> {
+  const doc: { [key: string]: Json } = { file: plan.path ?? null, profile: plan.profile };
+  const lines: string[] = [];
+  if (plan.emitTbs !== undefined) {
+    const path = plan.path!;
+    const tbs = await withIgvmFile(path, {}, async (file, source) => {
+      const measured = await measureSnp(file, path, source.size, plan.profile, io);
+      const blocks = idBlocksToBeSigned(file, { ...plan.fields, measured });
+      if (blocks.length !== 1) throw new SignError('BadOption', `the file has ${blocks.length} SEV_SNP platforms; out-of-band signing takes one ID block`);
+      return blocks[0]!;
+    });
+    writeFileAtomically(plan.emitTbs, [tbs.bytes]);
+    doc.tbs = plan.emitTbs;
+    doc.platforms = [{ compatibility_mask: tbs.compatibilityMask, launch_digest: hexBytes(tbs.launchDigest), policy: u64Json(tbs.policy), id_block: hexBytes(tbs.bytes) }];
+    lines.push(
+      `wrote the ${tbs.bytes.length}-byte ID block to be signed to ${plan.emitTbs}`,
+      `  SEV_SNP mask 0x${tbs.compatibilityMask.toString(16)}: launch digest ${hexBytes(tbs.launchDigest)} (profile ${plan.profile}), policy 0x${tbs.policy.toString(16)}`,
+      `  sign it with ECDSA P-384/SHA-384, e.g.: openssl dgst -sha384 -sign ID_KEY.pem -out SIG ${plan.emitTbs}`,
+      `  then: igvm-measure sign ${path} -o OUT --id-signature SIG --id-public-key ID_PUB.pem (same ID block options)`,
+    );
+  }
+  if (plan.emitAuthorTbs !== undefined) {
+    const idKey = (await publicKeyOption(values, 'id-public-key')) ?? (await privateKeyOption(values, 'id-key'))!;
+    const bytes = authorToBeSigned(idKey.point);
+    writeFileAtomically(plan.emitAuthorTbs, [bytes]);
+    doc.author_tbs = plan.emitAuthorTbs;
+    doc.id_key_digest = hexBytes(snpKeyDigest(idKey.point));
+    lines.push(
+      `wrote the ${bytes.length}-byte ID key (AMD layout) the author key signs to ${plan.emitAuthorTbs}`,
+      `  ID key digest ${hexBytes(snpKeyDigest(idKey.point))}`,
+      `  then: --author-signature SIG --author-public-key AUTHOR_PUB.pem`,
+    );
+  }
+  io.stdout(plan.json ? stringify(doc) : `${lines.join('\n')}\n`);
+  return EXIT_OK;
+}
+
+async function sign(plan: Plan, values: CommandArgs['values'], io: CliIo): Promise<number> {
+  const path = plan.path!;
+  const output = plan.output!;
+  // Keys and signatures are read (and checked to be P-384) before the file is measured.
+  const idKey = await privateKeyOption(values, 'id-key');
+  const authorKey = await privateKeyOption(values, 'author-key');
+  const idPublic = await publicKeyOption(values, 'id-public-key');
+  const authorPublic = await publicKeyOption(values, 'author-public-key');
+  const idSigPath = stringOption(values, 'id-signature');
+  const authorSigPath = stringOption(values, 'author-signature');
+  const options: SignOptions = {
+    ...plan.fields,
+    ...(idKey !== undefined ? { idKey } : {}),
+    ...(authorKey !== undefined ? { authorKey } : {}),
+    ...(idSigPath !== undefined && idPublic !== undefined ? { idSignature: { signature: readInput(idSigPath, '--id-signature'), publicKey: idPublic } } : {}),
+    ...(authorSigPath !== undefined && authorPublic !== undefined
+      ? { authorSignature: { signature: readInput(authorSigPath, '--author-signature'), publicKey: authorPublic } }
+      : {}),
+  };
+  const summary = await withIgvmFile(path, {}, async (file, source) => {
+    const measured = await measureSnp(file, path, source.size, plan.profile, io);
+    const blocks = idBlocksToBeSigned(file, { ...plan.fields, measured });
+    const signed = await signIgvm(file, { ...options, measured });
+    // The page data is read from FILE while OUT is written, so write before FILE is closed.
+    writeFileAtomically(output, fileChunks(signed));
+    return blocks.map((b) => {
+      const header = signed.directives.find((d): d is SnpIdBlockHeader => d.kind === 'SNP_ID_BLOCK' && d.compatibilityMask === b.compatibilityMask)!;
+      return { header, launchDigest: b.launchDigest, policy: b.policy };
+    });
+  });
+  if (plan.json) {
+    io.stdout(stringify({ file: path, output, profile: plan.profile, platforms: summary.map((s) => platformJson(s.header, s.launchDigest, s.policy)) }));
+  } else {
+    const lines = [`signed ${path} -> ${output}`];
+    for (const { header: h, launchDigest, policy } of summary) {
+      lines.push(
+        `  SEV_SNP mask 0x${h.compatibilityMask.toString(16)}: launch digest ${hexBytes(launchDigest)} (profile ${plan.profile})`,
+        `    policy 0x${policy.toString(16)}, family_id ${hexBytes(h.familyId)}, image_id ${hexBytes(h.imageId)}, version ${h.version}, guest_svn ${h.guestSvn}`,
+        `    ID key digest     ${hexBytes(snpKeyDigest(h.idPublicKey))}`,
+        `    author key digest ${h.authorKeyEnabled !== 0 ? hexBytes(snpKeyDigest(h.authorPublicKey)) : '(no author key)'}`,
+      );
+    }
+    io.stdout(`${lines.join('\n')}\n`);
+  }
+  return EXIT_OK;
+}
+
+export const signCommand: Command = {
+  name: 'sign',
+  summary: 'add a signed SEV-SNP ID block to an IGVM file (or emit the bytes to sign elsewhere)',
+  help: HELP,
+  options: {
+    output: { type: 'string', short: 'o' },
+    'id-key': { type: 'string' },
+    'author-key': { type: 'string' },
+    'family-id': { type: 'string' },
+    'image-id': { type: 'string' },
+    version: { type: 'string' },
+    svn: { type: 'string' },
+    profile: { type: 'string' },
+    'emit-tbs': { type: 'string' },
+    'emit-author-tbs': { type: 'string' },
+    'id-signature': { type: 'string' },
+    'id-public-key': { type: 'string' },
+    'author-signature': { type: 'string' },
+    'author-public-key': { type: 'string' },
+    json: { type: 'boolean' },
+  },
+  async run({ values, positionals }, io) {
+    const plan = planOf(values, positionals);
+    try {
+      return plan.emitTbs !== undefined || plan.emitAuthorTbs !== undefined ? await emit(plan, values, io) : await sign(plan, values, io);
+    } catch (e) {
+      if (e instanceof SignError) return reportSignError(e, 'sign', plan.json, io);
+      throw e;
+    }
+  },
+};

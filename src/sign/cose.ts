@@ -1,0 +1,354 @@
+/**
+ * COSE_Sign1 (RFC 9052 §4.2) with a detached payload, as the IGVM CORIM_SIGNATURE header holds
+ * it (spec/vbs-cca-corim.md §3.4): `#6.18([protected bstr, unprotected map, nil, signature])`
+ * over `Sig_structure = ["Signature1", protected, h'', payload]` (RFC 9052 §4.4), signed with
+ * PS384 (COSE alg -38: RSASSA-PSS, SHA-384, MGF1-SHA-384, salt 48), the only algorithm
+ * openvmm's verifier accepts (§3.4 "openvmm verification policy"). The signer's certificate
+ * travels in the protected header as an x5chain (label 33, RFC 9360).
+ *
+ * CBOR through cbor2 (deterministic encoding), RSA through WebCrypto, X.509 through
+ * @peculiar/x509 (via ../evidence/x509.js). No `node:` import.
+ */
+import { Tag } from 'cbor2';
+import { CorimError } from './corim-errors.js';
+import { CorimCborTag, decodeCbor, encodeDeterministic } from './corim.js';
+import { x509 } from '../evidence/x509.js';
+import { parseCertificates } from '../evidence/amd-chain.js';
+import { EvidenceError } from '../evidence/errors.js';
+
+/** COSE algorithm PS384 (RFC 8230): RSASSA-PSS with SHA-384, MGF1-SHA-384, 48-byte salt. */
+export const COSE_ALG_PS384 = -38;
+
+/** COSE header labels used here (RFC 9052 §3.1, RFC 9360, draft-ietf-rats-corim, RFC 9597). */
+export const CoseHeader = {
+  ALG: 1,
+  CONTENT_TYPE: 3,
+  KID: 4,
+  /** corim-meta (draft-ietf-rats-corim §4.2.1). */
+  CORIM_META: 8,
+  /** CWT claims (RFC 9597). */
+  CWT_CLAIMS: 15,
+  X5BAG: 32,
+  X5CHAIN: 33,
+  X5T: 34,
+  X5U: 35,
+} as const;
+
+/** The content type of a CoRIM payload (§3.4). */
+export const CORIM_CONTENT_TYPE = 'application/rim+cbor';
+
+/** A WebCrypto key (the DOM `CryptoKey`; this project compiles without the DOM lib). */
+export type RsaCryptoKey = Awaited<ReturnType<typeof crypto.subtle.importKey>>;
+
+const PS384_IMPORT = { name: 'RSA-PSS', hash: 'SHA-384' } as const;
+const PS384_SIGN = { name: 'RSA-PSS', saltLength: 48 } as const;
+
+/** A decoded COSE_Sign1. */
+export interface CoseSign1 {
+  /** The protected header exactly as serialized (the bytes the signature covers). */
+  readonly protectedBytes: Uint8Array;
+  readonly protectedHeader: ReadonlyMap<unknown, unknown>;
+  readonly unprotectedHeader: ReadonlyMap<unknown, unknown>;
+  /** `null` for a detached payload. */
+  readonly payload: Uint8Array | null;
+  readonly signature: Uint8Array;
+}
+
+function bad(message: string): never {
+  throw new CorimError('BadCoseSign1', message);
+}
+
+/**
+ * Decodes a COSE_Sign1: `#6.18([bstr, map, bstr / nil, bstr])` (the tag is optional, as in
+ * RFC 9052 §2), with the protected header a bstr holding a map (or empty). Throws
+ * `CorimError('BadCbor' | 'BadCoseSign1')`.
+ */
+export function decodeCoseSign1(bytes: Uint8Array): CoseSign1 {
+  const top = decodeCbor(bytes, 'the COSE_Sign1');
+  let body: unknown = top;
+  if (top instanceof Tag) {
+    if (Number(top.tag) !== CorimCborTag.COSE_SIGN1) bad(`tag ${String(top.tag)} is not COSE_Sign1 (18)`);
+    body = top.contents;
+  }
+  if (!Array.isArray(body) || body.length !== 4) bad('a COSE_Sign1 is an array of 4 items');
+  const [prot, unprot, payload, signature] = body as unknown[];
+  if (!(prot instanceof Uint8Array)) bad('the protected header is not a byte string');
+  if (!(unprot instanceof Map)) bad('the unprotected header is not a map');
+  if (payload !== null && !(payload instanceof Uint8Array)) bad('the payload is neither a byte string nor nil');
+  if (!(signature instanceof Uint8Array)) bad('the signature is not a byte string');
+  // RFC 9052 §3: an empty protected header may be a zero-length bstr.
+  let protectedHeader: Map<unknown, unknown> = new Map();
+  if (prot.length > 0) {
+    const decoded = decodeCbor(prot, 'the protected header');
+    if (!(decoded instanceof Map)) bad('the protected header does not hold a map');
+    protectedHeader = decoded;
+  }
+  return {
+    protectedBytes: new Uint8Array(prot),
+    protectedHeader,
+    unprotectedHeader: unprot,
+    payload: payload === null ? null : new Uint8Array(payload),
+    signature: new Uint8Array(signature),
+  };
+}
+
+/** Encodes a COSE_Sign1 as `#6.18([...])`, the protected bytes kept verbatim. */
+export function encodeCoseSign1(parts: CoseSign1): Uint8Array {
+  return encodeDeterministic(
+    new Tag(CorimCborTag.COSE_SIGN1, [
+      new Uint8Array(parts.protectedBytes),
+      new Map(parts.unprotectedHeader),
+      parts.payload === null ? null : new Uint8Array(parts.payload),
+      new Uint8Array(parts.signature),
+    ]),
+  );
+}
+
+/** The bytes a COSE_Sign1 signs: `["Signature1", protected, external_aad, payload]` (RFC 9052 §4.4). */
+export function sigStructure1(protectedBytes: Uint8Array, payload: Uint8Array, externalAad: Uint8Array = new Uint8Array(0)): Uint8Array {
+  return encodeDeterministic(['Signature1', new Uint8Array(protectedBytes), new Uint8Array(externalAad), new Uint8Array(payload)]);
+}
+
+// ---- Keys and certificates -----------------------------------------------------------------
+
+function pemText(input: Uint8Array | string): string | undefined {
+  const text = typeof input === 'string' ? input : new TextDecoder('latin1').decode(input.subarray(0, Math.min(input.length, 1 << 20)));
+  return text.includes('-----BEGIN') ? text : undefined;
+}
+
+/**
+ * Imports an RSA private key for PS384 signing: PKCS#8 PEM (`PRIVATE KEY`) or PKCS#8 DER.
+ * `RSA PRIVATE KEY` (PKCS#1), encrypted and non-RSA keys are refused with
+ * `CorimError('BadKey')` saying how to convert.
+ */
+export async function importRsaPrivateKey(pemOrDer: Uint8Array | string): Promise<RsaCryptoKey> {
+  let der: Uint8Array;
+  const text = pemText(pemOrDer);
+  if (text !== undefined) {
+    let blocks: { type: string; rawData: ArrayBuffer }[];
+    try {
+      blocks = x509.PemConverter.decodeWithHeaders(text);
+    } catch (e) {
+      throw new CorimError('BadKey', `the key PEM cannot be read: ${e instanceof Error ? e.message : String(e)}`);
+    }
+    const block = blocks.find((b) => b.type === 'PRIVATE KEY');
+    if (block === undefined) {
+      const types = blocks.map((b) => b.type);
+      if (types.includes('RSA PRIVATE KEY')) {
+        throw new CorimError('BadKey', "the key is PKCS#1 ('RSA PRIVATE KEY'); convert it to PKCS#8: openssl pkcs8 -topk8 -nocrypt -in KEY -out KEY.p8.pem");
+      }
+      if (types.includes('ENCRYPTED PRIVATE KEY')) throw new CorimError('BadKey', 'the key is encrypted; decrypt it to an unencrypted PKCS#8 PEM first');
+      if (types.includes('EC PRIVATE KEY')) throw new CorimError('BadKey', 'the key is an EC key; CoRIM signatures are PS384 and need an RSA key');
+      throw new CorimError('BadKey', `no 'PRIVATE KEY' PEM block in the key (found: ${types.join(', ') || 'none'})`);
+    }
+    der = new Uint8Array(block.rawData);
+  } else {
+    der = typeof pemOrDer === 'string' ? new TextEncoder().encode(pemOrDer) : new Uint8Array(pemOrDer);
+  }
+  try {
+    return await crypto.subtle.importKey('pkcs8', der, PS384_IMPORT, false, ['sign']);
+  } catch (e) {
+    throw new CorimError('BadKey', `the key is not an RSA PKCS#8 private key: ${e instanceof Error ? e.message : String(e)}`);
+  }
+}
+
+/**
+ * Reads certificates (leaf first): PEM `CERTIFICATE` blocks or concatenated DER. Each is
+ * parsed once. Throws `CorimError('BadCertificate')`.
+ */
+export function readCertificates(pemOrDer: Uint8Array | string): Uint8Array[] {
+  const bytes = typeof pemOrDer === 'string' ? new TextEncoder().encode(pemOrDer) : pemOrDer;
+  try {
+    return parseCertificates(bytes);
+  } catch (e) {
+    if (e instanceof EvidenceError) throw new CorimError('BadCertificate', e.message, e.offset);
+    throw e;
+  }
+}
+
+function loadCertificate(der: Uint8Array): x509.X509Certificate {
+  try {
+    return new x509.X509Certificate(new Uint8Array(der));
+  } catch (e) {
+    throw new CorimError('BadCertificate', `a certificate cannot be parsed: ${e instanceof Error ? e.message : String(e)}`);
+  }
+}
+
+/** The PS384 verification key of a DER certificate; `CorimError('BadCertificate')` when it is not RSA. */
+export async function certificateVerifyKey(der: Uint8Array): Promise<RsaCryptoKey> {
+  const cert = loadCertificate(der);
+  try {
+    return await crypto.subtle.importKey('spki', new Uint8Array(cert.publicKey.rawData), PS384_IMPORT, false, ['verify']);
+  } catch (e) {
+    throw new CorimError('BadCertificate', `the certificate ${cert.subject} has no RSA public key usable for PS384: ${e instanceof Error ? e.message : String(e)}`);
+  }
+}
+
+/** The subject of a DER certificate, as text (`CN=...`). */
+export function certificateSubject(der: Uint8Array): string {
+  return loadCertificate(der).subject;
+}
+
+// ---- Signing -------------------------------------------------------------------------------
+
+/** How `signDetachedCoseSign1` signs. */
+export interface CoseSignOptions {
+  /** RSA private key imported for RSA-PSS / SHA-384 (`importRsaPrivateKey`). */
+  readonly privateKey: RsaCryptoKey;
+  /** The signer's certificate chain, DER, leaf first; goes into x5chain (33). */
+  readonly certificates: readonly Uint8Array[];
+  /** CWT `iss` claim (label 15 → 1). Default: the leaf certificate's subject. */
+  readonly issuer?: string;
+  /** Content type (label 3). Default `application/rim+cbor`. */
+  readonly contentType?: string;
+}
+
+/**
+ * Signs `payload` into a COSE_Sign1 with a detached payload (§3.4). Protected header (in
+ * deterministic key order): alg -38, content-type, CWT claims `{1: iss}` (the CoRIM draft wants
+ * corim-meta or CWT claims; openvmm's helper uses CWT claims), x5chain (a bstr for one
+ * certificate, an array for several, RFC 9360 §2). Checks that the key belongs to the leaf
+ * certificate by verifying the result; `CorimError('KeyCertificateMismatch')` otherwise.
+ */
+export async function signDetachedCoseSign1(payload: Uint8Array, options: CoseSignOptions): Promise<Uint8Array> {
+  if (options.certificates.length === 0) throw new CorimError('BadCertificate', 'no signer certificate');
+  const chain = options.certificates.map((c) => new Uint8Array(c));
+  const leaf = chain[0]!;
+  const verifyKey = await certificateVerifyKey(leaf);
+  const protectedHeader = new Map<number, unknown>([
+    [CoseHeader.ALG, COSE_ALG_PS384],
+    [CoseHeader.CONTENT_TYPE, options.contentType ?? CORIM_CONTENT_TYPE],
+    [CoseHeader.CWT_CLAIMS, new Map<number, unknown>([[1, options.issuer ?? certificateSubject(leaf)]])],
+    [CoseHeader.X5CHAIN, chain.length === 1 ? leaf : chain],
+  ]);
+  const protectedBytes = encodeDeterministic(protectedHeader);
+  const tbs = sigStructure1(protectedBytes, payload);
+  let signature: Uint8Array;
+  try {
+    signature = new Uint8Array(await crypto.subtle.sign(PS384_SIGN, options.privateKey, tbs));
+  } catch (e) {
+    throw new CorimError('BadKey', `the key cannot sign with PS384: ${e instanceof Error ? e.message : String(e)}`);
+  }
+  if (!(await crypto.subtle.verify(PS384_SIGN, verifyKey, signature, tbs))) {
+    throw new CorimError('KeyCertificateMismatch', `the private key does not belong to the certificate ${certificateSubject(leaf)}`);
+  }
+  return encodeCoseSign1({ protectedBytes, protectedHeader, unprotectedHeader: new Map(), payload: null, signature });
+}
+
+/**
+ * Splits a COSE_Sign1 with an attached payload (a signed CoRIM) into the document and the
+ * equivalent detached COSE_Sign1, keeping the protected bytes verbatim (§3.4: "A bundled
+ * envelope can be split into document + detached signature"). Returns `undefined` when the
+ * payload is already detached.
+ */
+export function splitAttachedCoseSign1(bytes: Uint8Array): { document: Uint8Array; signature: Uint8Array } | undefined {
+  const cose = decodeCoseSign1(bytes);
+  if (cose.payload === null) return undefined;
+  return { document: cose.payload, signature: encodeCoseSign1({ ...cose, payload: null }) };
+}
+
+// ---- Verification --------------------------------------------------------------------------
+
+/** The outcome of `verifyDetachedCoseSign1`. */
+export interface CoseVerification {
+  /** True when every rule of the policy holds and the signature verifies. */
+  readonly valid: boolean;
+  /** Why not, when `valid` is false. */
+  readonly reason?: string;
+  /** The certificates of x5chain (else x5bag), DER, leaf first; empty when there are none. */
+  readonly certificates: readonly Uint8Array[];
+  /** The leaf certificate's subject, when there is one. */
+  readonly signer?: string;
+}
+
+function certificatesOf(header: ReadonlyMap<unknown, unknown>, label: number): Uint8Array[] | undefined {
+  const v = header.get(label);
+  if (v === undefined) return undefined;
+  if (v instanceof Uint8Array) return [new Uint8Array(v)];
+  if (Array.isArray(v) && v.length > 0 && v.every((c) => c instanceof Uint8Array)) return v.map((c: Uint8Array) => new Uint8Array(c));
+  bad(`header ${label} is neither a certificate nor a non-empty array of certificates`);
+}
+
+/**
+ * Verifies a detached COSE_Sign1 over `payload` under openvmm's policy (§3.4): payload nil,
+ * alg PS384 in the protected header, content type (if any) `application/rim+cbor`, a non-empty
+ * signature, the signer's certificate the first of x5chain (33) else x5bag (32) — protected
+ * header first, then unprotected — with an RSA key. Policy failures and a bad signature give
+ * `valid: false` with a reason; an envelope that cannot be decoded throws `CorimError`.
+ * Says nothing about whether the certificate is trusted (see `certificateChainTrusted`).
+ */
+export async function verifyDetachedCoseSign1(envelope: Uint8Array, payload: Uint8Array): Promise<CoseVerification> {
+  const cose = decodeCoseSign1(envelope);
+  const p = cose.protectedHeader;
+  const u = cose.unprotectedHeader;
+  const certificates = certificatesOf(p, CoseHeader.X5CHAIN) ?? certificatesOf(u, CoseHeader.X5CHAIN) ?? certificatesOf(p, CoseHeader.X5BAG) ?? certificatesOf(u, CoseHeader.X5BAG) ?? [];
+  const fail = (reason: string, signer?: string): CoseVerification => ({ valid: false, reason, certificates, ...(signer === undefined ? {} : { signer }) });
+  if (cose.payload !== null) return fail('the payload is attached; an IGVM CoRIM signature has a detached (nil) payload');
+  const alg = p.get(CoseHeader.ALG);
+  if (alg !== COSE_ALG_PS384) {
+    return fail(alg === undefined ? 'the protected header names no algorithm' : `algorithm ${String(alg)} is not PS384 (-38), the only one accepted`);
+  }
+  const ct = p.get(CoseHeader.CONTENT_TYPE);
+  if (ct !== undefined && ct !== CORIM_CONTENT_TYPE) return fail(`content type ${JSON.stringify(ct)} is not '${CORIM_CONTENT_TYPE}'`);
+  if (cose.signature.length === 0) return fail('the signature is empty');
+  if (certificates.length === 0) return fail('no signer certificate (x5chain or x5bag)');
+  const leaf = certificates[0]!;
+  let signer: string;
+  let key: RsaCryptoKey;
+  try {
+    signer = certificateSubject(leaf);
+    key = await certificateVerifyKey(leaf);
+  } catch (e) {
+    if (e instanceof CorimError) return fail(e.message);
+    throw e;
+  }
+  let ok: boolean;
+  try {
+    ok = await crypto.subtle.verify(PS384_SIGN, key, cose.signature, sigStructure1(cose.protectedBytes, payload));
+  } catch {
+    ok = false;
+  }
+  return ok ? { valid: true, certificates, signer } : fail(`the PS384 signature does not verify with the key of ${signer}`, signer);
+}
+
+function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
+  return a.length === b.length && a.every((x, i) => x === b[i]);
+}
+
+async function signedBy(cert: x509.X509Certificate, issuer: x509.X509Certificate): Promise<boolean> {
+  if (cert.issuer !== issuer.subject) return false;
+  try {
+    return await cert.verify({ publicKey: issuer.publicKey, signatureOnly: true });
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Whether a signer's chain (DER, leaf first) ends in a trusted certificate: some certificate
+ * of the chain is one of `trusted` (byte for byte) and every link before it is signed by the
+ * next, or the last certificate is signed by a trusted one. Validity periods are not checked
+ * (a release signature stays meaningful after its certificate expires).
+ */
+export async function certificateChainTrusted(chain: readonly Uint8Array[], trusted: readonly Uint8Array[]): Promise<{ trusted: boolean; detail: string }> {
+  if (chain.length === 0) return { trusted: false, detail: 'no signer certificate' };
+  const certs = chain.map(loadCertificate);
+  const anchors = trusted.map(loadCertificate);
+  for (let i = 0; i < chain.length; i++) {
+    const match = trusted.findIndex((t) => sameBytes(t, chain[i]!));
+    if (match >= 0) {
+      for (let k = 0; k < i; k++) {
+        if (!(await signedBy(certs[k]!, certs[k + 1]!))) return { trusted: false, detail: `${certs[k]!.subject} is not signed by ${certs[k + 1]!.subject} in x5chain` };
+      }
+      return { trusted: true, detail: i === 0 ? `the signer certificate ${certs[0]!.subject} is a trusted certificate` : `the signer ${certs[0]!.subject} chains to the trusted ${certs[i]!.subject}` };
+    }
+  }
+  for (let k = 0; k + 1 < certs.length; k++) {
+    if (!(await signedBy(certs[k]!, certs[k + 1]!))) return { trusted: false, detail: `${certs[k]!.subject} is not signed by ${certs[k + 1]!.subject} in x5chain` };
+  }
+  const last = certs[certs.length - 1]!;
+  for (const a of anchors) {
+    if (await signedBy(last, a)) return { trusted: true, detail: `the signer ${certs[0]!.subject} chains to the trusted ${a.subject}` };
+  }
+  return { trusted: false, detail: `the signer ${certs[0]!.subject} does not chain to any of the ${trusted.length} trusted certificate(s)` };
+}

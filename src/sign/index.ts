@@ -1,0 +1,10 @@
+/** Release pipelines: SNP ID blocks (sign, verify), reference values, CoRIM and COSE_Sign1. */
+export * from './errors.js';
+export * from './corim-errors.js';
+export { loadPrivateKey, loadPublicKey, snpKeyDigest, amdPublicKey, igvmPublicKey, type P384KeyPair, type P384PublicKey } from './keys.js';
+export { encodeIdBlock, decodeIdBlock, encodeIdAuthInfo, buildIdBlockHeader, signP384, verifyP384, verifyIdBlockSignature, verifyAuthorSignature } from './id-block.js';
+export { signIgvm, verifyIgvmSignatures, idBlockToBeSigned, idBlocksToBeSigned, type SignOptions } from './sign-file.js';
+export { buildLaunchMeasurementCorim, decodeLaunchMeasurementCorim, LAUNCH_MEASUREMENT_PROFILE } from './corim.js';
+export { signDetachedCoseSign1, verifyDetachedCoseSign1, decodeCoseSign1, COSE_ALG_PS384 } from './cose.js';
+export { verifyEmbeddedCorim } from './corim-verify.js';
+export { referenceValues, referenceCorims } from './reference.js';

@@ -1,0 +1,75 @@
+/**
+ * Reference values of an IGVM file for release pipelines (issue: release pipelines,
+ * `reference`): the launch digest of every measurable platform, as plain values (the CLI's
+ * JSON) or as one launch-measurement CoRIM per platform (spec/vbs-cca-corim.md §3).
+ */
+import type { IgvmFile, PlatformTypeName } from '../format/index.js';
+import type { MeasurementResult, PlatformDigest, ProfileName } from '../measure/index.js';
+import { CorimError } from './corim-errors.js';
+import { buildLaunchMeasurementCorim, isLaunchMeasurementPlatform, type LaunchMeasurementPlatform } from './corim.js';
+
+/**
+ * One reference value. The CLI writes it as `{platform_type, compatibility_mask, algorithm,
+ * digest, profile}` (snake_case keys, digest in lowercase hex).
+ */
+export interface ReferenceValue {
+  readonly platformType: PlatformTypeName;
+  readonly compatibilityMask: number;
+  readonly algorithm: 'sha384' | 'sha256';
+  readonly digest: Uint8Array;
+  /** The loader profile the digest was computed under (`igvm`, `qemu`, `igvmmeasure`). */
+  readonly profile: ProfileName;
+}
+
+function measuredPlatforms(file: IgvmFile, result: MeasurementResult): PlatformDigest[] {
+  const out: PlatformDigest[] = [];
+  for (const p of result.platforms) {
+    // The result must be of this file: every platform it names is one of the file's headers.
+    if (!file.platforms.some((h) => h.compatibilityMask === p.compatibilityMask && h.platformType === p.platformType)) {
+      throw new CorimError('NoMatchingPlatform', `the measurement names ${p.platformType} mask 0x${p.compatibilityMask.toString(16)}, which the file does not have`);
+    }
+    if ('digest' in p) out.push(p);
+  }
+  return out;
+}
+
+/**
+ * The reference values of `file`: one per platform of `result` (a `measure` result of that
+ * file) that has a digest, in file order. Platforms that failed or are not measurable are left
+ * out; the caller decides whether that is an error.
+ */
+export function referenceValues(file: IgvmFile, result: MeasurementResult): ReferenceValue[] {
+  return measuredPlatforms(file, result).map((p) => ({
+    platformType: p.platformType,
+    compatibilityMask: p.compatibilityMask,
+    algorithm: p.algorithm,
+    digest: p.digest,
+    profile: result.profile,
+  }));
+}
+
+/** One platform's launch-measurement CoRIM. */
+export interface ReferenceCorim {
+  readonly platformType: LaunchMeasurementPlatform;
+  readonly compatibilityMask: number;
+  /** The unsigned CoRIM (#6.501), deterministically encoded. */
+  readonly corim: Uint8Array;
+}
+
+/**
+ * The launch-measurement CoRIM of every measured platform of `result` (§3.3), each endorsing
+ * `svn` (default 0). Every measured platform type (SEV_SNP, TDX, VSM_ISOLATION) is one the
+ * profile defines.
+ */
+export function referenceCorims(file: IgvmFile, result: MeasurementResult, options: { readonly svn?: number | bigint } = {}): ReferenceCorim[] {
+  return measuredPlatforms(file, result).map((p) => {
+    if (!isLaunchMeasurementPlatform(p.platformType)) {
+      throw new CorimError('UnsupportedPlatform', `the launch-measurement profile does not define ${p.platformType}`);
+    }
+    return {
+      platformType: p.platformType,
+      compatibilityMask: p.compatibilityMask,
+      corim: buildLaunchMeasurementCorim({ platformType: p.platformType, digest: p.digest, svn: options.svn ?? 0 }),
+    };
+  });
+}
