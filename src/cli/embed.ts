@@ -5,9 +5,8 @@
  * (spec/igvm-format.md §6.5), appended after the file's other initialization headers as
  * upstream's `add_corim` does (§14), and checks them against the file before writing.
  */
-import { createHash, randomBytes } from 'node:crypto';
-import { readFileSync, renameSync, unlinkSync, writeFileSync } from 'node:fs';
-import { basename, dirname, join } from 'node:path';
+import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { bytesData, serializeIgvm, validateFile, type CorimHeader, type IgvmFile, type InitializationHeader } from '../format/index.js';
 import type { Check } from '../evidence/checks.js';
 import { PROFILE_NAMES, type PlatformSelector, type ProfileName } from '../measure/index.js';
@@ -19,8 +18,9 @@ import { verifyEmbeddedCorim } from '../sign/corim-verify.js';
 import { onePath, type CliIo, type Command } from './command.js';
 import { EXIT_CHECK_FAILED, EXIT_INVALID_INPUT, EXIT_OK, InputReadError, UsageError } from './errors.js';
 import { withIgvmFile } from './input.js';
+import { writeFileAtomically } from './output.js';
 import { progressFor } from './progress.js';
-import { hexBytes, stringify, type Json } from './json.js';
+import { stringify, type Json } from './json.js';
 
 const HELP = `Usage: igvm-measure embed FILE --corim DOC [--corim-signature SIG] [--mask N] -o OUT
 
@@ -75,26 +75,6 @@ export function readInputFile(path: string, what: string): Uint8Array {
   }
 }
 
-/**
- * Writes `bytes` to `path` atomically: a temporary file in the same directory, then a rename,
- * so a reader never sees half a file and a failed write leaves `path` as it was.
- */
-export function writeFileAtomic(path: string, bytes: Uint8Array): void {
-  const tmp = join(dirname(path), `.${basename(path)}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`);
-  try {
-    writeFileSync(tmp, bytes, { flag: 'wx' });
-    renameSync(tmp, path);
-  } catch (e) {
-    try {
-      unlinkSync(tmp);
-    } catch {
-      // Nothing was left behind.
-    }
-    const code = (e as { code?: string }).code;
-    const why = code === 'ENOENT' ? 'no such directory' : code === 'EISDIR' ? 'it is a directory' : code === 'EACCES' ? 'permission denied' : (e as Error).message;
-    throw new InputReadError(`cannot write ${path}: ${why}`, path);
-  }
-}
 
 /** Prints a `CorimError` like run.ts prints the other input errors; exit 1. */
 export function reportCorimError(e: CorimError, command: string, json: boolean, io: CliIo): number {
@@ -243,7 +223,7 @@ export const embedCommand: Command = {
         let outSha: string | null = null;
         if (write) {
           const bytes = serializeIgvm(next);
-          writeFileAtomic(out, bytes);
+          writeFileAtomically(out, [bytes]);
           outSha = sha256(bytes);
         }
         if (json) {

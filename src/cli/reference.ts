@@ -14,7 +14,8 @@ import { CorimError } from '../sign/corim-errors.js';
 import { importRsaPrivateKey, readCertificates, signDetachedCoseSign1 } from '../sign/cose.js';
 import { referenceCorims, referenceValues, type ReferenceCorim } from '../sign/reference.js';
 import { onePath, type CliIo, type Command } from './command.js';
-import { readInputFile, reportCorimError, writeFileAtomic } from './embed.js';
+import { readInputFile, reportCorimError } from './embed.js';
+import { writeFileAtomically } from './output.js';
 import { EXIT_CHECK_FAILED, EXIT_OK, UsageError } from './errors.js';
 import { withIgvmFile } from './input.js';
 import { progressFor } from './progress.js';
@@ -192,7 +193,7 @@ export const referenceCommand: Command = {
         if (format === 'json') {
           const doc = stringify({ file: path, sha256: fileSha256(source), reference_values: refs.map((v) => toJson(v)) });
           if (out === undefined) io.stdout(doc);
-          else writeFileAtomic(out, new TextEncoder().encode(doc));
+          else writeFileAtomically(out, [new TextEncoder().encode(doc)]);
           return code;
         }
 
@@ -208,8 +209,8 @@ export const referenceCommand: Command = {
             signature = await signDetachedCoseSign1(c.corim, { ...signer, ...(issuer === undefined ? {} : { issuer }) });
             sigPath = signaturePath(docPath);
           }
-          writeFileAtomic(docPath, c.corim);
-          if (signature !== undefined) writeFileAtomic(sigPath!, signature);
+          writeFileAtomically(docPath, [c.corim]);
+          if (signature !== undefined) writeFileAtomically(sigPath!, [signature]);
           const v = refs.find((r) => r.compatibilityMask === c.compatibilityMask && r.platformType === c.platformType)!;
           written.push({ c, v, docPath, sigPath, signature });
         }

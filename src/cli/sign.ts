@@ -8,9 +8,8 @@
  * then renamed over OUT, so a reader never sees a half-written file and a failure leaves no
  * OUT behind. Nothing is written before every signature is made or has verified.
  */
-import { randomBytes } from 'node:crypto';
-import { closeSync, fsyncSync, openSync, realpathSync, renameSync, unlinkSync, writeSync } from 'node:fs';
-import { basename, dirname, join, resolve } from 'node:path';
+import { realpathSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { serializeIgvmChunks, type IgvmFile, type SnpIdBlockHeader } from '../format/index.js';
 import { PROFILE_NAMES, type MeasurementResult, type ProfileName } from '../measure/index.js';
 import { measureParallel } from '../node/measure-file.js';
@@ -19,9 +18,10 @@ import { authorToBeSigned } from '../sign/id-block.js';
 import { loadPrivateKey, loadPublicKey, snpKeyDigest, type P384KeyPair, type P384PublicKey } from '../sign/keys.js';
 import { idBlocksToBeSigned, signIgvm, type IdBlockOptions, type SignOptions } from '../sign/sign-file.js';
 import type { CliIo, Command, CommandArgs } from './command.js';
-import { EXIT_CHECK_FAILED, EXIT_INVALID_INPUT, EXIT_OK, EXIT_USAGE, InputReadError, UsageError } from './errors.js';
+import { EXIT_CHECK_FAILED, EXIT_INVALID_INPUT, EXIT_OK, EXIT_USAGE, UsageError } from './errors.js';
 import { hexOption, readInput } from './evidence-input.js';
 import { withIgvmFile } from './input.js';
+import { writeFileAtomically } from './output.js';
 import { hexBytes, stringify, u64Json, type Json } from './json.js';
 import { progressFor } from './progress.js';
 
@@ -158,37 +158,6 @@ function samePath(a: string, b: string): boolean {
   return real(a) === real(b);
 }
 
-/**
- * Writes `chunks` to `path` atomically: a temporary file in the same directory (so the rename
- * stays within one file system), flushed, then renamed over `path`. On failure the temporary
- * file is removed and `path` is untouched. Throws `InputReadError` (exit 1) on I/O errors.
- */
-export function writeFileAtomically(path: string, chunks: Iterable<Uint8Array>): void {
-  const target = resolve(path);
-  const tmp = join(dirname(target), `.${basename(target)}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`);
-  let fd: number | undefined;
-  try {
-    fd = openSync(tmp, 'wx', 0o644);
-    for (const chunk of chunks) {
-      let done = 0;
-      while (done < chunk.length) done += writeSync(fd, chunk, done, chunk.length - done);
-    }
-    fsyncSync(fd);
-    closeSync(fd);
-    fd = undefined;
-    renameSync(tmp, target);
-  } catch (e) {
-    if (fd !== undefined) closeSync(fd);
-    try {
-      unlinkSync(tmp);
-    } catch {
-      // Not created, or already renamed.
-    }
-    const code = (e as { code?: string }).code;
-    const why = code === 'ENOENT' ? 'no such directory' : code === 'EACCES' ? 'permission denied' : code === 'EISDIR' ? 'is a directory' : (e as Error).message;
-    throw new InputReadError(`cannot write ${path}: ${why}`, path);
-  }
-}
 
 function* fileChunks(file: IgvmFile): Generator<Uint8Array> {
   const chunks = serializeIgvmChunks(file);

@@ -21,24 +21,16 @@ import {
   type LaunchMeasurementPlatform,
 } from '../../src/sign/corim.js';
 import { OPENVMM_DIGESTS } from '../helpers/openvmm.js';
+import { CORIM_WORKED_EXAMPLE_HEX } from '../helpers/corim-example.js';
 
 const hex = (b: Uint8Array): string => Buffer.from(b).toString('hex');
 const fromHex = (s: string): Uint8Array => new Uint8Array(Buffer.from(s.replace(/\s+/g, ''), 'hex'));
 
-/** vbs-cca-corim.md §3.3, the worked example: VBS digest 30134C9B…C72CA64C (§1.4), SVN 1. */
-export const WORKED_EXAMPLE_HEX = `
-d901f5a30078204d6963726f736f66742f5642532f6c61756e63682d6d6561737572656d656e740181d901fa58d3a201
-a100782432653239303638652d653066612d353965362d623066662d33626665303931333265313304a2008182a100a2
-01694d6963726f736f6674026356425381a2006b4d4541535552454d454e5401a102818201582030134c9bb89cd72d8a
-418d1e7afb75927f45e8571dda7ac7be87d4b6c72ca64c08818282a100a201694d6963726f736f667402635642538081
-8281a2006b4d4541535552454d454e5401a102818201582030134c9bb89cd72d8a418d1e7afb75927f45e8571dda7ac7
-be87d4b6c72ca64c81a101a101d902280103d820782c7461673a6d6963726f736f66742e636f6d2c323032363a6c6175
-6e63682d6d6561737572656d656e742f7631`;
 const WORKED_EXAMPLE_SHA256 = '419a2032999497118516d93e504f81ec15136aa89bca0f214ee19f0c14e0c197';
 const VBS_DIGEST = '30134C9BB89CD72D8A418D1E7AFB75927F45E8571DDA7AC7BE87D4B6C72CA64C';
 
 describe('the worked example (vbs-cca-corim.md §3.3)', () => {
-  const expected = fromHex(WORKED_EXAMPLE_HEX);
+  const expected = fromHex(CORIM_WORKED_EXAMPLE_HEX);
 
   it('the spec text is the 306 bytes whose SHA-256 it gives', () => {
     expect(expected.length).toBe(306);
@@ -160,7 +152,7 @@ describe('building and decoding every platform', () => {
 });
 
 describe('decodeLaunchMeasurementCorim on other input', () => {
-  const example = fromHex(WORKED_EXAMPLE_HEX);
+  const example = fromHex(CORIM_WORKED_EXAMPLE_HEX);
   const codeOf = (bytes: Uint8Array): string => {
     try {
       decodeLaunchMeasurementCorim(bytes);
@@ -241,7 +233,7 @@ describe('decodeLaunchMeasurementCorim on other input', () => {
 });
 
 describe('IGVM CORIM_DOCUMENT / CORIM_SIGNATURE headers (igvm-format.md §6.5, §12)', () => {
-  const doc = fromHex(WORKED_EXAMPLE_HEX);
+  const doc = fromHex(CORIM_WORKED_EXAMPLE_HEX);
   const sig = Uint8Array.of(0xd2, 0x84, 0x40, 0xa0, 0xf6, 0x41, 0x00); // any bytes: contents are not validated (§6.5)
   const page = new Uint8Array(4096).fill(0x11);
 

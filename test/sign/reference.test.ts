@@ -23,20 +23,14 @@ import type { Check } from '../../src/evidence/checks.js';
 import { OPENVMM_DIGESTS, openvmmSnpVbsBytes } from '../helpers/openvmm.js';
 import { runCommand } from '../helpers/run-command.js';
 import { HAVE_SHARED, SHARED_VECTORS, sharedJson, sharedNotice, upstreamIgvmVectors } from '../helpers/shared.js';
+import { CORIM_WORKED_EXAMPLE } from '../helpers/corim-example.js';
 
 const hex = (b: Uint8Array): string => Buffer.from(b).toString('hex');
 const fromHex = (s: string): Uint8Array => new Uint8Array(Buffer.from(s.replace(/\s+/g, ''), 'hex'));
 const sha256 = (b: Uint8Array): string => createHash('sha256').update(b).digest('hex');
 
 /** vbs-cca-corim.md §3.3: the CoRIM of the VBS digest 30134c9b… (openvmm, §1.4) with SVN 1. */
-const WORKED_EXAMPLE = fromHex(`
-d901f5a30078204d6963726f736f66742f5642532f6c61756e63682d6d6561737572656d656e740181d901fa58d3a201
-a100782432653239303638652d653066612d353965362d623066662d33626665303931333265313304a2008182a100a2
-01694d6963726f736f6674026356425381a2006b4d4541535552454d454e5401a102818201582030134c9bb89cd72d8a
-418d1e7afb75927f45e8571dda7ac7be87d4b6c72ca64c08818282a100a201694d6963726f736f667402635642538081
-8281a2006b4d4541535552454d454e5401a102818201582030134c9bb89cd72d8a418d1e7afb75927f45e8571dda7ac7
-be87d4b6c72ca64c81a101a101d902280103d820782c7461673a6d6963726f736f66742e636f6d2c323032363a6c6175
-6e63682d6d6561737572656d656e742f7631`);
+const WORKED_EXAMPLE = CORIM_WORKED_EXAMPLE;
 
 const dir = mkdtempSync(join(tmpdir(), 'igvm-measure-reference-'));
 function put(name: string, bytes: Uint8Array | string): string {
