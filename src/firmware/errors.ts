@@ -1,0 +1,61 @@
+/**
+ * The error type of the firmware layer: OVMF / COCONUT SVSM / TDVF images that cannot be read
+ * (DESIGN.md "Errors"). Every failure to parse a firmware image is a `FirmwareError` with a
+ * stable `code` and, where one applies, the byte offset (from the image start) of the field at
+ * fault; no `RangeError` or `TypeError` escapes the firmware parsers for any input.
+ *
+ * The rules behind the codes are in spec/firmware-input.md §1 (footer table, SEV and TDX
+ * metadata) and §6.3 ("Validation should reject …").
+ */
+
+/** Every code a `FirmwareError` can carry. */
+export const FIRMWARE_ERROR_CODES = [
+  // The image length is not a positive multiple of 4 KiB (firmware-input.md §2.2 step 1, §6.3).
+  'NotMultipleOf4K',
+  // No footer GUID at end−0x30 where a footer table is required (§1.1 step 1).
+  'NoFooterTable',
+  // The table length or an entry length is below 18 or overruns the table (§1.1 step 3).
+  'BadFooterTable',
+  // The same GUID twice in the table (§1.1 step 3, gce-tcb-verifier; §6.2 item 1).
+  'DuplicateFooterEntry',
+  // A footer entry whose data is too short for the value §1.2 says it holds.
+  'BadFooterEntry',
+  // The image has no SEV metadata entry where one is required (§1.2, §1.3).
+  'NoSevMetadata',
+  // The ASEV header is malformed: signature, version, length, or a strict-mode rule (§1.3).
+  'BadSevMetadata',
+  // The image has no TDX metadata: no table entry and no td-shim fallback (§1.4, §5.4 step 1).
+  'NoTdxMetadata',
+  // The TDVF descriptor or a section is malformed (§1.4, §5.2, §5.4 step 2).
+  'BadTdxMetadata',
+  // A metadata section type the spec does not list (§1.3 and §2.2 "other → error"; §1.4).
+  'UnknownSectionType',
+  // Two metadata sections cover the same guest-physical memory (§1.3, §6.3).
+  'OverlappingSections',
+  // A structure or data range that an offset or length places past the end of the image.
+  'Truncated',
+  // A GUID string passed to the API that is not of the form xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx.
+  'InvalidGuid',
+] as const;
+
+/** A stable firmware error code. */
+export type FirmwareErrorCode = (typeof FIRMWARE_ERROR_CODES)[number];
+
+/** A firmware image that cannot be read, or an invalid argument to the firmware API. */
+export class FirmwareError extends Error {
+  override readonly name = 'FirmwareError';
+  readonly code: FirmwareErrorCode;
+  /** Byte offset from the start of the image of the structure or field at fault, where one applies. */
+  readonly offset: number | undefined;
+
+  constructor(code: FirmwareErrorCode, message: string, offset?: number) {
+    super(message);
+    this.code = code;
+    this.offset = offset;
+  }
+
+  /** `{code, message, offset}` for JSON output. */
+  toJSON(): { code: string; message: string; offset: number | null } {
+    return { code: this.code, message: this.message, offset: this.offset ?? null };
+  }
+}
