@@ -70,3 +70,5 @@ export {
   type TdxMetadataSection,
   type TdxSectionType,
 } from './tdx-metadata.js';
+export * from './vmsa-qemu.js';
+export * from './ovmf-snp.js';
