@@ -36,12 +36,28 @@ export const FIRMWARE_ERROR_CODES = [
   'Truncated',
   // A GUID string passed to the API that is not of the form xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx.
   'InvalidGuid',
+  // A SEV metadata section whose GPA or size is not 4 KiB aligned: launch updates are whole pages
+  // (snp.md §1.4), and firmware-input.md §2.2 lowers sections page by page.
+  'MisalignedSection',
+  // An image longer than 4 GiB cannot be mapped so that it ends at 4 GiB (§2.2 step 1).
+  'ImageTooLarge',
+  // Host parameters (§6.3 "host parameter" column) the caller passed and that cannot be used:
+  // a vCPU signature, reset address or vCPU count out of range, SEV_FEATURES not a u64, an
+  // unknown FPU style.
+  'InvalidHostParameter',
+  // A vCPU model name that §3.2's table does not list.
+  'UnknownVcpuType',
+  // An AP VMSA was asked for without the AP reset address it needs (§3.1 "AP reset address").
+  'NoApResetAddress',
 ] as const;
 
 /** A stable firmware error code. */
 export type FirmwareErrorCode = (typeof FIRMWARE_ERROR_CODES)[number];
 
-/** A firmware image that cannot be read, or an invalid argument to the firmware API. */
+/**
+ * A firmware image that cannot be read or lowered to launch steps, or an invalid argument
+ * (GUID string, host parameter) to the firmware API.
+ */
 export class FirmwareError extends Error {
   override readonly name = 'FirmwareError';
   readonly code: FirmwareErrorCode;

@@ -12,41 +12,11 @@
 import { defaultHashBackend } from '../measure/hash-default.js';
 import type { HashBackend } from '../measure/hash.js';
 import { SnpLaunchDigest, type SnpPageTypeName } from '../measure/snp.js';
+import { FirmwareError } from './errors.js';
 import { FIRMWARE_PAGE_SIZE, checkFirmwareImageLength, findFooterTable, sevEsResetBlock } from './footer.js';
 import { findSevMetadata, type SevMetadataSection, type SevSectionType } from './sev-metadata.js';
-import { HostParameterError, VMM_VMSA_PROFILES, resetStateVmsa, type FpuInit, type VmmVmsaProfile } from './vmsa-qemu.js';
+import { VMM_VMSA_PROFILES, resetStateVmsa, type FpuInit, type VmmVmsaProfile } from './vmsa-qemu.js';
 import { KVM_VMSA_GPA } from '../measure/walker.js';
-
-/** Codes of {@link OvmfSnpError}. */
-export const OVMF_SNP_ERROR_CODES = [
-  // A SEV metadata section whose GPA or size is not 4 KiB aligned: launch updates are whole pages
-  // (snp.md §1.4), and §2.2 lowers sections page by page.
-  'MisalignedSection',
-  // An image longer than 4 GiB cannot be mapped so that it ends at 4 GiB (§2.2 step 1).
-  'ImageTooLarge',
-] as const;
-
-/** A stable {@link OvmfSnpError} code. */
-export type OvmfSnpErrorCode = (typeof OVMF_SNP_ERROR_CODES)[number];
-
-/** An OVMF image that parses but cannot be lowered to SNP launch steps. */
-export class OvmfSnpError extends Error {
-  override readonly name = 'OvmfSnpError';
-  readonly code: OvmfSnpErrorCode;
-  /** Byte offset from the image start of the structure at fault, where one applies. */
-  readonly offset: number | undefined;
-
-  constructor(code: OvmfSnpErrorCode, message: string, offset?: number) {
-    super(message);
-    this.code = code;
-    this.offset = offset;
-  }
-
-  /** `{code, message, offset}` for JSON output. */
-  toJSON(): { code: string; message: string; offset: number | null } {
-    return { code: this.code, message: this.message, offset: this.offset ?? null };
-  }
-}
 
 /** How a loader lowers one SEV metadata section type (§2.2 step 2 table). */
 export type SectionLowering =
@@ -124,11 +94,11 @@ function hex(n: number | bigint): string {
 
 function checkOptions(options: OvmfSnpOptions): void {
   if (!Number.isSafeInteger(options.vcpus) || options.vcpus < 1) {
-    throw new HostParameterError('InvalidHostParameter', `vCPU count ${options.vcpus} is not a positive integer`);
+    throw new FirmwareError('InvalidHostParameter', `vCPU count ${options.vcpus} is not a positive integer`);
   }
   const gpa = options.vmsaGpa;
   if (gpa !== undefined && (typeof gpa !== 'bigint' || gpa < 0n || gpa > 0xffff_ffff_ffff_ffffn || gpa % 4096n !== 0n)) {
-    throw new HostParameterError('InvalidHostParameter', `VMSA GPA ${String(gpa)} is not a page-aligned u64 bigint`);
+    throw new FirmwareError('InvalidHostParameter', `VMSA GPA ${String(gpa)} is not a page-aligned u64 bigint`);
   }
 }
 
@@ -136,7 +106,7 @@ function sectionSteps(section: SevMetadataSection, lowering: SectionLowering): O
   const why = `SEV metadata #${section.index} ${section.type}`;
   // Page-granular launch updates (snp.md §1.4): a section off a page boundary has no meaning.
   if (section.gpa % FIRMWARE_PAGE_SIZE !== 0 || section.size % FIRMWARE_PAGE_SIZE !== 0) {
-    throw new OvmfSnpError(
+    throw new FirmwareError(
       'MisalignedSection',
       `${why} (${hex(section.gpa)}+${hex(section.size)}) is not 4 KiB aligned`,
       section.offset,
@@ -162,8 +132,8 @@ function sectionSteps(section: SevMetadataSection, lowering: SectionLowering): O
  * snp.md §1.7.
  *
  * @throws FirmwareError for an unreadable image (length, footer table, SEV metadata; §1).
- * @throws OvmfSnpError `MisalignedSection` for a section not on 4 KiB boundaries.
- * @throws HostParameterError for bad options, or `NoApResetAddress` when `vcpus > 1` and the
+ * @throws FirmwareError `MisalignedSection` for a section not on 4 KiB boundaries.
+ * @throws FirmwareError for bad options, or `NoApResetAddress` when `vcpus > 1` and the
  *   image has no (or a zero) SEV-ES reset address (§6.3 "vCPUs > 1 with a zero AP EIP").
  */
 export function ovmfSnpSteps(image: Uint8Array, options: OvmfSnpOptions): OvmfSnpStep[] {
@@ -172,7 +142,7 @@ export function ovmfSnpSteps(image: Uint8Array, options: OvmfSnpOptions): OvmfSn
   const loader = OVMF_SNP_LOADERS.qemu;
   const size = BigInt(image.length);
   if (size > FOUR_GIB) {
-    throw new OvmfSnpError('ImageTooLarge', `a ${hex(size)}-byte image cannot end at 4 GiB`);
+    throw new FirmwareError('ImageTooLarge', `a ${hex(size)}-byte image cannot end at 4 GiB`);
   }
   const steps: OvmfSnpStep[] = [];
 
@@ -199,7 +169,7 @@ export function ovmfSnpSteps(image: Uint8Array, options: OvmfSnpOptions): OvmfSn
     const table = findFooterTable(image);
     const block = table === null ? undefined : sevEsResetBlock(table);
     if (block === undefined || block.apResetEip === 0) {
-      throw new HostParameterError(
+      throw new FirmwareError(
         'NoApResetAddress',
         `${options.vcpus} vCPUs need the APs' start address, but the image has ${block === undefined ? 'no SEV-ES reset block' : 'a zero SEV-ES reset address'}`,
       );

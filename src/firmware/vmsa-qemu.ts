@@ -9,40 +9,8 @@
  * line with firmware-input.md §6.3 "Profiles should be data"); only QEMU is filled in for now,
  * EC2/GCE/KRUN columns of §3.1 can be added as further entries.
  */
+import { FirmwareError } from './errors.js';
 import { encodeSevVmsa, type SevSelector, type SevVmsaInput } from '../format/vmsa.js';
-
-/** Codes of {@link HostParameterError}. */
-export const HOST_PARAMETER_ERROR_CODES = [
-  // A host parameter out of range: vCPU signature not a u32, reset address not a u32,
-  // SEV_FEATURES not a u64, vCPU count not a positive integer, unknown FPU style.
-  'InvalidHostParameter',
-  // A vCPU model name that §3.2's table does not list.
-  'UnknownVcpuType',
-  // An AP VMSA was asked for without the AP reset address it needs (§3.1 "AP reset address").
-  'NoApResetAddress',
-] as const;
-
-/** A stable {@link HostParameterError} code. */
-export type HostParameterErrorCode = (typeof HOST_PARAMETER_ERROR_CODES)[number];
-
-/**
- * A host parameter (firmware-input.md §6.3 "host parameter" column) that cannot be used.
- * Kept apart from `FirmwareError`, which is about unreadable images, not caller input.
- */
-export class HostParameterError extends Error {
-  override readonly name = 'HostParameterError';
-  readonly code: HostParameterErrorCode;
-
-  constructor(code: HostParameterErrorCode, message: string) {
-    super(message);
-    this.code = code;
-  }
-
-  /** `{code, message}` for JSON output. */
-  toJSON(): { code: string; message: string } {
-    return { code: this.code, message: this.message };
-  }
-}
 
 /** FPU-init style (firmware-input.md §3.2 "FPU init"). */
 export type FpuInit = 'legacy' | 'init2';
@@ -147,14 +115,14 @@ export const QEMU_VCPU_SIGNATURES: Readonly<Record<string, number>> = {
 
 /**
  * The signature of a QEMU `-cpu` model (§3.2 table), matched case-insensitively.
- * @throws HostParameterError `UnknownVcpuType` for a model the table does not list.
+ * @throws FirmwareError `UnknownVcpuType` for a model the table does not list.
  */
 export function qemuVcpuSignature(model: string): number {
   const want = model.toLowerCase();
   for (const [name, sig] of Object.entries(QEMU_VCPU_SIGNATURES)) {
     if (name.toLowerCase() === want) return sig;
   }
-  throw new HostParameterError(
+  throw new FirmwareError(
     'UnknownVcpuType',
     `unknown vCPU type ${JSON.stringify(model)}; known: ${Object.keys(QEMU_VCPU_SIGNATURES).join(', ')} (or give the signature)`,
   );
@@ -163,12 +131,12 @@ export function qemuVcpuSignature(model: string): number {
 /**
  * CPUID(1).EAX from family/model/stepping, encoded as §3.2 says: family > 0xF puts 0xF in bits
  * 11:8 and family − 0xF in bits 27:20; model low nibble in 7:4, high nibble in 19:16; stepping in 3:0.
- * @throws HostParameterError `InvalidHostParameter` for values outside their fields.
+ * @throws FirmwareError `InvalidHostParameter` for values outside their fields.
  */
 export function vcpuSignatureFromFms(family: number, model: number, stepping: number): number {
   const ok = (v: number, max: number): boolean => Number.isInteger(v) && v >= 0 && v <= max;
   if (!ok(family, 0xf + 0xff) || !ok(model, 0xff) || !ok(stepping, 0xf)) {
-    throw new HostParameterError(
+    throw new FirmwareError(
       'InvalidHostParameter',
       `family ${family}, model ${model}, stepping ${stepping} do not fit CPUID(1).EAX (family <= 0x10E, model <= 0xFF, stepping <= 0xF)`,
     );
@@ -193,32 +161,32 @@ export interface ResetVmsaOptions {
 
 function checkU32(what: string, v: number): void {
   if (!Number.isInteger(v) || v < 0 || v > 0xffff_ffff) {
-    throw new HostParameterError('InvalidHostParameter', `${what} ${v} is not a u32`);
+    throw new FirmwareError('InvalidHostParameter', `${what} ${v} is not a u32`);
   }
 }
 
 /**
  * The 4096-byte reset-state VMSA of one vCPU under a VMM profile (§3.1). Fields §3.1 does not
  * list are zero.
- * @throws HostParameterError for a parameter out of range, or an AP without `apResetEip`.
+ * @throws FirmwareError for a parameter out of range, or an AP without `apResetEip`.
  */
 export function resetStateVmsa(profile: VmmVmsaProfile, options: ResetVmsaOptions): Uint8Array {
   const { bsp, vcpuSignature, sevFeatures } = options;
   checkU32('vCPU signature', vcpuSignature);
   if (typeof sevFeatures !== 'bigint' || sevFeatures < 0n || sevFeatures > 0xffff_ffff_ffff_ffffn) {
-    throw new HostParameterError('InvalidHostParameter', `SEV_FEATURES ${String(sevFeatures)} is not a u64 bigint`);
+    throw new FirmwareError('InvalidHostParameter', `SEV_FEATURES ${String(sevFeatures)} is not a u64 bigint`);
   }
   const fpuName = options.fpu ?? profile.defaultFpu;
   const fpu = FPU_INIT_STATE[fpuName];
   if (fpu === undefined) {
-    throw new HostParameterError('InvalidHostParameter', `FPU init ${JSON.stringify(fpuName)} is neither 'legacy' nor 'init2'`);
+    throw new FirmwareError('InvalidHostParameter', `FPU init ${JSON.stringify(fpuName)} is neither 'legacy' nor 'init2'`);
   }
   let eip: number;
   if (bsp) {
     eip = BSP_RESET_EIP;
   } else {
     if (options.apResetEip === undefined) {
-      throw new HostParameterError('NoApResetAddress', 'an AP VMSA needs the SEV-ES reset block AP reset address (apResetEip)');
+      throw new FirmwareError('NoApResetAddress', 'an AP VMSA needs the SEV-ES reset block AP reset address (apResetEip)');
     }
     checkU32('AP reset address', options.apResetEip);
     eip = options.apResetEip;

@@ -15,7 +15,6 @@ import { describe, expect, it } from 'vitest';
 import { FirmwareError } from '../../src/firmware/errors.js';
 import {
   OVMF_SNP_LOADERS,
-  OvmfSnpError,
   foldSnpSteps,
   ovmfSnpLaunchDigest,
   ovmfSnpSteps,
@@ -23,7 +22,6 @@ import {
   type OvmfSnpStep,
 } from '../../src/firmware/ovmf-snp.js';
 import {
-  HostParameterError,
   QEMU_VCPU_SIGNATURES,
   VMM_VMSA_PROFILES,
   qemuVcpuSignature,
@@ -196,7 +194,7 @@ describe('qemuVmsa (firmware-input.md §3, snp.md §1.6)', () => {
     ];
     for (const [model, sig] of table) expect(qemuVcpuSignature(model), model).toBe(sig);
     expect(qemuVcpuSignature('epyc-v4')).toBe(0x800f12);
-    expect(catchError(() => qemuVcpuSignature('Skylake'), HostParameterError).code).toBe('UnknownVcpuType');
+    expect(catchError(() => qemuVcpuSignature('Skylake'), FirmwareError).code).toBe('UnknownVcpuType');
   });
 
   it('encodes family/model/stepping as §3.2 describes', () => {
@@ -208,16 +206,16 @@ describe('qemuVmsa (firmware-input.md §3, snp.md §1.6)', () => {
     expect(vcpuSignatureFromFms(0x1a, 0x00, 0)).toBe(0xb00f00);
     // Family <= 0xF: no extended family.
     expect(vcpuSignatureFromFms(0x6, 0x3a, 9)).toBe(0x306a9);
-    expect(catchError(() => vcpuSignatureFromFms(0x17, 0x100, 0), HostParameterError).code).toBe('InvalidHostParameter');
+    expect(catchError(() => vcpuSignatureFromFms(0x17, 0x100, 0), FirmwareError).code).toBe('InvalidHostParameter');
   });
 
   it('rejects an AP without reset address and out-of-range parameters', () => {
-    expect(catchError(() => qemuVmsa({ bsp: false, vcpuSignature: EPYC_V4, sevFeatures: 1n }), HostParameterError).code).toBe('NoApResetAddress');
+    expect(catchError(() => qemuVmsa({ bsp: false, vcpuSignature: EPYC_V4, sevFeatures: 1n }), FirmwareError).code).toBe('NoApResetAddress');
     for (const bad of [-1, 2 ** 32, 1.5]) {
-      expect(catchError(() => qemuVmsa({ bsp: true, vcpuSignature: bad, sevFeatures: 1n }), HostParameterError).code).toBe('InvalidHostParameter');
+      expect(catchError(() => qemuVmsa({ bsp: true, vcpuSignature: bad, sevFeatures: 1n }), FirmwareError).code).toBe('InvalidHostParameter');
     }
-    expect(catchError(() => qemuVmsa({ bsp: true, vcpuSignature: EPYC_V4, sevFeatures: -1n }), HostParameterError).code).toBe('InvalidHostParameter');
-    expect(catchError(() => qemuVmsa({ bsp: true, vcpuSignature: EPYC_V4, sevFeatures: 1n, fpu: 'x' as never }), HostParameterError).code).toBe('InvalidHostParameter');
+    expect(catchError(() => qemuVmsa({ bsp: true, vcpuSignature: EPYC_V4, sevFeatures: -1n }), FirmwareError).code).toBe('InvalidHostParameter');
+    expect(catchError(() => qemuVmsa({ bsp: true, vcpuSignature: EPYC_V4, sevFeatures: 1n, fpu: 'x' as never }), FirmwareError).code).toBe('InvalidHostParameter');
   });
 });
 
@@ -421,21 +419,21 @@ describe('ovmfSnpSteps on an image built here (§1.1–§1.3 layouts, §2.2 orde
   it('rejects what §6.3 says to reject', () => {
     const ok = buildImage({ sections });
     // vCPUs > 1 without (or with a zero) AP reset address.
-    expect(catchError(() => ovmfSnpSteps(buildImage({ sections, resetEip: null }), opts), HostParameterError).code).toBe('NoApResetAddress');
-    expect(catchError(() => ovmfSnpSteps(buildImage({ sections, resetEip: 0 }), opts), HostParameterError).code).toBe('NoApResetAddress');
+    expect(catchError(() => ovmfSnpSteps(buildImage({ sections, resetEip: null }), opts), FirmwareError).code).toBe('NoApResetAddress');
+    expect(catchError(() => ovmfSnpSteps(buildImage({ sections, resetEip: 0 }), opts), FirmwareError).code).toBe('NoApResetAddress');
     // Image length not a multiple of 4 KiB, unknown section type: the parsers' FirmwareErrors.
     expect(catchError(() => ovmfSnpSteps(ok.subarray(0, 0x1800), opts), FirmwareError).code).toBe('NotMultipleOf4K');
     expect(catchError(() => ovmfSnpSteps(buildImage({ sections: [[0x800000, 0x1000, 5]] }), opts), FirmwareError).code).toBe('UnknownSectionType');
     // Sections off page boundaries cannot be launched page by page.
     for (const bad of [[0x800800, 0x1000, T.SEC_MEM], [0x800000, 0x1800, T.CAA]] as Array<[number, number, number]>) {
-      const e = catchError(() => ovmfSnpSteps(buildImage({ sections: [bad] }), opts), OvmfSnpError);
+      const e = catchError(() => ovmfSnpSteps(buildImage({ sections: [bad] }), opts), FirmwareError);
       expect(e.code).toBe('MisalignedSection');
       expect(e.offset).toBe(0x100 + 16);
     }
     // Host parameters.
     for (const vcpus of [0, -1, 1.5, Number.NaN]) {
-      expect(catchError(() => ovmfSnpSteps(ok, { ...opts, vcpus }), HostParameterError).code).toBe('InvalidHostParameter');
+      expect(catchError(() => ovmfSnpSteps(ok, { ...opts, vcpus }), FirmwareError).code).toBe('InvalidHostParameter');
     }
-    expect(catchError(() => ovmfSnpSteps(ok, { ...opts, vmsaGpa: 0x123n }), HostParameterError).code).toBe('InvalidHostParameter');
+    expect(catchError(() => ovmfSnpSteps(ok, { ...opts, vmsaGpa: 0x123n }), FirmwareError).code).toBe('InvalidHostParameter');
   });
 });
