@@ -49,6 +49,8 @@ export const FIRMWARE_ERROR_CODES = [
   'UnknownVcpuType',
   // An AP VMSA was asked for without the AP reset address it needs (§3.1 "AP reset address").
   'NoApResetAddress',
+  // A COCONUT svsm.bin without the SVSM info footer entry that gives its entry point (§1.2, §4.2).
+  'NoSvsmInfo',
 ] as const;
 
 /** A stable firmware error code. */

@@ -72,3 +72,4 @@ export {
 } from './tdx-metadata.js';
 export * from './vmsa-qemu.js';
 export * from './ovmf-snp.js';
+export * from './svsm-snp.js';

@@ -102,7 +102,11 @@ function checkOptions(options: OvmfSnpOptions): void {
   }
 }
 
-function sectionSteps(section: SevMetadataSection, lowering: SectionLowering): OvmfSnpStep[] {
+/**
+ * The page steps of one SEV metadata section under a loader's lowering (§2.2 step 2 table).
+ * @throws FirmwareError `MisalignedSection` for a section not on 4 KiB boundaries.
+ */
+export function sevSectionSteps(section: SevMetadataSection, lowering: SectionLowering): OvmfSnpStep[] {
   const why = `SEV metadata #${section.index} ${section.type}`;
   // Page-granular launch updates (snp.md §1.4): a section off a page boundary has no meaning.
   if (section.gpa % FIRMWARE_PAGE_SIZE !== 0 || section.size % FIRMWARE_PAGE_SIZE !== 0) {
@@ -160,7 +164,7 @@ export function ovmfSnpSteps(image: Uint8Array, options: OvmfSnpOptions): OvmfSn
   // §2.2 step 2: the metadata sections in table order.
   const meta = findSevMetadata(image);
   for (const section of meta?.sections ?? []) {
-    steps.push(...sectionSteps(section, loader.sections[section.type]));
+    steps.push(...sevSectionSteps(section, loader.sections[section.type]));
   }
 
   // §2.2 step 5 / §3.2 "Per-vCPU order": BSP first, then identical AP VMSAs.

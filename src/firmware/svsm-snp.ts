@@ -1,0 +1,169 @@
+/**
+ * COCONUT SVSM + OVMF under the coconut-svsm QEMU fork of early 2024 (firmware-input.md §4,
+ * sev-snp-measure's `--mode snp:svsm`): the SNP launch steps of OVMF_CODE and svsm.bin loaded
+ * as flash below 4 GiB, svsm.bin's own SEV metadata, and the SVSM's 32-bit protected-mode VMSA.
+ *
+ * This is the only firmware path whose digests were captured on real AMD hardware (§4.3), so it
+ * is what checks our SNP model against silicon.
+ */
+import { defaultHashBackend } from '../measure/hash-default.js';
+import type { HashBackend } from '../measure/hash.js';
+import { KVM_VMSA_GPA } from '../measure/walker.js';
+import { encodeSevVmsa } from '../format/vmsa.js';
+import { FirmwareError } from './errors.js';
+import { FIRMWARE_PAGE_SIZE, checkFirmwareImageLength, findFooterTable, svsmInfoOffset } from './footer.js';
+import { OVMF_SNP_LOADERS, foldSnpSteps, sevSectionSteps, type OvmfSnpStep } from './ovmf-snp.js';
+import { findSevMetadata } from './sev-metadata.js';
+import { FPU_INIT_STATE, type FpuInit } from './vmsa-qemu.js';
+
+/** Host parameters of a COCONUT SVSM + OVMF launch (§4.1, §4.3). */
+export interface SvsmSnpOptions {
+  /** Number of vCPUs; a positive integer. */
+  readonly vcpus: number;
+  /** CPUID(1).EAX of the `-cpu` model, passed in RDX (§4.2; EPYC-v4 = 0x800F12). */
+  readonly vcpuSignature: number;
+  /**
+   * Size in bytes of OVMF_VARS, mapped between svsm.bin and OVMF_CODE but never measured
+   * (§4.1 step 2); a multiple of 4 KiB. 540672 in the hardware vectors.
+   */
+  readonly varsSize: number;
+  /**
+   * FPU state in the VMSA (§4.2 "MXCSR / FCW"). Default `legacy` (zeros): the hardware capture.
+   * sev-snp-measure at HEAD uses MXCSR 0x1F80 with FCW 0, which neither style reproduces; see
+   * §0 item 1.
+   */
+  readonly fpu?: FpuInit;
+  /**
+   * Which vCPUs get a measured VMSA (§4.1 step 4): `all` in the 2024 fork (default), `bsp`
+   * when QEMU's `init-flags` has the SVSM bit (coconut-svsm #349 / PR #353).
+   */
+  readonly measuredVmsas?: 'all' | 'bsp';
+}
+
+const FOUR_GIB = 0x1_0000_0000;
+
+/** §4.2: SEV_FEATURES of the SVSM VMSA is fixed at SNPActive; the host's value is ignored. */
+export const SVSM_SEV_FEATURES = 0x1n;
+
+function hex(n: number | bigint): string {
+  return `0x${n.toString(16)}`;
+}
+
+/**
+ * The SVSM VMSA page (§4.2): flat 32-bit protected mode (CR0 = PE | ET), code selector 0x08 and
+ * data selector 0x10 with 4 GiB limits, RIP the SVSM entry point. Identical for BSP and APs.
+ */
+export function svsmVmsa(entry: number, vcpuSignature: number, fpu: FpuInit = 'legacy'): Uint8Array {
+  const flat = (selector: number, attrib: number) => ({ selector, attrib, limit: 0xffff_ffff, base: 0n });
+  const small = (attrib: number) => ({ selector: 0, attrib, limit: 0xffff, base: 0n });
+  const data = flat(0x10, 0x0c93);
+  const state = FPU_INIT_STATE[fpu];
+  if (state === undefined) {
+    throw new FirmwareError('InvalidHostParameter', `FPU init ${JSON.stringify(fpu)} is neither 'legacy' nor 'init2'`);
+  }
+  return encodeSevVmsa({
+    es: data,
+    cs: flat(0x08, 0x0c9b),
+    ss: data,
+    ds: data,
+    fs: data,
+    gs: small(0x0093),
+    gdtr: small(0),
+    idtr: small(0),
+    ldtr: small(0x0082),
+    tr: small(0x008b),
+    efer: 0x1000n,
+    cr4: 0x40n,
+    cr0: 0x11n,
+    dr7: 0x400n,
+    dr6: 0xffff0ff0n,
+    rflags: 0x2n,
+    rip: BigInt(entry >>> 0),
+    pat: 0x0007040600070406n,
+    rdx: BigInt(vcpuSignature >>> 0),
+    sevFeatures: SVSM_SEV_FEATURES,
+    xcr0: 0x1n,
+    mxcsr: state.mxcsr,
+    x87Fcw: state.x87Fcw,
+  });
+}
+
+function checkOptions(o: SvsmSnpOptions): void {
+  if (!Number.isSafeInteger(o.vcpus) || o.vcpus < 1) {
+    throw new FirmwareError('InvalidHostParameter', `vCPU count ${o.vcpus} is not a positive integer`);
+  }
+  if (!Number.isInteger(o.vcpuSignature) || o.vcpuSignature < 0 || o.vcpuSignature > 0xffff_ffff) {
+    throw new FirmwareError('InvalidHostParameter', `vCPU signature ${o.vcpuSignature} is not a u32`);
+  }
+  if (!Number.isSafeInteger(o.varsSize) || o.varsSize < 0 || o.varsSize % FIRMWARE_PAGE_SIZE !== 0) {
+    throw new FirmwareError('InvalidHostParameter', `vars size ${o.varsSize} is not a non-negative multiple of 4 KiB`);
+  }
+  if (o.measuredVmsas !== undefined && o.measuredVmsas !== 'all' && o.measuredVmsas !== 'bsp') {
+    throw new FirmwareError('InvalidHostParameter', `measured VMSAs ${JSON.stringify(o.measuredVmsas)} is neither 'all' nor 'bsp'`);
+  }
+}
+
+function normalPages(image: Uint8Array, base: number, what: string): OvmfSnpStep[] {
+  const out: OvmfSnpStep[] = [];
+  for (let off = 0; off < image.length; off += FIRMWARE_PAGE_SIZE) {
+    out.push({
+      type: 'NORMAL',
+      gpa: BigInt(base + off),
+      contents: image.subarray(off, off + FIRMWARE_PAGE_SIZE),
+      source: `${what} page ${off / FIRMWARE_PAGE_SIZE} (offset ${hex(off)})`,
+    });
+  }
+  return out;
+}
+
+/**
+ * The ordered SNP launch steps of COCONUT SVSM + OVMF (§4.1): OVMF_CODE as NORMAL pages ending
+ * at 4 GiB, svsm.bin as NORMAL pages below the (unmeasured) vars, svsm.bin's SEV metadata with
+ * QEMU's lowering and no kernel hashes (OVMF's metadata is not used), then one SVSM VMSA per
+ * measured vCPU at 0xFFFFFFFFF000.
+ *
+ * @throws FirmwareError for an unreadable image, `ImageTooLarge` when the layout does not fit
+ *   below 4 GiB, `NoSvsmInfo` when svsm.bin has no SVSM info entry, or bad host parameters.
+ */
+export function svsmSnpSteps(code: Uint8Array, svsm: Uint8Array, options: SvsmSnpOptions): OvmfSnpStep[] {
+  checkOptions(options);
+  checkFirmwareImageLength(code);
+  checkFirmwareImageLength(svsm);
+  const codeBase = FOUR_GIB - code.length;
+  const svsmBase = codeBase - options.varsSize - svsm.length;
+  if (svsmBase < 0) {
+    throw new FirmwareError(
+      'ImageTooLarge',
+      `OVMF_CODE (${hex(code.length)}), vars (${hex(options.varsSize)}) and svsm.bin (${hex(svsm.length)}) do not fit below 4 GiB`,
+    );
+  }
+  const table = findFooterTable(svsm);
+  const infoOffset = table === null ? undefined : svsmInfoOffset(table);
+  if (infoOffset === undefined) {
+    throw new FirmwareError('NoSvsmInfo', 'svsm.bin has no SVSM info footer entry (a789a612-…), so its entry point is unknown');
+  }
+
+  const steps = [...normalPages(code, codeBase, 'OVMF_CODE'), ...normalPages(svsm, svsmBase, 'svsm.bin')];
+  const loader = OVMF_SNP_LOADERS.qemu;
+  for (const section of findSevMetadata(svsm)?.sections ?? []) {
+    steps.push(...sevSectionSteps(section, loader.sections[section.type]));
+  }
+  // §4.2: RIP is the full 32-bit entry address (not a real-mode CS:IP split).
+  const entry = svsmBase + infoOffset;
+  const vmsa = svsmVmsa(entry, options.vcpuSignature, options.fpu ?? 'legacy');
+  const count = options.measuredVmsas === 'bsp' ? 1 : options.vcpus;
+  for (let i = 0; i < count; i++) {
+    steps.push({ type: 'VMSA', gpa: KVM_VMSA_GPA, contents: vmsa, source: `SVSM VMSA vCPU ${i} (entry ${hex(entry)})` });
+  }
+  return steps;
+}
+
+/** The SNP launch digest (48 bytes) of COCONUT SVSM + OVMF; throws as {@link svsmSnpSteps}. */
+export function svsmSnpLaunchDigest(
+  code: Uint8Array,
+  svsm: Uint8Array,
+  options: SvsmSnpOptions,
+  hash: HashBackend = defaultHashBackend,
+): Uint8Array {
+  return foldSnpSteps(svsmSnpSteps(code, svsm, options), hash);
+}
