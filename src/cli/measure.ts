@@ -21,9 +21,11 @@ import { onePath, type CliIo, type Command } from './command.js';
 import { EXIT_CHECK_FAILED, EXIT_OK, UsageError } from './errors.js';
 
 import { readInput, withIgvmFile } from './input.js';
+import { FIRMWARE_HELP, FIRMWARE_MEASURE_OPTIONS, measureFirmware } from './measure-firmware.js';
 import { hexBytes, stringify, u64Json, type Json } from './json.js';
 
 const HELP = `Usage: igvm-measure measure FILE [options]
+       igvm-measure measure --firmware OVMF.fd --vcpus N --vcpu-type T [options]
 
 Compute the launch measurement each platform of an IGVM file will report:
 the SEV-SNP launch digest (SHA-384), the TDX MRTD (SHA-384) and the VBS boot
@@ -50,6 +52,7 @@ Options:
                    platform, record, gpa, page_type, contents, digest, header_index,
                    file_offset, reason}), then one {"type":"result", ...} line per platform
   -h, --help       show this help
+${FIRMWARE_HELP}
 
 Exit codes: 0 every selected measurable platform was measured, 1 the file is
 unreadable or invalid, 2 usage error, 3 a platform could not be measured.`;
@@ -147,8 +150,13 @@ export const measureCommand: Command = {
     'max-pages': { type: 'string' },
     json: { type: 'boolean' },
     trace: { type: 'boolean' },
+    ...FIRMWARE_MEASURE_OPTIONS,
   },
   async run({ values, positionals }, io: CliIo) {
+    if (values.firmware !== undefined) return measureFirmware(values, positionals, io, traceJson);
+    for (const k of Object.keys(FIRMWARE_MEASURE_OPTIONS)) {
+      if (values[k] !== undefined) throw new UsageError(`--${k} applies to firmware inputs; give --firmware`);
+    }
     const path = onePath(positionals, 'measure');
     const platform = choice<PlatformSelector>('--platform', values.platform as string | undefined, PLATFORM_SELECTORS, 'all');
     const profile = choice<ProfileName>('--profile', values.profile as string | undefined, PROFILE_NAMES, 'igvm');

@@ -8,6 +8,7 @@ import { IgvmFormatError } from '../format/index.js';
 import { MeasurementError } from '../measure/index.js';
 import { EvidenceError } from '../evidence/index.js';
 import { CorimError, SignError } from '../sign/index.js';
+import { FirmwareError } from '../firmware/index.js';
 import type { CliIo, Command } from './command.js';
 import { EXIT_INVALID_INPUT, EXIT_OK, EXIT_USAGE, InputReadError, UsageError } from './errors.js';
 import { inspectCommand } from './inspect.js';
@@ -103,6 +104,14 @@ function reportError(e: unknown, command: Command, json: boolean, io: CliIo): nu
     io.stderr(`igvm-measure ${command.name}: invalid IGVM file: ${e.code}: ${e.message}${where}\n`);
     if (json) io.stdout(stringify({ error: { code: e.code, message: e.message, offset: e.offset ?? null, header_index: e.headerIndex ?? null, upstream: e.upstream } }));
     return EXIT_INVALID_INPUT;
+  }
+  if (e instanceof FirmwareError) {
+    // Host parameters the caller gave are usage errors; everything else is the image's fault.
+    const usage = e.code === 'InvalidHostParameter' || e.code === 'UnknownVcpuType';
+    const where = e.offset !== undefined ? ` (at byte 0x${e.offset.toString(16)})` : '';
+    io.stderr(`igvm-measure ${command.name}: ${usage ? '' : 'invalid firmware image: '}${e.code}: ${e.message}${where}\n`);
+    if (json) io.stdout(stringify({ error: e.toJSON() }));
+    return usage ? EXIT_USAGE : EXIT_INVALID_INPUT;
   }
   if (e instanceof MeasurementError) {
     // A request the measurement layer refused as a whole (bad option values).
