@@ -98,7 +98,10 @@ export function measureFirmware(
   if (positionals.length > 0) throw new UsageError(`--firmware replaces FILE; remove '${positionals[0]}'`);
   const platform = str(values, 'platform') ?? 'snp';
   if (platform !== 'snp') throw new UsageError(`--firmware measures SEV-SNP only so far, not --platform ${platform}`);
-  if (str(values, 'profile') !== undefined) throw new UsageError('--profile applies to IGVM files; use --vmm with --firmware');
+  for (const k of ['profile', 'ap-vmsa', 'max-pages']) {
+    if (str(values, k) !== undefined) throw new UsageError(`--${k} applies to IGVM files, not --firmware`);
+  }
+  if (values['native-zero'] === true) throw new UsageError('--native-zero applies to IGVM files, not --firmware');
   for (const k of ['kernel', 'initrd', 'append']) {
     if (str(values, k) !== undefined) throw new UsageError(`--${k} (kernel hashes, firmware-input.md §2.3) is not supported yet`);
   }

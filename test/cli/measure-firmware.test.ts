@@ -41,6 +41,8 @@ describe('measure --firmware: usage and image errors', () => {
       ['--vcpu-type', 'Skylake'],
       ['--fpu', 'x87'],
       ['--guest-features', 'zz'],
+      ['--profile', 'qemu'],
+      ['--native-zero'],
     ]) {
       const r = await cli(['measure', '--firmware', zeroImage, '--vcpus', '1', '--vcpu-type', 'EPYC', ...args]);
       expect([args, r.code]).toEqual([args, 2]);
