@@ -16,7 +16,7 @@ import {
   type OvmfSnpStep,
 } from '../firmware/index.js';
 import { defaultHashBackend } from '../measure/hash-default.js';
-import { SnpLaunchDigest, type TraceStep } from '../measure/index.js';
+import type { TraceStep } from '../measure/index.js';
 import type { CliIo } from './command.js';
 import { EXIT_OK, UsageError } from './errors.js';
 import { readInput } from './input.js';
@@ -143,17 +143,8 @@ export function measureFirmware(
   }
   host = { vmm, vcpus, vcpu_type: typeName, vcpu_signature: `0x${signature.toString(16)}`, fpu, ...host };
 
-  let digest: Uint8Array;
-  if (values.trace === true) {
-    const ld = new SnpLaunchDigest(defaultHashBackend, { trace: (s) => io.stdout(`${JSON.stringify(formatTrace(s))}\n`) });
-    for (const s of steps) {
-      const measured = s.type === 'NORMAL' || s.type === 'VMSA';
-      ld.pageInfo(s.type, s.gpa, measured ? defaultHashBackend.sha384(s.contents ?? new Uint8Array(4096)) : null, { reason: s.source });
-    }
-    digest = ld.launchDigest;
-  } else {
-    digest = foldSnpSteps(steps);
-  }
+  const trace = values.trace === true ? (s: TraceStep): void => io.stdout(`${JSON.stringify(formatTrace(s))}\n`) : undefined;
+  const digest = foldSnpSteps(steps, defaultHashBackend, trace);
   const platformEntry = { platform_type: 'SEV_SNP', algorithm: 'sha384', digest: hexBytes(digest) };
   if (values.trace === true) io.stdout(`${JSON.stringify({ type: 'result', ...platformEntry })}\n`);
   else if (values.json === true) io.stdout(stringify({ ...inputs, host_parameters: host, platforms: [platformEntry] }));

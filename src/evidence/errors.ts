@@ -3,6 +3,7 @@
  * and collateral (DESIGN.md "Errors"). A failed *check* (a bad signature, a wrong chain) is not
  * an error: it is a `Check` with `ok: false`. Errors are for input that cannot be read at all.
  */
+import { CodedError } from '../format/coded-error.js';
 
 /** Every code an `EvidenceError` can carry. */
 export const EVIDENCE_ERROR_CODES = [
@@ -19,19 +20,6 @@ export const EVIDENCE_ERROR_CODES = [
 export type EvidenceErrorCode = (typeof EVIDENCE_ERROR_CODES)[number];
 
 /** Evidence that cannot be read. */
-export class EvidenceError extends Error {
+export class EvidenceError extends CodedError<EvidenceErrorCode> {
   override readonly name = 'EvidenceError';
-  readonly code: EvidenceErrorCode;
-  /** Byte offset in the input, where it applies. */
-  readonly offset: number | undefined;
-
-  constructor(code: EvidenceErrorCode, message: string, offset?: number) {
-    super(message);
-    this.code = code;
-    this.offset = offset;
-  }
-
-  toJSON(): { code: string; message: string; offset: number | null } {
-    return { code: this.code, message: this.message, offset: this.offset ?? null };
-  }
 }

@@ -7,6 +7,7 @@
  * The rules behind the codes are in spec/firmware-input.md §1 (footer table, SEV and TDX
  * metadata) and §6.3 ("Validation should reject …").
  */
+import { CodedError } from '../format/coded-error.js';
 
 /** Every code a `FirmwareError` can carry. */
 export const FIRMWARE_ERROR_CODES = [
@@ -60,20 +61,11 @@ export type FirmwareErrorCode = (typeof FIRMWARE_ERROR_CODES)[number];
  * A firmware image that cannot be read or lowered to launch steps, or an invalid argument
  * (GUID string, host parameter) to the firmware API.
  */
-export class FirmwareError extends Error {
+export class FirmwareError extends CodedError<FirmwareErrorCode> {
   override readonly name = 'FirmwareError';
-  readonly code: FirmwareErrorCode;
-  /** Byte offset from the start of the image of the structure or field at fault, where one applies. */
-  readonly offset: number | undefined;
+}
 
-  constructor(code: FirmwareErrorCode, message: string, offset?: number) {
-    super(message);
-    this.code = code;
-    this.offset = offset;
-  }
-
-  /** `{code, message, offset}` for JSON output. */
-  toJSON(): { code: string; message: string; offset: number | null } {
-    return { code: this.code, message: this.message, offset: this.offset ?? null };
-  }
+/** `0x…` form of an offset, address or size, for error messages and step reasons. */
+export function hex(n: number | bigint): string {
+  return `0x${n.toString(16)}`;
 }

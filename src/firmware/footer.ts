@@ -7,7 +7,7 @@
  * 18-byte trailer. Everything here is checked against the real image size before it is read.
  */
 import { bytes, defineStruct, readStruct, u16, viewOf } from '../format/struct.js';
-import { FirmwareError } from './errors.js';
+import { FirmwareError, hex } from './errors.js';
 import {
   OVMF_TABLE_FOOTER_GUID,
   SEV_ES_RESET_BLOCK_GUID,
@@ -85,10 +85,6 @@ export class FooterTable {
   toMap(): Map<string, Uint8Array> {
     return new Map(this.entries.map((e) => [e.guid, e.data]));
   }
-}
-
-function hex(n: number): string {
-  return `0x${n.toString(16)}`;
 }
 
 /**

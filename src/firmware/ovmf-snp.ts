@@ -11,8 +11,9 @@
  */
 import { defaultHashBackend } from '../measure/hash-default.js';
 import type { HashBackend } from '../measure/hash.js';
+import type { TraceSink } from '../measure/steps.js';
 import { SnpLaunchDigest, type SnpPageTypeName } from '../measure/snp.js';
-import { FirmwareError } from './errors.js';
+import { FirmwareError, hex } from './errors.js';
 import { FIRMWARE_PAGE_SIZE, checkFirmwareImageLength, findFooterTable, sevEsResetBlock } from './footer.js';
 import { findSevMetadata, type SevMetadataSection, type SevSectionType } from './sev-metadata.js';
 import { VMM_VMSA_PROFILES, resetStateVmsa, type FpuInit, type VmmVmsaProfile } from './vmsa-qemu.js';
@@ -88,10 +89,6 @@ export interface OvmfSnpStep {
 
 const FOUR_GIB = 0x1_0000_0000n;
 
-function hex(n: number | bigint): string {
-  return `0x${n.toString(16)}`;
-}
-
 function checkOptions(options: OvmfSnpOptions): void {
   if (!Number.isSafeInteger(options.vcpus) || options.vcpus < 1) {
     throw new FirmwareError('InvalidHostParameter', `vCPU count ${options.vcpus} is not a positive integer`);
@@ -125,6 +122,20 @@ export function sevSectionSteps(section: SevMetadataSection, lowering: SectionLo
   return out;
 }
 
+/** A flash image as ascending NORMAL pages from `base` (§2.2 step 1, §4.1 steps 1–2). */
+export function flashPageSteps(image: Uint8Array, base: bigint, what: string): OvmfSnpStep[] {
+  const out: OvmfSnpStep[] = [];
+  for (let off = 0; off < image.length; off += FIRMWARE_PAGE_SIZE) {
+    out.push({
+      type: 'NORMAL',
+      gpa: base + BigInt(off),
+      contents: image.subarray(off, off + FIRMWARE_PAGE_SIZE),
+      source: `${what} page ${off / FIRMWARE_PAGE_SIZE} (image offset ${hex(off)})`,
+    });
+  }
+  return out;
+}
+
 /**
  * The ordered SNP launch steps of an OVMF image under QEMU/KVM (firmware-input.md §2.2, §3):
  * the image as NORMAL pages from `4 GiB − length`, the SEV metadata sections in table order (an
@@ -151,15 +162,7 @@ export function ovmfSnpSteps(image: Uint8Array, options: OvmfSnpOptions): OvmfSn
   const steps: OvmfSnpStep[] = [];
 
   // §2.2 step 1: the flash image, ascending, ending at 4 GiB.
-  const base = FOUR_GIB - size;
-  for (let off = 0; off < image.length; off += FIRMWARE_PAGE_SIZE) {
-    steps.push({
-      type: 'NORMAL',
-      gpa: base + BigInt(off),
-      contents: image.subarray(off, off + FIRMWARE_PAGE_SIZE),
-      source: `OVMF page ${off / FIRMWARE_PAGE_SIZE} (image offset ${hex(off)})`,
-    });
-  }
+  steps.push(...flashPageSteps(image, FOUR_GIB - size, 'OVMF'));
 
   // §2.2 step 2: the metadata sections in table order.
   const meta = findSevMetadata(image);
@@ -195,10 +198,11 @@ export function ovmfSnpSteps(image: Uint8Array, options: OvmfSnpOptions): OvmfSn
 
 /**
  * Folds OVMF SNP steps into a launch digest (snp.md §1.1): NORMAL and VMSA steps contribute
- * the SHA-384 of their page, the others 48 zero bytes.
+ * the SHA-384 of their page, the others 48 zero bytes. `trace` sees every PAGE_INFO step, as
+ * for IGVM files.
  */
-export function foldSnpSteps(steps: Iterable<OvmfSnpStep>, hash: HashBackend = defaultHashBackend): Uint8Array {
-  const ld = new SnpLaunchDigest(hash);
+export function foldSnpSteps(steps: Iterable<OvmfSnpStep>, hash: HashBackend = defaultHashBackend, trace?: TraceSink): Uint8Array {
+  const ld = new SnpLaunchDigest(hash, trace === undefined ? {} : { trace });
   for (const s of steps) {
     const measured = s.type === 'NORMAL' || s.type === 'VMSA';
     const contents = measured ? hash.sha384(s.contents ?? new Uint8Array(FIRMWARE_PAGE_SIZE)) : null;

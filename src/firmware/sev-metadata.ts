@@ -4,7 +4,7 @@
  * entry `dc886566-…`, whose u32 is the distance from the image end to the header (§1.2).
  */
 import { defineStruct, readStruct, u32, viewOf } from '../format/struct.js';
-import { FirmwareError } from './errors.js';
+import { FirmwareError, hex } from './errors.js';
 import { FIRMWARE_PAGE_SIZE, findFooterTable, sevMetadataOffset } from './footer.js';
 import { SEV_METADATA_OFFSET_GUID } from './guid.js';
 
@@ -83,10 +83,6 @@ export interface SevMetadataOptions {
    * every image must satisfy to be measured at all (see `findSevMetadata`).
    */
   readonly strict?: boolean;
-}
-
-function hex(n: number | bigint): string {
-  return `0x${n.toString(16)}`;
 }
 
 /**

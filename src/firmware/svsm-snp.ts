@@ -10,11 +10,11 @@ import { defaultHashBackend } from '../measure/hash-default.js';
 import type { HashBackend } from '../measure/hash.js';
 import { KVM_VMSA_GPA } from '../measure/walker.js';
 import { encodeSevVmsa } from '../format/vmsa.js';
-import { FirmwareError } from './errors.js';
+import { FirmwareError, hex } from './errors.js';
 import { FIRMWARE_PAGE_SIZE, checkFirmwareImageLength, findFooterTable, svsmInfoOffset } from './footer.js';
-import { OVMF_SNP_LOADERS, foldSnpSteps, sevSectionSteps, type OvmfSnpStep } from './ovmf-snp.js';
+import { OVMF_SNP_LOADERS, flashPageSteps, foldSnpSteps, sevSectionSteps, type OvmfSnpStep } from './ovmf-snp.js';
 import { findSevMetadata } from './sev-metadata.js';
-import { FPU_INIT_STATE, type FpuInit } from './vmsa-qemu.js';
+import { checkU32, fpuState, type FpuInit } from './vmsa-qemu.js';
 
 /** Host parameters of a COCONUT SVSM + OVMF launch (§4.1, §4.3). */
 export interface SvsmSnpOptions {
@@ -45,10 +45,6 @@ const FOUR_GIB = 0x1_0000_0000;
 /** §4.2: SEV_FEATURES of the SVSM VMSA is fixed at SNPActive; the host's value is ignored. */
 export const SVSM_SEV_FEATURES = 0x1n;
 
-function hex(n: number | bigint): string {
-  return `0x${n.toString(16)}`;
-}
-
 /**
  * The SVSM VMSA page (§4.2): flat 32-bit protected mode (CR0 = PE | ET), code selector 0x08 and
  * data selector 0x10 with 4 GiB limits, RIP the SVSM entry point. Identical for BSP and APs.
@@ -57,10 +53,7 @@ export function svsmVmsa(entry: number, vcpuSignature: number, fpu: FpuInit = 'l
   const flat = (selector: number, attrib: number) => ({ selector, attrib, limit: 0xffff_ffff, base: 0n });
   const small = (attrib: number) => ({ selector: 0, attrib, limit: 0xffff, base: 0n });
   const data = flat(0x10, 0x0c93);
-  const state = FPU_INIT_STATE[fpu];
-  if (state === undefined) {
-    throw new FirmwareError('InvalidHostParameter', `FPU init ${JSON.stringify(fpu)} is neither 'legacy' nor 'init2'`);
-  }
+  const state = fpuState(fpu);
   return encodeSevVmsa({
     es: data,
     cs: flat(0x08, 0x0c9b),
@@ -92,28 +85,13 @@ function checkOptions(o: SvsmSnpOptions): void {
   if (!Number.isSafeInteger(o.vcpus) || o.vcpus < 1) {
     throw new FirmwareError('InvalidHostParameter', `vCPU count ${o.vcpus} is not a positive integer`);
   }
-  if (!Number.isInteger(o.vcpuSignature) || o.vcpuSignature < 0 || o.vcpuSignature > 0xffff_ffff) {
-    throw new FirmwareError('InvalidHostParameter', `vCPU signature ${o.vcpuSignature} is not a u32`);
-  }
+  checkU32('vCPU signature', o.vcpuSignature);
   if (!Number.isSafeInteger(o.varsSize) || o.varsSize < 0 || o.varsSize % FIRMWARE_PAGE_SIZE !== 0) {
     throw new FirmwareError('InvalidHostParameter', `vars size ${o.varsSize} is not a non-negative multiple of 4 KiB`);
   }
   if (o.measuredVmsas !== undefined && o.measuredVmsas !== 'all' && o.measuredVmsas !== 'bsp') {
     throw new FirmwareError('InvalidHostParameter', `measured VMSAs ${JSON.stringify(o.measuredVmsas)} is neither 'all' nor 'bsp'`);
   }
-}
-
-function normalPages(image: Uint8Array, base: number, what: string): OvmfSnpStep[] {
-  const out: OvmfSnpStep[] = [];
-  for (let off = 0; off < image.length; off += FIRMWARE_PAGE_SIZE) {
-    out.push({
-      type: 'NORMAL',
-      gpa: BigInt(base + off),
-      contents: image.subarray(off, off + FIRMWARE_PAGE_SIZE),
-      source: `${what} page ${off / FIRMWARE_PAGE_SIZE} (offset ${hex(off)})`,
-    });
-  }
-  return out;
 }
 
 /**
@@ -143,7 +121,7 @@ export function svsmSnpSteps(code: Uint8Array, svsm: Uint8Array, options: SvsmSn
     throw new FirmwareError('NoSvsmInfo', 'svsm.bin has no SVSM info footer entry (a789a612-…), so its entry point is unknown');
   }
 
-  const steps = [...normalPages(code, codeBase, 'OVMF_CODE'), ...normalPages(svsm, svsmBase, 'svsm.bin')];
+  const steps = [...flashPageSteps(code, BigInt(codeBase), 'OVMF_CODE'), ...flashPageSteps(svsm, BigInt(svsmBase), 'svsm.bin')];
   const loader = OVMF_SNP_LOADERS.qemu;
   for (const section of findSevMetadata(svsm)?.sections ?? []) {
     steps.push(...sevSectionSteps(section, loader.sections[section.type]));

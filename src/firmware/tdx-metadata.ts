@@ -5,7 +5,7 @@
  * a footer table (td-shim), through the u32 at end−0x20 (§1.4, §5.4 step 1).
  */
 import { defineStruct, readStruct, u32, u64, viewOf } from '../format/struct.js';
-import { FirmwareError } from './errors.js';
+import { FirmwareError, hex } from './errors.js';
 import { FIRMWARE_PAGE_SIZE, checkFirmwareImageLength, findFooterTable, tdxMetadataOffset } from './footer.js';
 import { GUID_SIZE, TDX_METADATA_GUID, TDX_METADATA_OFFSET_GUID, guidAt } from './guid.js';
 
@@ -126,10 +126,6 @@ export interface TdxMetadataOptions {
    * CODE-only image does not contain them (§1.4).
    */
   readonly requireRawData?: boolean;
-}
-
-function hex(n: number | bigint): string {
-  return `0x${n.toString(16)}`;
 }
 
 /** Where td-shim images keep the descriptor pointer when they have no footer table (§1.4). */

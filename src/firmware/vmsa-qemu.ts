@@ -159,10 +159,23 @@ export interface ResetVmsaOptions {
   readonly fpu?: FpuInit;
 }
 
-function checkU32(what: string, v: number): void {
+/** @throws FirmwareError `InvalidHostParameter` unless `v` is a u32. */
+export function checkU32(what: string, v: number): void {
   if (!Number.isInteger(v) || v < 0 || v > 0xffff_ffff) {
     throw new FirmwareError('InvalidHostParameter', `${what} ${v} is not a u32`);
   }
+}
+
+/**
+ * MXCSR and x87 FCW of an FPU-init style (§3.2).
+ * @throws FirmwareError `InvalidHostParameter` for a name that is not an {@link FpuInit}.
+ */
+export function fpuState(name: FpuInit): { readonly mxcsr: number; readonly x87Fcw: number } {
+  const state = FPU_INIT_STATE[name];
+  if (state === undefined) {
+    throw new FirmwareError('InvalidHostParameter', `FPU init ${JSON.stringify(name)} is neither 'legacy' nor 'init2'`);
+  }
+  return state;
 }
 
 /**
@@ -176,11 +189,7 @@ export function resetStateVmsa(profile: VmmVmsaProfile, options: ResetVmsaOption
   if (typeof sevFeatures !== 'bigint' || sevFeatures < 0n || sevFeatures > 0xffff_ffff_ffff_ffffn) {
     throw new FirmwareError('InvalidHostParameter', `SEV_FEATURES ${String(sevFeatures)} is not a u64 bigint`);
   }
-  const fpuName = options.fpu ?? profile.defaultFpu;
-  const fpu = FPU_INIT_STATE[fpuName];
-  if (fpu === undefined) {
-    throw new FirmwareError('InvalidHostParameter', `FPU init ${JSON.stringify(fpuName)} is neither 'legacy' nor 'init2'`);
-  }
+  const fpu = fpuState(options.fpu ?? profile.defaultFpu);
   let eip: number;
   if (bsp) {
     eip = BSP_RESET_EIP;

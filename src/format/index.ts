@@ -1,6 +1,7 @@
 /** The IGVM format layer: read, validate, write and build files (spec/igvm-format.md). */
 export * from './constants.js';
 export * from './errors.js';
+export { CodedError } from './coded-error.js';
 export * from './types.js';
 export * from './source.js';
 export * from './crc32.js';

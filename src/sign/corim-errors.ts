@@ -4,6 +4,7 @@
  * signature that does not verify or a digest that differs is not an error: it is a `Check`
  * with `ok: false` (src/sign/corim-verify.ts). Errors are for input that cannot be read at all.
  */
+import { CodedError } from '../format/coded-error.js';
 
 /** Every code a `CorimError` can carry. */
 export const CORIM_ERROR_CODES = [
@@ -26,19 +27,6 @@ export const CORIM_ERROR_CODES = [
 export type CorimErrorCode = (typeof CORIM_ERROR_CODES)[number];
 
 /** A CoRIM document, COSE_Sign1 envelope, key or certificate that cannot be read or used. */
-export class CorimError extends Error {
+export class CorimError extends CodedError<CorimErrorCode> {
   override readonly name = 'CorimError';
-  readonly code: CorimErrorCode;
-  /** Byte offset in the input, where it applies. */
-  readonly offset: number | undefined;
-
-  constructor(code: CorimErrorCode, message: string, offset?: number) {
-    super(message);
-    this.code = code;
-    this.offset = offset;
-  }
-
-  toJSON(): { code: string; message: string; offset: number | null } {
-    return { code: this.code, message: this.message, offset: this.offset ?? null };
-  }
 }

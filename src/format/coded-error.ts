@@ -1,0 +1,22 @@
+/**
+ * The common shape of the layers' typed errors that point into an input by byte offset
+ * (DESIGN.md "Errors"): a stable `code`, a message, the offset where one applies, and
+ * `{code, message, offset}` for JSON output. Each layer subclasses it with its own code list
+ * and `name`, so `instanceof` still tells the layers apart (the CLI maps them to exit codes).
+ */
+export class CodedError<C extends string> extends Error {
+  readonly code: C;
+  /** Byte offset in the input of the structure or field at fault, where one applies. */
+  readonly offset: number | undefined;
+
+  constructor(code: C, message: string, offset?: number) {
+    super(message);
+    this.code = code;
+    this.offset = offset;
+  }
+
+  /** `{code, message, offset}` for JSON output. */
+  toJSON(): { code: string; message: string; offset: number | null } {
+    return { code: this.code, message: this.message, offset: this.offset ?? null };
+  }
+}
