@@ -73,3 +73,4 @@ export {
 export * from './vmsa-qemu.js';
 export * from './ovmf-snp.js';
 export * from './svsm-snp.js';
+export * from './kernel-hashes.js';

@@ -6,6 +6,7 @@ export { nobleHashBackend } from './hash-noble.js';
 export { jsKernels, SLOT_SIZE, type HashKernels, type TdxState } from './kernels.js';
 export { PageBatch, StepArrays, OpCursor, fillBatch, runLanes, DEFAULT_BATCH_SLOTS, DEFAULT_BATCH_STEPS, type BatchRunner, type StepJob } from './batch.js';
 export * from './steps.js';
+export * from './launch-steps.js';
 export * from './profiles.js';
 export { walkDirectives, DEFAULT_MAX_PAGES, KVM_VMSA_GPA, type Walk, type WalkOptions } from './walker.js';
 export { SnpLaunchDigest, SnpBatchRunner, SnpPageType, hashSlotsOf, type SnpJob, PAGE_INFO_SIZE, type SnpPageTypeName, type SnpModelOptions } from './snp.js';

@@ -7,6 +7,7 @@
 import { StepArrays, pageGpa, type BatchRunner, type PageBatch, type StepJob } from './batch.js';
 import type { HashBackend } from './hash.js';
 import type { HashKernels } from './kernels.js';
+import { padToPage, snpPageTypeOf, snpStepsOfOp, type SnpStep } from './launch-steps.js';
 import type { MeasureOp, ModelOptions, OpSource } from './steps.js';
 
 /** SNP page types (spec/snp.md §1.3). */
@@ -87,38 +88,26 @@ export class SnpLaunchDigest {
     });
   }
 
-  /** Applies one walker operation (spec/snp.md §2.2 mapping of directives to page types). */
-  apply(op: MeasureOp): void {
-    if (op.op === 'vmsa') {
-      this.pageInfo('VMSA', op.gpa, this.hash.sha384(op.vmsa), op.source);
-      return;
-    }
-    // SNP measures neither error ranges nor VBS registers.
-    if (op.op !== 'pages' || op.origin === 'error-range') return;
-    const type = snpPageType(op);
-    for (let i = 0; i < op.count; i++) {
-      const gpa = op.gpa + BigInt(i) * 4096n;
-      if (type !== 'NORMAL') {
-        this.pageInfo(type, gpa, null, op.source);
-        continue;
-      }
-      // NORMAL: only the first page of an operation carries data (2 MiB pages: the rest is zero).
-      const data = i === 0 ? op.data.bytes() : undefined;
-      if (data === undefined || data.length === 0) {
-        if (this.nativeZero) this.pageInfo('ZERO', gpa, null, op.source);
-        else this.pageInfo('NORMAL', gpa, this.zeroPageHash, op.source);
-      } else {
-        this.pageInfo('NORMAL', gpa, this.hash.sha384(this.padded(data)), op.source);
-      }
+  /**
+   * One neutral launch step (launch-steps.ts): a VMSA page, or a page of its type. NORMAL pages
+   * and VMSAs contribute the SHA-384 of their (zero-padded) page, every other type 48 zero bytes.
+   */
+  step(s: SnpStep): void {
+    if (s.kind === 'vmsa') {
+      this.pageInfo('VMSA', s.gpa, this.hash.sha384(padToPage(s.bytes, this.page)), s.source);
+    } else if (s.type !== 'NORMAL') {
+      this.pageInfo(s.type, s.gpa, null, s.source);
+    } else {
+      const data = s.bytes;
+      // The SHA-384 of a zero page is precomputed: data-less pages are common.
+      const contents = data === undefined || data.length === 0 ? this.zeroPageHash : this.hash.sha384(padToPage(data, this.page));
+      this.pageInfo('NORMAL', s.gpa, contents, s.source);
     }
   }
 
-  /** Data zero-padded to 4 KiB (a view of the data itself when it is a full page). */
-  private padded(data: Uint8Array): Uint8Array {
-    if (data.length === 4096) return data;
-    this.page.fill(0);
-    this.page.set(data);
-    return this.page;
+  /** Applies one walker operation: its SNP steps (spec/snp.md §2.2, `snpStepsOfOp`). */
+  apply(op: MeasureOp): void {
+    for (const s of snpStepsOfOp(op, { nativeZero: this.nativeZero })) this.step(s);
   }
 }
 
@@ -146,7 +135,7 @@ export class SnpBatchRunner implements BatchRunner {
     }
     if (op.op !== 'pages' || op.origin === 'error-range') return true;
     const gpa = pageGpa(op.gpa, page);
-    const type = snpPageType(op);
+    const type = snpPageTypeOf(op);
     if (type !== 'NORMAL') {
       this.steps.push(gpa, -1, SnpPageType[type]);
       return true;
@@ -206,11 +195,4 @@ export function hashSlotsOf(job: StepJob): Int32Array {
   const out = new Int32Array(m);
   for (let i = 0, j = 0; i < job.kinds.length; i++) if (job.kinds[i] === SnpPageType.NORMAL) out[j++] = job.slots[i]!;
   return out;
-}
-
-/** The SNP page type of a pages operation (spec/snp.md §2.2), NORMAL when it carries contents. */
-function snpPageType(op: { dataType: string; unmeasured: boolean }): SnpPageTypeName {
-  if (op.dataType === 'SECRETS') return 'SECRETS';
-  if (op.dataType === 'CPUID_DATA' || op.dataType === 'CPUID_XF') return 'CPUID';
-  return op.unmeasured ? 'UNMEASURED' : 'NORMAL';
 }

@@ -6,6 +6,7 @@
 import { StepArrays, pageGpa, type BatchRunner, type PageBatch, type StepJob } from './batch.js';
 import type { HashBackend, Hasher } from './hash.js';
 import type { HashKernels, TdxState } from './kernels.js';
+import { padToPage, tdxStepsOfOp, type TdxStep } from './launch-steps.js';
 import type { MeasureOp, ModelOptions, OpSource } from './steps.js';
 
 const PAGE_ADD_SIZE = 128;
@@ -51,25 +52,15 @@ export class TdxMrtd {
     this.traceStep('mr_extend', gpa, page, source);
   }
 
-  /** Applies one walker operation (spec/tdx.md §2.1): data types are ignored. */
+  /** One neutral launch step (launch-steps.ts): a page add, or the extends of one page. */
+  step(s: TdxStep): void {
+    if (s.kind === 'tdx-add') this.pageAdd(s.gpa, s.source);
+    else this.extendPage(s.gpa, padToPage(s.bytes, this.page), s.source);
+  }
+
+  /** Applies one walker operation (spec/tdx.md §2.1; data types are ignored): its TDX steps. */
   apply(op: MeasureOp): void {
-    // TDX has no VP context and does not measure error ranges.
-    if (op.op !== 'pages' || op.origin === 'error-range') return;
-    for (let i = 0; i < op.count; i++) {
-      const gpa = op.gpa + BigInt(i) * 4096n;
-      this.pageAdd(gpa, op.source);
-      if (op.unmeasured) continue;
-      const data = i === 0 ? op.data.bytes() : undefined;
-      // Empty data is a zero page and is extended with zeros, as upstream does.
-      let page: Uint8Array;
-      if (data !== undefined && data.length === 4096) page = data;
-      else {
-        this.page.fill(0);
-        if (data !== undefined) this.page.set(data);
-        page = this.page;
-      }
-      this.extendPage(gpa, page, op.source);
-    }
+    for (const s of tdxStepsOfOp(op)) this.step(s);
   }
 
   /** The MRTD. Ends the hash: call once, after the last operation. */
