@@ -29,7 +29,7 @@ describe('kernel-hashes table (§2.3)', () => {
   it('lays the table out as §2.3 says: 168 bytes padded to 176, cmdline/initrd/kernel entries of 50', () => {
     const t = sevHashTable(hashes);
     expect(t.length).toBe(176);
-    expect(t[16] | (t[17]! << 8)).toBe(168);
+    expect(t[16]! | (t[17]! << 8)).toBe(168);
     expect(hex(t.subarray(68, 84))).toBe('31f7ba442f3ad74b9af141e29169781d'); // initrd GUID, EFI byte order
     expect(hex(t.subarray(118, 134))).toBe('3794e74dd2ab7f42b835d5b172d2045b'); // kernel GUID
     for (const at of [18, 68, 118]) expect(t[at + 16]).toBe(50);
