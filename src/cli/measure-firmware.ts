@@ -1,19 +1,29 @@
 /**
- * `igvm-measure measure --firmware OVMF.fd …`: the SEV-SNP launch digest of a firmware image
- * instead of an IGVM file (issue 7, spec/firmware-input.md §2–§4). Supported so far: OVMF under
- * QEMU/KVM (`--vmm qemu`, §2.2 without kernel hashes) and COCONUT SVSM + OVMF under the early-2024
- * coconut QEMU fork (`--vmm coconut-qemu-2024`, §4). The other VMMs, kernel hashes, TDX and
- * SEV/SEV-ES are usage errors that say so.
+ * `igvm-measure measure --firmware OVMF.fd …`: launch measurements of a firmware image instead
+ * of an IGVM file (issue 7, spec/firmware-input.md): the SEV-SNP launch digest of OVMF under
+ * QEMU/KVM, EC2, GCE or krun (§2, §3) with optional kernel hashes (§2.3), COCONUT SVSM + OVMF
+ * under the early-2024 coconut QEMU fork (§4), the SEV and SEV-ES launch digests (§6.2 item 5),
+ * and the TDX MRTD of a TDVF image in either host ordering (§5).
  */
 import { createHash } from 'node:crypto';
 import {
+  OVMF_SNP_LOADERS,
+  SVSM_SEV_FEATURES,
+  TDX_ORDERS,
+  foldSevChunks,
   foldSnpSteps,
+  foldTdxSteps,
+  ovmfSevChunks,
+  ovmfSevEsChunks,
   ovmfSnpSteps,
   qemuVcpuSignature,
+  sevKernelHashes,
   svsmSnpSteps,
-  SVSM_SEV_FEATURES,
+  tdvfTdxSteps,
   type FpuInit,
-  type OvmfSnpStep,
+  type OvmfSnpLoaderName,
+  type SevKernelHashes,
+  type TdxOrder,
 } from '../firmware/index.js';
 import { defaultHashBackend } from '../measure/hash-default.js';
 import type { TraceStep } from '../measure/index.js';
@@ -22,9 +32,12 @@ import { EXIT_OK, UsageError } from './errors.js';
 import { readInput } from './input.js';
 import { hexBytes, stringify, type Json } from './json.js';
 
-/** The `--vmm` values we accept; the others of the issue are named in the error. */
-const FIRMWARE_VMMS = ['qemu', 'coconut-qemu-2024'] as const;
-const PLANNED_VMMS = ['ec2', 'gce', 'krun'];
+/** `--vmm` values: the OVMF loaders, plus COCONUT SVSM + OVMF. */
+const SVSM_VMM = 'coconut-qemu-2024';
+const FIRMWARE_VMMS = [...(Object.keys(OVMF_SNP_LOADERS) as OvmfSnpLoaderName[]), SVSM_VMM] as const;
+/** `--platform` values for firmware inputs. */
+const FIRMWARE_PLATFORMS = ['snp', 'sev', 'sev-es', 'tdx'] as const;
+type FirmwarePlatform = (typeof FIRMWARE_PLATFORMS)[number];
 
 /** Options of `measure` that only apply to firmware inputs. */
 export const FIRMWARE_MEASURE_OPTIONS = {
@@ -35,37 +48,63 @@ export const FIRMWARE_MEASURE_OPTIONS = {
   vmm: { type: 'string' },
   'guest-features': { type: 'string' },
   fpu: { type: 'string' },
+  'vmsa-gpa': { type: 'string' },
   kernel: { type: 'string' },
   initrd: { type: 'string' },
   append: { type: 'string' },
+  'tdx-order': { type: 'string' },
 } as const;
 
 export const FIRMWARE_HELP = `
 Firmware inputs (instead of FILE):
-  --firmware F     an OVMF image (OVMF.fd, or OVMF_CODE with --svsm); SEV-SNP only
-  --vmm V          qemu (OVMF under QEMU/KVM, default) or coconut-qemu-2024 (COCONUT
-                   SVSM + OVMF under the coconut QEMU fork of early 2024)
-  --vcpus N        vCPUs the host starts (required)
+  --firmware F     an OVMF image (OVMF.fd, or OVMF_CODE with --svsm), or a TDVF image
+  --platform P     snp (default), sev, sev-es or tdx
+  --vmm V          snp / sev-es: qemu (QEMU/KVM, default), ec2, ec2-v1 (EC2 as
+                   sev-snp-measure < 0.0.13 and virtee/sev compute it: RDX 0), gce,
+                   krun, or coconut-qemu-2024 (COCONUT SVSM + OVMF under the coconut QEMU
+                   fork of early 2024; snp only)
+  --vcpus N        vCPUs the host starts (snp and sev-es; required)
   --vcpu-type T    QEMU -cpu model (EPYC, EPYC-v4, EPYC-Milan, EPYC-Genoa, …) or its
-                   CPUID(1).EAX signature as hex, e.g. 0x800f12 (required)
-  --guest-features HEX  SEV_FEATURES (qemu; default 0x1; 0x21 on Linux 6.6–6.7 hosts).
+                   CPUID(1).EAX signature as hex, e.g. 0x800f12 (required where the VMSA
+                   holds it: qemu, coconut-qemu-2024, and sev-es; ec2, gce and krun use a
+                   fixed RDX)
+  --guest-features HEX  SEV_FEATURES (snp; default 0x1; 0x21 on Linux 6.6–6.7 hosts).
                    Ignored by coconut-qemu-2024, whose SVSM VMSA has 0x1.
-  --fpu S          init2 or legacy FPU state in the VMSAs (default: init2 for qemu,
-                   legacy for coconut-qemu-2024)
+  --fpu S          init2 or legacy FPU state in the VMSAs (default: init2 for qemu and
+                   sev-es, legacy for the others)
+  --vmsa-gpa HEX   snp: the VMSA page GPA (default 0xfffffffff000; GCE on Genoa and
+                   later: 0xffffffffff000)
+  --kernel F, --initrd F, --append S
+                   direct boot with kernel hashes (snp, sev, sev-es; not with --svsm):
+                   the SHA-256 table of firmware-input.md §2.3. --initrd and --append
+                   need --kernel.
   --svsm F         svsm.bin (coconut-qemu-2024, required)
   --vars-size N    bytes of OVMF_VARS between svsm.bin and OVMF_CODE (coconut-qemu-2024,
-                   required; not measured)`;
+                   required; not measured)
+  --tdx-order O    tdx: single (per page: add, then extend; QEMU >= 9 / upstream KVM;
+                   default) or two-pass (per section: all adds, then all extends; QEMU 8.x)`;
 
 function str(values: Record<string, unknown>, name: string): string | undefined {
   const v = values[name];
   return typeof v === 'string' ? v : undefined;
 }
 
-function required(values: Record<string, unknown>, names: string[]): void {
+function required(values: Record<string, unknown>, names: string[], why: string): void {
   const missing = names.filter((n) => str(values, n) === undefined);
   if (missing.length > 0) {
-    throw new UsageError(`measuring firmware needs ${missing.map((n) => `--${n}`).join(' and ')}: there is no safe default`);
+    throw new UsageError(`${why} needs ${missing.map((n) => `--${n}`).join(' and ')}: there is no safe default`);
   }
+}
+
+/** Options that make no sense for this platform / VMM: a usage error naming them. */
+function refuse(values: Record<string, unknown>, names: string[], why: string): void {
+  for (const n of names) if (str(values, n) !== undefined) throw new UsageError(`--${n} does not apply to ${why}`);
+}
+
+function choice<T extends string>(name: string, v: string | undefined, allowed: readonly T[], fallback: T): T {
+  if (v === undefined) return fallback;
+  if (!(allowed as readonly string[]).includes(v)) throw new UsageError(`--${name} must be one of ${allowed.join(', ')}, not '${v}'`);
+  return v as T;
 }
 
 function wholeNumber(name: string, v: string, min: number): number {
@@ -73,6 +112,11 @@ function wholeNumber(name: string, v: string, min: number): number {
     throw new UsageError(`--${name} takes a whole number of at least ${min}, not '${v}'`);
   }
   return Number(v);
+}
+
+function hexU64(name: string, v: string): bigint {
+  if (!/^(0x)?[0-9a-f]{1,16}$/i.test(v)) throw new UsageError(`--${name} takes a hex u64 such as 0x1, not '${v}'`);
+  return BigInt(v.toLowerCase().startsWith('0x') ? v : `0x${v}`);
 }
 
 function vcpuSignature(v: string): number {
@@ -83,6 +127,33 @@ function vcpuSignature(v: string): number {
 /** SHA-256 of each input, for the JSON output. */
 function sha256(b: Uint8Array): string {
   return createHash('sha256').update(b).digest('hex');
+}
+
+/** The kernel hashes of `--kernel/--initrd/--append`, with the inputs recorded for the JSON. */
+function directBoot(values: Record<string, unknown>, inputs: Record<string, Json>): SevKernelHashes | undefined {
+  const kernelPath = str(values, 'kernel');
+  if (kernelPath === undefined) {
+    if (str(values, 'initrd') !== undefined || str(values, 'append') !== undefined) {
+      throw new UsageError('--initrd and --append need --kernel: QEMU measures kernel hashes only for a direct kernel boot');
+    }
+    return undefined;
+  }
+  const kernel = readInput(kernelPath, '--kernel');
+  inputs.kernel = { file: kernelPath, sha256: sha256(kernel) };
+  const initrdPath = str(values, 'initrd');
+  const initrd = initrdPath === undefined ? undefined : readInput(initrdPath, '--initrd');
+  if (initrdPath !== undefined && initrd !== undefined) inputs.initrd = { file: initrdPath, sha256: sha256(initrd) };
+  const append = str(values, 'append');
+  if (append !== undefined) inputs.append = append;
+  return sevKernelHashes({ kernel, ...(initrd === undefined ? {} : { initrd }), ...(append === undefined ? {} : { append }) }, defaultHashBackend);
+}
+
+/** What one platform measurement produced: the JSON/text entry and its host parameters. */
+interface FirmwareResult {
+  readonly platformType: string;
+  readonly algorithm: 'sha256' | 'sha384';
+  readonly digest: Uint8Array;
+  readonly host: Record<string, Json>;
 }
 
 /**
@@ -96,58 +167,146 @@ export function measureFirmware(
   formatTrace: (s: TraceStep) => Json,
 ): number {
   if (positionals.length > 0) throw new UsageError(`--firmware replaces FILE; remove '${positionals[0]}'`);
-  const platform = str(values, 'platform') ?? 'snp';
-  if (platform !== 'snp') throw new UsageError(`--firmware measures SEV-SNP only so far, not --platform ${platform}`);
-  for (const k of ['profile', 'ap-vmsa', 'max-pages']) {
-    if (str(values, k) !== undefined) throw new UsageError(`--${k} applies to IGVM files, not --firmware`);
-  }
+  refuse(values, ['profile', 'ap-vmsa', 'max-pages'], 'firmware inputs (IGVM files only)');
   if (values['native-zero'] === true) throw new UsageError('--native-zero applies to IGVM files, not --firmware');
-  for (const k of ['kernel', 'initrd', 'append']) {
-    if (str(values, k) !== undefined) throw new UsageError(`--${k} (kernel hashes, firmware-input.md §2.3) is not supported yet`);
-  }
-  const vmm = str(values, 'vmm') ?? 'qemu';
-  if (PLANNED_VMMS.includes(vmm)) throw new UsageError(`--vmm ${vmm} is not supported yet; use ${FIRMWARE_VMMS.join(' or ')}`);
-  if (!(FIRMWARE_VMMS as readonly string[]).includes(vmm)) throw new UsageError(`--vmm must be one of ${FIRMWARE_VMMS.join(', ')}, not '${vmm}'`);
-  required(values, vmm === 'coconut-qemu-2024' ? ['vcpus', 'vcpu-type', 'svsm', 'vars-size'] : ['vcpus', 'vcpu-type']);
   if (values.json === true && values.trace === true) throw new UsageError('--json and --trace both write to stdout; choose one');
+  const platform = choice<FirmwarePlatform>('platform', str(values, 'platform'), FIRMWARE_PLATFORMS, 'snp');
+  const trace = values.trace === true ? (s: TraceStep): void => io.stdout(`${JSON.stringify(formatTrace(s))}\n`) : undefined;
 
-  const vcpus = wholeNumber('vcpus', str(values, 'vcpus') as string, 1);
-  const typeName = str(values, 'vcpu-type') as string;
-  const signature = vcpuSignature(typeName);
-  const fpuArg = str(values, 'fpu');
-  if (fpuArg !== undefined && fpuArg !== 'init2' && fpuArg !== 'legacy') throw new UsageError(`--fpu must be init2 or legacy, not '${fpuArg}'`);
-  const fpu: FpuInit = (fpuArg as FpuInit | undefined) ?? (vmm === 'qemu' ? 'init2' : 'legacy');
-  const featuresArg = str(values, 'guest-features');
-  if (featuresArg !== undefined && !/^(0x)?[0-9a-f]{1,16}$/i.test(featuresArg)) {
-    throw new UsageError(`--guest-features takes a hex u64 such as 0x1, not '${featuresArg}'`);
-  }
-  const firmwarePath = str(values, 'firmware') as string;
-  const firmware = readInput(firmwarePath, '--firmware');
-
-  let steps: OvmfSnpStep[];
-  let host: Record<string, Json>;
-  const inputs: Record<string, Json> = { firmware: { file: firmwarePath, sha256: sha256(firmware) } };
-  if (vmm === 'qemu') {
-    for (const k of ['svsm', 'vars-size']) if (str(values, k) !== undefined) throw new UsageError(`--${k} applies to --vmm coconut-qemu-2024 only`);
-    const sevFeatures = BigInt(featuresArg === undefined ? '0x1' : featuresArg.startsWith('0x') ? featuresArg : `0x${featuresArg}`);
-    steps = ovmfSnpSteps(firmware, { vcpus, vcpuSignature: signature, sevFeatures, fpu });
-    host = { sev_features: `0x${sevFeatures.toString(16)}` };
+  let result: FirmwareResult;
+  let inputs: Record<string, Json>;
+  if (platform === 'tdx') {
+    // MRTD depends on the TDVF metadata and BFV bytes only (§0 item 4): no vCPU or VMM inputs.
+    refuse(values, ['vmm', 'vcpus', 'vcpu-type', 'guest-features', 'fpu', 'vmsa-gpa', 'svsm', 'vars-size'], '--platform tdx (MRTD has no vCPU state, firmware-input.md §5.1)');
+    refuse(values, ['kernel', 'initrd', 'append'], '--platform tdx (a TD measures direct-boot inputs into RTMRs, not MRTD)');
+    const order = choice<TdxOrder>('tdx-order', str(values, 'tdx-order'), TDX_ORDERS, 'single');
+    const { bytes, inputs: i } = readFirmware(values);
+    inputs = i;
+    const digest = foldTdxSteps(tdvfTdxSteps(bytes, { order, file: 'TDVF' }), defaultHashBackend, trace);
+    result = { platformType: 'TDX', algorithm: 'sha384', digest, host: { tdx_order: order } };
   } else {
+    refuse(values, ['tdx-order'], `--platform ${platform} (TDX only)`);
+    const { bytes, inputs: i } = readFirmware(values);
+    inputs = i;
+    result = platform === 'snp' ? measureSnp(values, bytes, inputs, io, trace) : measureSev(platform, values, bytes, inputs, trace !== undefined, io);
+  }
+
+  const entry = { platform_type: result.platformType, algorithm: result.algorithm, digest: hexBytes(result.digest) };
+  if (values.trace === true) io.stdout(`${JSON.stringify({ type: 'result', ...entry })}\n`);
+  else if (values.json === true) io.stdout(stringify({ ...inputs, host_parameters: result.host, platforms: [entry] }));
+  else {
+    const host = Object.entries(result.host).map(([k, v]) => `${k}=${typeof v === 'string' ? v : JSON.stringify(v)}`).join(' ');
+    io.stdout(`${result.platformType.padEnd(14)} ${host} ${result.algorithm} ${hexBytes(result.digest)}\n`);
+  }
+  return EXIT_OK;
+}
+
+function readFirmware(values: Record<string, unknown>): { bytes: Uint8Array; inputs: Record<string, Json> } {
+  const path = str(values, 'firmware') as string;
+  const bytes = readInput(path, '--firmware');
+  return { bytes, inputs: { firmware: { file: path, sha256: sha256(bytes) } } };
+}
+
+function fpuOf(values: Record<string, unknown>, fallback: FpuInit): FpuInit {
+  return choice<FpuInit>('fpu', str(values, 'fpu'), ['init2', 'legacy'], fallback);
+}
+
+/** `--platform snp`: OVMF under one of the loaders, or COCONUT SVSM + OVMF. */
+function measureSnp(
+  values: Record<string, unknown>,
+  firmware: Uint8Array,
+  inputs: Record<string, Json>,
+  io: CliIo,
+  trace: ((s: TraceStep) => void) | undefined,
+): FirmwareResult {
+  const vmm = choice('vmm', str(values, 'vmm'), FIRMWARE_VMMS, 'qemu');
+  const usesSignature = vmm === 'qemu' || vmm === SVSM_VMM;
+  if (vmm === SVSM_VMM) {
+    required(values, ['vcpus', 'vcpu-type', 'svsm', 'vars-size'], `--vmm ${vmm}`);
+    refuse(values, ['kernel', 'initrd', 'append'], `--vmm ${vmm} (svsm.bin's metadata has no kernel-hashes section, firmware-input.md §4.1)`);
+    refuse(values, ['vmsa-gpa'], `--vmm ${vmm} (KVM's fixed VMSA GPA)`);
+  } else {
+    required(values, usesSignature ? ['vcpus', 'vcpu-type'] : ['vcpus'], `--platform snp --vmm ${vmm}`);
+    refuse(values, ['svsm', 'vars-size'], `--vmm ${vmm} (COCONUT SVSM is --vmm ${SVSM_VMM})`);
+    if (!usesSignature) refuse(values, ['vcpu-type'], `--vmm ${vmm} (its VMSA has a fixed RDX, firmware-input.md §3.1)`);
+  }
+  const vcpus = wholeNumber('vcpus', str(values, 'vcpus') as string, 1);
+  const typeName = str(values, 'vcpu-type');
+  const signature = typeName === undefined ? 0 : vcpuSignature(typeName);
+  const cpu: Record<string, Json> = typeName === undefined ? {} : { vcpu_type: typeName, vcpu_signature: `0x${signature.toString(16)}` };
+  const featuresArg = str(values, 'guest-features');
+
+  if (vmm === SVSM_VMM) {
     const svsmPath = str(values, 'svsm') as string;
     const svsm = readInput(svsmPath, '--svsm');
     inputs.svsm = { file: svsmPath, sha256: sha256(svsm) };
     const varsSize = wholeNumber('vars-size', str(values, 'vars-size') as string, 0);
     if (featuresArg !== undefined) io.stderr(`warning: --guest-features is ignored by ${vmm}: its SVSM VMSA has SEV_FEATURES 0x1 (firmware-input.md §4.2)\n`);
-    steps = svsmSnpSteps(firmware, svsm, { vcpus, vcpuSignature: signature, varsSize, fpu });
-    host = { sev_features: `0x${SVSM_SEV_FEATURES.toString(16)}`, vars_size: varsSize };
+    const fpu = fpuOf(values, 'legacy');
+    const steps = svsmSnpSteps(firmware, svsm, { vcpus, vcpuSignature: signature, varsSize, fpu });
+    const host = { vmm, vcpus, ...cpu, fpu, sev_features: `0x${SVSM_SEV_FEATURES.toString(16)}`, vars_size: varsSize };
+    return { platformType: 'SEV_SNP', algorithm: 'sha384', digest: foldSnpSteps(steps, defaultHashBackend, trace), host };
   }
-  host = { vmm, vcpus, vcpu_type: typeName, vcpu_signature: `0x${signature.toString(16)}`, fpu, ...host };
+  const loader = OVMF_SNP_LOADERS[vmm];
+  const fpu = fpuOf(values, loader.vmsa.defaultFpu);
+  const sevFeatures = featuresArg === undefined ? 0x1n : hexU64('guest-features', featuresArg);
+  const vmsaArg = str(values, 'vmsa-gpa');
+  const vmsaGpa = vmsaArg === undefined ? loader.vmsaGpa : hexU64('vmsa-gpa', vmsaArg);
+  const kernelHashes = directBoot(values, inputs);
+  const steps = ovmfSnpSteps(firmware, {
+    vmm,
+    vcpus,
+    vcpuSignature: signature,
+    sevFeatures,
+    fpu,
+    vmsaGpa,
+    ...(kernelHashes === undefined ? {} : { kernelHashes }),
+  });
+  const host = {
+    vmm,
+    vcpus,
+    ...cpu,
+    fpu,
+    sev_features: `0x${sevFeatures.toString(16)}`,
+    vmsa_gpa: `0x${vmsaGpa.toString(16)}`,
+    kernel_hashes: kernelHashes !== undefined,
+  };
+  return { platformType: 'SEV_SNP', algorithm: 'sha384', digest: foldSnpSteps(steps, defaultHashBackend, trace), host };
+}
 
-  const trace = values.trace === true ? (s: TraceStep): void => io.stdout(`${JSON.stringify(formatTrace(s))}\n`) : undefined;
-  const digest = foldSnpSteps(steps, defaultHashBackend, trace);
-  const platformEntry = { platform_type: 'SEV_SNP', algorithm: 'sha384', digest: hexBytes(digest) };
-  if (values.trace === true) io.stdout(`${JSON.stringify({ type: 'result', ...platformEntry })}\n`);
-  else if (values.json === true) io.stdout(stringify({ ...inputs, host_parameters: host, platforms: [platformEntry] }));
-  else io.stdout(`SEV_SNP        ${vmm} ${vcpus} vCPU(s) sha384 ${hexBytes(digest)}\n`);
-  return EXIT_OK;
+/** `--platform sev|sev-es`: SHA-256 of the image, the kernel-hashes table and (SEV-ES) the VMSAs. */
+function measureSev(
+  platform: 'sev' | 'sev-es',
+  values: Record<string, unknown>,
+  firmware: Uint8Array,
+  inputs: Record<string, Json>,
+  tracing: boolean,
+  io: CliIo,
+): FirmwareResult {
+  refuse(values, ['svsm', 'vars-size', 'guest-features', 'vmsa-gpa'], `--platform ${platform}`);
+  const kernelHashes = directBoot(values, inputs);
+  const kh = kernelHashes === undefined ? {} : { kernelHashes };
+  if (platform === 'sev') {
+    refuse(values, ['vmm', 'vcpus', 'vcpu-type', 'fpu'], '--platform sev (SEV measures no vCPU state)');
+    const chunks = ovmfSevChunks(firmware, kh);
+    if (tracing) traceChunks(io, 'SEV', chunks);
+    return { platformType: 'SEV', algorithm: 'sha256', digest: foldSevChunks(chunks), host: { kernel_hashes: kernelHashes !== undefined } };
+  }
+  const vmm = choice('vmm', str(values, 'vmm'), ['qemu'] as const, 'qemu');
+  required(values, ['vcpus', 'vcpu-type'], '--platform sev-es');
+  const vcpus = wholeNumber('vcpus', str(values, 'vcpus') as string, 1);
+  const typeName = str(values, 'vcpu-type') as string;
+  const signature = vcpuSignature(typeName);
+  const fpu = fpuOf(values, 'init2');
+  const chunks = ovmfSevEsChunks(firmware, { vcpus, vcpuSignature: signature, fpu, ...kh });
+  if (tracing) traceChunks(io, 'SEV_ES', chunks);
+  const host = { vmm, vcpus, vcpu_type: typeName, vcpu_signature: `0x${signature.toString(16)}`, fpu, kernel_hashes: kernelHashes !== undefined };
+  return { platformType: 'SEV_ES', algorithm: 'sha256', digest: foldSevChunks(chunks), host };
+}
+
+/** SEV/SEV-ES `--trace`: one line per hashed piece (the SHA-256 is one stream, so no running digest). */
+function traceChunks(io: CliIo, platform: string, chunks: readonly { what: string; bytes: Uint8Array }[]): void {
+  chunks.forEach((c, i) => {
+    io.stdout(`${JSON.stringify({ type: 'step', step: i + 1, platform, record: 'launch_update', bytes: c.bytes.length, sha256: sha256(c.bytes), reason: c.what })}\n`);
+  });
 }

@@ -95,6 +95,7 @@ function traceJson(s: TraceStep): Json {
     page_type: s.pageType ?? null,
     contents: s.contents === undefined ? null : hexBytes(s.contents),
     digest: hexBytes(s.digest),
+    ...(s.source.file === undefined ? {} : { file: s.source.file }),
     header_index: s.source.headerIndex ?? null,
     file_offset: s.source.fileOffset ?? null,
     reason: s.source.reason,

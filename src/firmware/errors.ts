@@ -52,6 +52,11 @@ export const FIRMWARE_ERROR_CODES = [
   'NoApResetAddress',
   // A COCONUT svsm.bin without the SVSM info footer entry that gives its entry point (§1.2, §4.2).
   'NoSvsmInfo',
+  // Kernel hashes were given but the image cannot carry them: no SNP_KERNEL_HASHES section
+  // (§2.2 step 4), no SEV hash-table footer entry, or a section that is not exactly one page (§2.3).
+  'NoKernelHashesSection',
+  // A SEV metadata section type this loader refuses (§2.2 table: GCE rejects SNP_KERNEL_HASHES).
+  'UnsupportedSection',
 ] as const;
 
 /** A stable firmware error code. */

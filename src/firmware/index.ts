@@ -74,3 +74,5 @@ export * from './vmsa-qemu.js';
 export * from './ovmf-snp.js';
 export * from './svsm-snp.js';
 export * from './kernel-hashes.js';
+export * from './tdvf-tdx.js';
+export * from './ovmf-sev.js';

@@ -12,7 +12,8 @@ import { KVM_VMSA_GPA } from '../measure/walker.js';
 import { encodeSevVmsa } from '../format/vmsa.js';
 import { FirmwareError, hex } from './errors.js';
 import { FIRMWARE_PAGE_SIZE, checkFirmwareImageLength, findFooterTable, svsmInfoOffset } from './footer.js';
-import { OVMF_SNP_LOADERS, flashPageSteps, foldSnpSteps, sevSectionSteps, type OvmfSnpStep } from './ovmf-snp.js';
+import type { SnpStep } from '../measure/launch-steps.js';
+import { OVMF_SNP_LOADERS, flashPageSteps, foldSnpSteps, sevSectionSteps } from './ovmf-snp.js';
 import { findSevMetadata } from './sev-metadata.js';
 import { checkU32, fpuState, type FpuInit } from './vmsa-qemu.js';
 
@@ -103,7 +104,7 @@ function checkOptions(o: SvsmSnpOptions): void {
  * @throws FirmwareError for an unreadable image, `ImageTooLarge` when the layout does not fit
  *   below 4 GiB, `NoSvsmInfo` when svsm.bin has no SVSM info entry, or bad host parameters.
  */
-export function svsmSnpSteps(code: Uint8Array, svsm: Uint8Array, options: SvsmSnpOptions): OvmfSnpStep[] {
+export function svsmSnpSteps(code: Uint8Array, svsm: Uint8Array, options: SvsmSnpOptions): SnpStep[] {
   checkOptions(options);
   checkFirmwareImageLength(code);
   checkFirmwareImageLength(svsm);
@@ -121,17 +122,17 @@ export function svsmSnpSteps(code: Uint8Array, svsm: Uint8Array, options: SvsmSn
     throw new FirmwareError('NoSvsmInfo', 'svsm.bin has no SVSM info footer entry (a789a612-…), so its entry point is unknown');
   }
 
-  const steps = [...flashPageSteps(code, BigInt(codeBase), 'OVMF_CODE'), ...flashPageSteps(svsm, BigInt(svsmBase), 'svsm.bin')];
+  const steps: SnpStep[] = [...flashPageSteps(code, BigInt(codeBase), 'OVMF_CODE'), ...flashPageSteps(svsm, BigInt(svsmBase), 'svsm.bin')];
   const loader = OVMF_SNP_LOADERS.qemu;
   for (const section of findSevMetadata(svsm)?.sections ?? []) {
-    steps.push(...sevSectionSteps(section, loader.sections[section.type]));
+    steps.push(...sevSectionSteps(section, loader.sections[section.type], undefined, 'svsm.bin'));
   }
   // §4.2: RIP is the full 32-bit entry address (not a real-mode CS:IP split).
   const entry = svsmBase + infoOffset;
   const vmsa = svsmVmsa(entry, options.vcpuSignature, options.fpu ?? 'legacy');
   const count = options.measuredVmsas === 'bsp' ? 1 : options.vcpus;
   for (let i = 0; i < count; i++) {
-    steps.push({ type: 'VMSA', gpa: KVM_VMSA_GPA, contents: vmsa, source: `SVSM VMSA vCPU ${i} (entry ${hex(entry)})` });
+    steps.push({ kind: 'vmsa', gpa: KVM_VMSA_GPA, bytes: vmsa, source: { file: 'SVSM VMSA', reason: `SVSM VMSA vCPU ${i} (entry ${hex(entry)})` } });
   }
   return steps;
 }

@@ -6,8 +6,8 @@
  * APs, the SEV-ES reset address from the OVMF footer.
  *
  * What differs between VMMs is data (one object per loader in {@link VMM_VMSA_PROFILES}, in
- * line with firmware-input.md §6.3 "Profiles should be data"); only QEMU is filled in for now,
- * EC2/GCE/KRUN columns of §3.1 can be added as further entries.
+ * line with firmware-input.md §6.3 "Profiles should be data"): the QEMU, EC2, GCE and KRUN
+ * columns of §3.1.
  */
 import { FirmwareError } from './errors.js';
 import { encodeSevVmsa, type SevSelector, type SevVmsaInput } from '../format/vmsa.js';
@@ -50,9 +50,18 @@ export interface VmmVmsaProfile {
 }
 
 /**
- * Reset-state VMSA data per VMM (§3.1). Only QEMU/KVM for now: CS 0x9B, SS 0x93, TR 0x8B, G_PAT
- * 0x0007040600070406, RDX = vCPU signature, INIT2 FPU state by default (sev-snp-measure uses INIT2
- * values for QEMU, §3.2; upstream SNP always uses INIT2).
+ * Reset-state VMSA data per VMM (§3.1, one column each):
+ * - `qemu`: CS 0x9B, SS 0x93, TR 0x8B, G_PAT 0x0007040600070406, RDX = vCPU signature, INIT2 FPU
+ *   state by default (sev-snp-measure uses INIT2 values for QEMU, §3.2; upstream SNP always uses
+ *   INIT2).
+ * - `ec2`: CS 0x9A on the BSP and 0x9B on APs, SS 0x92, TR 0x83, RDX 0x600 (sev-snp-measure
+ *   ≥ 0.0.13), FPU state zero.
+ * - `ec2-v1`: the same with RDX 0 — what sev-snp-measure computed before 0.0.13 and virtee/sev
+ *   still computes (§3.1 row 0x310, §6.4 item 3), kept so those tools' values can be reproduced.
+ * - `gce`: QEMU's segment attributes, G_PAT 0x00070106, RDX 0x600, FPU state zero
+ *   (gce-tcb-verifier `sev/ld_from_ovmf.go`).
+ * - `krun`: the effective virtee/sev KRUN VMSA (§3.1 "KRUN" note): CS 0x9A on all vCPUs, SS
+ *   0x92, TR 0x83, RDX 0, FPU state zero; the intended RSI/RBP/RSP presets never reach it.
  */
 export const VMM_VMSA_PROFILES = {
   qemu: {
@@ -63,6 +72,42 @@ export const VMM_VMSA_PROFILES = {
     gPat: 0x0007040600070406n,
     rdx: { kind: 'vcpu-signature' },
     defaultFpu: 'init2',
+  },
+  ec2: {
+    name: 'ec2',
+    csAttrib: { bsp: 0x9a, ap: 0x9b },
+    ssAttrib: 0x92,
+    trAttrib: 0x83,
+    gPat: 0x0007040600070406n,
+    rdx: { kind: 'fixed', value: 0x600n },
+    defaultFpu: 'legacy',
+  },
+  'ec2-v1': {
+    name: 'ec2-v1',
+    csAttrib: { bsp: 0x9a, ap: 0x9b },
+    ssAttrib: 0x92,
+    trAttrib: 0x83,
+    gPat: 0x0007040600070406n,
+    rdx: { kind: 'fixed', value: 0n },
+    defaultFpu: 'legacy',
+  },
+  gce: {
+    name: 'gce',
+    csAttrib: { bsp: 0x9b, ap: 0x9b },
+    ssAttrib: 0x93,
+    trAttrib: 0x8b,
+    gPat: 0x00070106n,
+    rdx: { kind: 'fixed', value: 0x600n },
+    defaultFpu: 'legacy',
+  },
+  krun: {
+    name: 'krun',
+    csAttrib: { bsp: 0x9a, ap: 0x9a },
+    ssAttrib: 0x92,
+    trAttrib: 0x83,
+    gPat: 0x0007040600070406n,
+    rdx: { kind: 'fixed', value: 0n },
+    defaultFpu: 'legacy',
   },
 } as const satisfies Record<string, VmmVmsaProfile>;
 

@@ -14,3 +14,4 @@ export { TdxMrtd, TdxBatchRunner } from './tdx.js';
 export { VbsBootDigest, VbsBatchRunner } from './vbs.js';
 export * from './measure.js';
 export { searchConfigurations, snpVcpuSweep, type Candidate, type SearchResult, type SearchOptions } from './search.js';
+export * from './sev.js';

@@ -16,11 +16,8 @@
 import type { MeasureOp, OpSource } from './steps.js';
 import type { SnpPageTypeName } from './snp.js';
 
-/** Where a step came from: {@link OpSource} (header index / file offset / reason) plus a file label. */
-export interface StepSource extends OpSource {
-  /** Which input the step came from, e.g. `OVMF`, `svsm.bin`, `IGVM`. */
-  readonly file?: string;
-}
+/** Where a step came from: input label, header index, byte offset and a short reason ({@link OpSource}). */
+export type StepSource = OpSource;
 
 /** An SNP page step (SNP_LAUNCH_UPDATE of one 4 KiB page, snp.md §1.4). */
 export interface SnpPageStep {

@@ -14,6 +14,8 @@ export interface OpSource {
   readonly fileOffset?: number;
   /** A short reason, e.g. `PAGE_DATA`, `PARAMETER_INSERT area 0`, `VMSA of vCPU 1 (after all pages)`. */
   readonly reason: string;
+  /** Which input the operation came from when it is not the IGVM file, e.g. `OVMF`, `svsm.bin`. */
+  readonly file?: string;
 }
 
 /**

@@ -4,7 +4,7 @@
  * (`e1e1ca02…` for ovmf_AmdSev_suffix.bin, QEMU, 1 vCPU, EPYC-v4, SEV_FEATURES 0x21, INIT2).
  * Usage and image errors run without ../shared.
  */
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -33,11 +33,18 @@ describe('measure --firmware: usage and image errors', () => {
     expect(s.code).toBe(2);
     expect(s.stderr).toContain('--svsm and --vars-size');
   });
-  it('refuses what is not built yet, and firmware options without --firmware (exit 2)', async () => {
+  it('refuses options that do not fit, and firmware options without --firmware (exit 2)', async () => {
     for (const args of [
-      ['--vmm', 'ec2'],
-      ['--platform', 'tdx'],
-      ['--kernel', zeroImage],
+      ['--vmm', 'xen'],
+      ['--platform', 'cca'],
+      ['--tdx-order', 'single'],
+      ['--initrd', zeroImage],
+      ['--append', 'quiet'],
+      ['--vmm', 'ec2'], // ec2's RDX is fixed: --vcpu-type does not apply
+      ['--platform', 'tdx'], // MRTD has no vCPU state: --vcpus does not apply
+      ['--platform', 'sev'],
+      ['--vmm', 'coconut-qemu-2024', '--svsm', zeroImage, '--vars-size', '0', '--kernel', zeroImage],
+      ['--tdx-order', 'three-pass'],
       ['--vcpu-type', 'Skylake'],
       ['--fpu', 'x87'],
       ['--guest-features', 'zz'],
@@ -48,6 +55,14 @@ describe('measure --firmware: usage and image errors', () => {
       expect([args, r.code]).toEqual([args, 2]);
     }
     expect((await cli(['measure', 'x.igvm', '--svsm', zeroImage])).code).toBe(2);
+    const es = await cli(['measure', '--firmware', zeroImage, '--platform', 'sev-es', '--vcpus', '1']);
+    expect([es.code, es.stderr.includes('--vcpu-type')]).toEqual([2, true]);
+    const tdx = await cli(['measure', '--firmware', zeroImage, '--platform', 'tdx', '--tdx-order', 'two-pass', '--json']);
+    expect(tdx.code).toBe(1); // a zero image has no TDX metadata
+  });
+  it('a kernel for an image that cannot carry kernel hashes is a typed error (exit 1, §2.2 step 4)', async () => {
+    const r = await cli(['measure', '--firmware', zeroImage, '--vcpus', '1', '--vcpu-type', 'EPYC', '--kernel', zeroImage, '--json']);
+    expect([r.code, JSON.parse(r.stdout).error.code]).toEqual([1, 'NoKernelHashesSection']);
   });
   it('reports a bad image as a typed error with exit 1 (firmware-input.md §6.3)', async () => {
     const r = await cli(['measure', '--firmware', oddImage, '--vcpus', '1', '--vcpu-type', 'EPYC', '--json']);
@@ -64,6 +79,43 @@ sharedNotice('measure-firmware');
 
 describe.skipIf(!HAVE_SHARED)('measure --firmware on the spec fixtures', () => {
   const fw = (name: string): string => join(SHARED_VECTORS, 'firmware', name);
+  const emptyFile = join(dir, 'empty');
+  writeFileSync(emptyFile, new Uint8Array(0));
+  const digestOf = async (args: string[]): Promise<string> => {
+    const r = await cli(['measure', ...args, '--json']);
+    expect([args, r.code, r.stderr]).toEqual([args, 0, '']);
+    return JSON.parse(r.stdout).platforms[0].digest;
+  };
+  it('other loaders, SEV, SEV-ES (cross-implementation vectors, not hardware; sources in test/firmware)', async () => {
+    const amd = ['--firmware', fw('ovmf_AmdSev_suffix.bin'), '--kernel', emptyFile, '--initrd', emptyFile];
+    // sev-snp-measure tests/test_guest.py test_snp_ec2_default (RDX 0x600).
+    expect(await digestOf([...amd, '--vmm', 'ec2', '--vcpus', '1', '--guest-features', '0x21'])).toBe(
+      '0ce9ccc06bab55eebe8abc234f3df6514883977a68a591b71052498ab52b2f1aa415db338033946ef93aa8278c0d67fb',
+    );
+    // sev-snp-measure test_snp_gce_with_multiple_vcpus_default.
+    expect(await digestOf([...amd, '--vmm', 'gce', '--vcpus', '4'])).toBe(
+      '5c5debf100fc339f90276e761ee1f1658d08922c3b20e2a2e6c7a6c3370b2452a15a00eae11886a93d6fd1e7ab81e29d',
+    );
+    // virtee/sev tests/measurement.rs test_sev / test_seves_with_multiple_vcpus.
+    expect(await digestOf([...amd, '--platform', 'sev', '--append', 'console=ttyS0 loglevel=7'])).toBe(
+      '82a3ee5d537c3620628270c292ae30cb40c3c878666a7890ee7ef2a08fb535ff',
+    );
+    expect(await digestOf([...amd, '--platform', 'sev-es', '--vcpus', '4', '--vcpu-type', 'EPYC-v4'])).toBe(
+      '0dccbcaba8e90b261bd0d2e1863a2f9da714768b7b2a19363cd6ae35aa90de91',
+    );
+  });
+  it('TDX on the §5.5 stand-in image: single-pass e33f9524…, two-pass 849ad4d1… (not hardware)', async () => {
+    const standIn = join(dir, 'tdx-stand-in.fd');
+    writeFileSync(standIn, Buffer.concat([new Uint8Array(0x84000), readFileSync(fw('svsm_ovmf.fd'))]));
+    expect(await digestOf(['--firmware', standIn, '--platform', 'tdx'])).toBe(
+      'e33f9524ac332b8fc9e51169a45cf470c89efe090cd810699f0b6c248e9995a412891be7e5b47c3de6982be22fc58a23',
+    );
+    const r = await cli(['measure', '--firmware', standIn, '--platform', 'tdx', '--tdx-order', 'two-pass', '--json']);
+    expect(JSON.parse(r.stdout)).toMatchObject({
+      host_parameters: { tdx_order: 'two-pass' },
+      platforms: [{ platform_type: 'TDX', algorithm: 'sha384', digest: '849ad4d151fe593f40086cb5b6a476c18536bc8b5c525c37fa644f85ea40b1350399a80cca4ce7a62254d2a099ebabe2' }],
+    });
+  });
   it('COCONUT SVSM + OVMF reproduces the hardware-captured digests (firmware-input.md §4.3)', async () => {
     const expected: Record<string, string> = {
       2: '4ae03ca013690e956bc1eb16bc1c6465788dba64ad88a650db09216fa9cdddf06167bfce810eba8988108e71458dd68b',

@@ -19,7 +19,6 @@ import {
   ovmfSnpLaunchDigest,
   ovmfSnpSteps,
   type OvmfSnpOptions,
-  type OvmfSnpStep,
 } from '../../src/firmware/ovmf-snp.js';
 import {
   QEMU_VCPU_SIGNATURES,
@@ -30,6 +29,7 @@ import {
 } from '../../src/firmware/vmsa-qemu.js';
 import { decodeSevVmsa } from '../../src/format/vmsa.js';
 import { nodeHashBackend } from '../../src/measure/hash-node.js';
+import type { SnpStep } from '../../src/measure/launch-steps.js';
 import { expectedLaunchDigest, expectedLaunchDigestFromHashes, type PageInfoHashStep, type PageInfoStep } from '../helpers/page-info.js';
 import { HAVE_SHARED, sharedBytes, sharedNotice } from '../helpers/shared.js';
 import { KVM_VMSA_GPA } from '../../src/measure/walker.js';
@@ -129,8 +129,10 @@ function catchError<E extends Error>(f: () => unknown, cls: new (...a: never[]) 
   throw new Error('expected an error');
 }
 
-const typesAndGpas = (steps: readonly { type: string; gpa: bigint }[]): string[] =>
-  steps.map((s) => `${s.type}@${s.gpa.toString(16)}`);
+/** A step's page type, VMSA for VMSA steps (the neutral step stream keeps them apart by `kind`). */
+const typeOf = (s: SnpStep | { type: string }): string => ('kind' in s ? (s.kind === 'vmsa' ? 'VMSA' : s.type) : s.type);
+const typesAndGpas = (steps: readonly (SnpStep | { type: string; gpa: bigint })[]): string[] =>
+  steps.map((s) => `${typeOf(s)}@${s.gpa.toString(16)}`);
 
 // ---- VMSA synthesis ------------------------------------------------------------------------
 
@@ -244,12 +246,10 @@ describe.skipIf(!HAVE_SHARED)('ovmf_AmdSev_suffix.bin under QEMU (snp.md §1.7, 
     expect(sha384(img)).toBe(FIXTURE_SHA384);
     const steps = ovmfSnpSteps(img, opts);
     expect(typesAndGpas(steps)).toEqual(typesAndGpas(section17Steps()));
-    const first = steps[0] as OvmfSnpStep;
-    expect(sha384(first.contents as Uint8Array)).toBe(FIXTURE_SHA384);
-    const last = steps[32] as OvmfSnpStep;
-    expect(sha384(last.contents as Uint8Array)).toBe(BSP_VMSA_SHA384);
-    for (const s of steps.slice(1, 32)) expect(s.contents).toBeUndefined();
-    expect(steps.map((s) => s.source)).toContain('SEV metadata #2 SNP_SECRETS');
+    expect(sha384(steps[0]?.bytes as Uint8Array)).toBe(FIXTURE_SHA384);
+    expect(sha384(steps[32]?.bytes as Uint8Array)).toBe(BSP_VMSA_SHA384);
+    for (const s of steps.slice(1, 32)) expect(s.bytes).toBeUndefined();
+    expect(steps.map((s) => s.source.reason)).toContain('SEV metadata #2 SNP_SECRETS');
   });
 
   it('folds to the §2.4 checkpoints and the §1.7 final LD e1e1ca02…', () => {
@@ -263,7 +263,7 @@ describe.skipIf(!HAVE_SHARED)('ovmf_AmdSev_suffix.bin under QEMU (snp.md §1.7, 
   it('4 vCPUs: BSP then three AP VMSAs (180ef267…), LD from the spec hashes via the reference chain', () => {
     const steps = ovmfSnpSteps(image(), { ...opts, vcpus: 4 });
     expect(steps).toHaveLength(36);
-    expect(steps.slice(32).map((s) => [s.type, s.gpa, sha384(s.contents as Uint8Array)])).toEqual([
+    expect(steps.slice(32).map((s) => [typeOf(s), s.gpa, sha384(s.bytes as Uint8Array)])).toEqual([
       ['VMSA', VMSA_GPA, BSP_VMSA_SHA384],
       ['VMSA', VMSA_GPA, AP_VMSA_SHA384],
       ['VMSA', VMSA_GPA, AP_VMSA_SHA384],
@@ -381,11 +381,11 @@ describe('ovmfSnpSteps on an image built here (§1.1–§1.3 layouts, §2.2 orde
       'ZERO@900000',
       'VMSA@fffffffff000', 'VMSA@fffffffff000', 'VMSA@fffffffff000',
     ]);
-    expect(steps[0]?.contents).toEqual(img.subarray(0, 0x1000));
-    expect(steps[1]?.contents).toEqual(img.subarray(0x1000, 0x2000));
+    expect(steps[0]?.bytes).toEqual(img.subarray(0, 0x1000));
+    expect(steps[1]?.bytes).toEqual(img.subarray(0x1000, 0x2000));
     const bsp = handVmsa({ eip: 0xfffffff0, sig: 0xa00f11, features: 0x1n });
     const ap = handVmsa({ eip: 0x0080b004, sig: 0xa00f11, features: 0x1n });
-    expect(steps.slice(10).map((s) => s.contents)).toEqual([bsp, ap, ap]);
+    expect(steps.slice(10).map((s) => s.bytes)).toEqual([bsp, ap, ap]);
     expect(KVM_VMSA_GPA).toBe(VMSA_GPA);
 
     const reference: PageInfoStep[] = [
@@ -403,7 +403,7 @@ describe('ovmfSnpSteps on an image built here (§1.1–§1.3 layouts, §2.2 orde
   it('takes the AP start from the footer reset block', () => {
     const img = buildImage({ sections, resetEip: 0x00123456 });
     const steps = ovmfSnpSteps(img, { ...opts, vcpus: 2 });
-    const ap = decodeSevVmsa(steps[steps.length - 1]?.contents as Uint8Array);
+    const ap = decodeSevVmsa(steps[steps.length - 1]?.bytes as Uint8Array);
     expect([ap.cs.base, ap.rip]).toEqual([0x120000n, 0x3456n]);
   });
 

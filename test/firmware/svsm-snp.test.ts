@@ -107,8 +107,8 @@ describe.skipIf(!HAVE_SHARED)('svsm.bin + svsm_ovmf.fd (firmware-input.md §4.3�
     expect(steps[0]?.gpa).toBe(0xffc84000n);
     expect(steps[892]?.gpa).toBe(0xffaea000n);
     const meta = steps.slice(892 + 278, 892 + 278 + 160);
-    expect(meta.filter((s) => s.type === 'ZERO').map((s) => s.gpa)).toEqual(Array.from({ length: 158 }, (_, i) => BigInt(i * 0x1000)));
-    expect(meta.slice(158).map((s) => [s.type, s.gpa])).toEqual([
+    expect(meta.filter((s) => s.kind === 'page' && s.type === 'ZERO').map((s) => s.gpa)).toEqual(Array.from({ length: 158 }, (_, i) => BigInt(i * 0x1000)));
+    expect(meta.slice(158).map((s) => [s.kind === 'page' ? s.type : s.kind, s.gpa])).toEqual([
       ['SECRETS', 0x9e000n],
       ['CPUID', 0x9f000n],
     ]);
@@ -117,8 +117,8 @@ describe.skipIf(!HAVE_SHARED)('svsm.bin + svsm_ovmf.fd (firmware-input.md §4.3�
     expect(toHex(foldSnpSteps(steps.slice(0, 892 + 278 + 160)))).toBe(LD_AFTER_METADATA);
     const vmsas = steps.slice(-2);
     for (const v of vmsas) {
-      expect([v.type, v.gpa]).toEqual(['VMSA', VMSA_GPA]);
-      expect(sha384(v.contents as Uint8Array)).toBe(VMSA_LEGACY_SHA384);
+      expect([v.kind, v.gpa]).toEqual(['vmsa', VMSA_GPA]);
+      expect(sha384(v.bytes as Uint8Array)).toBe(VMSA_LEGACY_SHA384);
     }
   });
 
@@ -136,10 +136,10 @@ describe.skipIf(!HAVE_SHARED)('svsm.bin + svsm_ovmf.fd (firmware-input.md §4.3�
     // Neither FPU style is HEAD's template (§0 item 1); patch MXCSR in our VMSA and check that
     // page hash and both HEAD digests (§4.3, §4.4) come out of the same step list.
     const steps = svsmSnpSteps(code(), svsm(), opts(4));
-    const legacy = decodeSevVmsa(steps.at(-1)?.contents as Uint8Array);
+    const legacy = decodeSevVmsa(steps.at(-1)?.bytes as Uint8Array);
     const head = encodeSevVmsa({ ...legacy, mxcsr: 0x1f80 });
     expect(sha384(head)).toBe(VMSA_HEAD_SHA384);
-    const patched = steps.map((s) => (s.type === 'VMSA' ? { ...s, contents: head } : s));
+    const patched = steps.map((s) => (s.kind === 'vmsa' ? { ...s, bytes: head } : s));
     expect(toHex(foldSnpSteps(patched))).toBe(HEAD_4VCPU);
     expect(toHex(foldSnpSteps(patched.slice(0, -2)))).toBe(HEAD_2VCPU);
   });

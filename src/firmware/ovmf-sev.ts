@@ -1,0 +1,164 @@
+/**
+ * OVMF → SEV and SEV-ES launch digests (spec/firmware-input.md §6.2 item 5). Unlike SNP's
+ * PAGE_INFO chain, the SEV and SEV-ES launch measurement is one running SHA-256 over the bytes
+ * the host encrypts with LAUNCH_UPDATE_DATA / LAUNCH_UPDATE_VMSA, in order:
+ *
+ * 1. the whole firmware image (the flash, as QEMU hands it over);
+ * 2. if a kernel is booted directly, the 176-byte padded kernel-hashes table (§2.3: "SEV/SEV-ES
+ *    use the same padded table appended to the SHA-256 launch hash");
+ * 3. SEV-ES only: one full 4 KiB reset-state VMSA per vCPU, BSP first, then the APs, which start
+ *    at the footer's SEV-ES reset address (§3.1, §3.2 "Per-vCPU order").
+ *
+ * The digest is the final SHA-256 (32 bytes). The chunks are also exposed one by one
+ * ({@link ovmfSevChunks}, {@link ovmfSevEsChunks}) so `--trace` can show what was hashed.
+ */
+import { defaultHashBackend } from '../measure/hash-default.js';
+import type { HashBackend } from '../measure/hash.js';
+import { FirmwareError, hex } from './errors.js';
+import { checkFirmwareImageLength, findFooterTable, sevEsResetBlock, sevHashTableBlock, type FooterTable } from './footer.js';
+import { sevHashTable, type SevKernelHashes } from './kernel-hashes.js';
+import { VMM_VMSA_PROFILES, resetStateVmsa, type FpuInit, type VmmVmsaProfileName } from './vmsa-qemu.js';
+
+/** Options of an OVMF SEV launch (§6.3 host parameters that apply to SEV). */
+export interface OvmfSevOptions {
+  /** The §2.3 hashes of the directly booted kernel, initrd and command line; absent: no kernel. */
+  readonly kernelHashes?: SevKernelHashes;
+}
+
+/** Options of an OVMF SEV-ES launch: those of SEV plus the VMSA inputs (§3, §6.3). */
+export interface OvmfSevEsOptions extends OvmfSevOptions {
+  /** Number of vCPUs, one VMSA each (§3.2 "Per-vCPU order"); a positive integer. */
+  readonly vcpus: number;
+  /** CPUID(1).EAX of the vCPU model, e.g. EPYC-v4 0x800F12 (§3.2; QEMU puts it in RDX). */
+  readonly vcpuSignature: number;
+  /**
+   * FPU-init style (§3.2). Default `init2` (MXCSR 0x1F80, x87 FCW 0x037F): it is the one that
+   * reproduces virtee/sev's and sev-snp-measure's SEV-ES vectors (test/firmware/ovmf-sev.test.ts);
+   * `legacy` (zeros) gives different digests.
+   */
+  readonly fpu?: FpuInit;
+  /** The VMSA profile (§3.1 column); default `qemu`, the only VMM the SEV-ES vectors cover. */
+  readonly vmm?: VmmVmsaProfileName;
+}
+
+/** One piece of input to the SEV/SEV-ES SHA-256, in hashing order. */
+export interface SevChunk {
+  /** What the bytes are, e.g. `OVMF image (0x1000 bytes)`, `kernel-hashes table`, `VMSA vCPU 0 (BSP)`. */
+  readonly what: string;
+  /** The bytes hashed (a view into the image for the image chunk). */
+  readonly bytes: Uint8Array;
+}
+
+/**
+ * SEV-ES guests get SEV_FEATURES 0: the feature word is an SNP-era VMSA field, and virtee/sev's
+ * `seves_calc_launch_digest` builds its VMSA with `GuestFeatures(0)` (task brief; firmware-input.md
+ * §3.2 lists the SNP values only).
+ */
+const SEV_ES_SEV_FEATURES = 0n;
+
+/** The FPU style that reproduces the published SEV-ES vectors under QEMU (see {@link OvmfSevEsOptions.fpu}). */
+export const SEV_ES_DEFAULT_FPU: FpuInit = 'init2';
+
+/**
+ * The padded kernel-hashes table, after checking that the image has somewhere to put it: a SEV
+ * hash-table footer entry (GUID `7255371f-…`, §1.2) with a non-zero GPA. sev-snp-measure refuses
+ * a kernel otherwise ("Kernel specified but OVMF doesn't support kernel/initrd/cmdline
+ * measurement"); the OvmfX64 build has the entry, but all zero (§1.2 fixture values).
+ */
+function kernelHashesChunk(table: FooterTable | null, hashes: SevKernelHashes): SevChunk {
+  const block = table === null ? undefined : sevHashTableBlock(table);
+  if (block === undefined || block.gpa === 0) {
+    throw new FirmwareError(
+      'NoKernelHashesSection',
+      `a kernel was given, but the image ${block === undefined ? 'has no SEV hash-table footer entry' : 'has a zero SEV hash-table GPA'}: OVMF does not support kernel/initrd/cmdline measurement`,
+      block?.offset,
+    );
+  }
+  return { what: `kernel-hashes table (OVMF puts it at ${hex(block.gpa)})`, bytes: sevHashTable(hashes) };
+}
+
+/**
+ * The SEV launch-measurement input (§6.2 item 5): the image, then the padded kernel-hashes table
+ * if kernel hashes are given.
+ * @throws FirmwareError `NotMultipleOf4K` for a bad image length (§6.3); a footer-table error
+ *   when a kernel is given and the table cannot be read; `NoKernelHashesSection` when a kernel is
+ *   given to an image without a (non-zero) SEV hash-table entry.
+ */
+export function ovmfSevChunks(image: Uint8Array, options: OvmfSevOptions = {}): SevChunk[] {
+  // The flash is mapped as whole pages (§2.2 step 1); §6.3 asks that other lengths be rejected.
+  checkFirmwareImageLength(image);
+  const chunks: SevChunk[] = [{ what: `OVMF image (${hex(image.length)} bytes)`, bytes: image }];
+  if (options.kernelHashes !== undefined) chunks.push(kernelHashesChunk(findFooterTable(image), options.kernelHashes));
+  return chunks;
+}
+
+/**
+ * The SEV-ES launch-measurement input (§6.2 item 5): the SEV chunks, then one 4096-byte VMSA per
+ * vCPU — vCPU 0 with the BSP VMSA (reset vector 0xFFFFFFF0), the others with the AP VMSA, which
+ * starts at the footer's SEV-ES reset address (§3.1).
+ * @throws as {@link ovmfSevChunks}; `InvalidHostParameter` for a bad vCPU count, signature or FPU
+ *   style; `NoApResetAddress` when `vcpus > 1` and the image has no (or a zero) SEV-ES reset
+ *   address (§6.3 "vCPUs > 1 with a zero AP EIP").
+ */
+export function ovmfSevEsChunks(image: Uint8Array, options: OvmfSevEsOptions): SevChunk[] {
+  if (!Number.isSafeInteger(options.vcpus) || options.vcpus < 1) {
+    throw new FirmwareError('InvalidHostParameter', `vCPU count ${options.vcpus} is not a positive integer`);
+  }
+  const profile = VMM_VMSA_PROFILES[options.vmm ?? 'qemu'];
+  if (profile === undefined) {
+    throw new FirmwareError('InvalidHostParameter', `unknown VMM profile ${JSON.stringify(options.vmm)}; known: ${Object.keys(VMM_VMSA_PROFILES).join(', ')}`);
+  }
+  const chunks = ovmfSevChunks(image, options);
+
+  let apResetEip: number | undefined;
+  if (options.vcpus > 1) {
+    // Only APs need the reset block (gce-tcb-verifier reads it only when vCPUs > 1, §3.1).
+    const table = findFooterTable(image);
+    const block = table === null ? undefined : sevEsResetBlock(table);
+    if (block === undefined || block.apResetEip === 0) {
+      throw new FirmwareError(
+        'NoApResetAddress',
+        `${options.vcpus} vCPUs need the APs' start address, but the image has ${block === undefined ? 'no SEV-ES reset block' : 'a zero SEV-ES reset address'}`,
+        block?.offset,
+      );
+    }
+    apResetEip = block.apResetEip;
+  }
+
+  const common = {
+    vcpuSignature: options.vcpuSignature,
+    sevFeatures: SEV_ES_SEV_FEATURES,
+    fpu: options.fpu ?? SEV_ES_DEFAULT_FPU,
+  };
+  chunks.push({ what: 'VMSA vCPU 0 (BSP)', bytes: resetStateVmsa(profile, { ...common, bsp: true }) });
+  if (apResetEip !== undefined) {
+    const ap = resetStateVmsa(profile, { ...common, bsp: false, apResetEip });
+    for (let i = 1; i < options.vcpus; i++) {
+      chunks.push({ what: `VMSA vCPU ${i} (AP, reset ${hex(apResetEip)})`, bytes: ap });
+    }
+  }
+  return chunks;
+}
+
+/** SHA-256 over the chunks in order: the SEV / SEV-ES launch digest (32 bytes). */
+export function foldSevChunks(chunks: Iterable<SevChunk>, hash: HashBackend = defaultHashBackend): Uint8Array {
+  const h = hash.createSha256();
+  for (const c of chunks) h.update(c.bytes);
+  return h.digest();
+}
+
+/**
+ * The SEV launch digest of an OVMF image: SHA-256(image ‖ padded kernel-hashes table if a kernel
+ * is given) (§6.2 item 5). Throws as {@link ovmfSevChunks}.
+ */
+export function ovmfSevLaunchDigest(image: Uint8Array, options: OvmfSevOptions = {}, hash: HashBackend = defaultHashBackend): Uint8Array {
+  return foldSevChunks(ovmfSevChunks(image, options), hash);
+}
+
+/**
+ * The SEV-ES launch digest of an OVMF image: the SEV input followed by every vCPU's full 4 KiB
+ * VMSA (§6.2 item 5). Throws as {@link ovmfSevEsChunks}.
+ */
+export function ovmfSevEsLaunchDigest(image: Uint8Array, options: OvmfSevEsOptions, hash: HashBackend = defaultHashBackend): Uint8Array {
+  return foldSevChunks(ovmfSevEsChunks(image, options), hash);
+}
