@@ -1,5 +1,5 @@
 /**
- * `igvm-measure measure FILE [--platform snp|tdx|vbs|all] [--profile igvm|qemu|igvmmeasure]
+ * `igvm-measure measure FILE [--platform snp|tdx|vbs|sev|sev-es|all] [--profile igvm|qemu|igvmmeasure]
  * [--vcpus N] [--ap-vmsa FILE] [--native-zero] [--max-pages N] [--json] [--trace]`
  * (issue: launch measurements, "The command").
  */
@@ -28,12 +28,14 @@ const HELP = `Usage: igvm-measure measure FILE [options]
        igvm-measure measure --firmware OVMF.fd --vcpus N --vcpu-type T [options]
 
 Compute the launch measurement each platform of an IGVM file will report:
-the SEV-SNP launch digest (SHA-384), the TDX MRTD (SHA-384) and the VBS boot
-digest (SHA-256). NATIVE, SEV, SEV_ES and CCA platforms are listed as not
-measurable.
+the SEV-SNP launch digest (SHA-384), the TDX MRTD (SHA-384), the VBS boot
+digest (SHA-256) and the SEV / SEV-ES launch digest (SHA-256; COCONUT
+igvmmeasure's rule under every profile, as microsoft/igvm has none: page data
+then VMSAs in file order, any-bit masks). NATIVE and CCA platforms are listed
+as not measurable. With --firmware, the same for an OVMF / SVSM / TDVF image.
 
 Options:
-  --platform P     snp, tdx, vbs or all (default all)
+  --platform P     snp, tdx, vbs, sev, sev-es or all (default all)
   --profile P      how the host loads the file (default igvm):
                      igvm         microsoft/igvm's measurement module (Hyper-V, OpenHCL)
                      qemu         QEMU/KVM: any-bit mask match, shared flag ignored, 2 MiB

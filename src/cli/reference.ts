@@ -25,9 +25,10 @@ const HELP = `Usage: igvm-measure reference FILE [options]
 
 Reference values of an IGVM file for release pipelines and verifiers: the
 launch digest of every measurable platform (SEV-SNP launch digest, TDX MRTD,
-VBS boot digest), as JSON or as CoRIM documents of the upstream igvm crate's
-launch-measurement profile (tag:microsoft.com,2026:launch-measurement/v1).
-Platforms that are not measurable (NATIVE, SEV, SEV_ES, CCA) are left out.
+VBS boot digest; SEV / SEV-ES digests in JSON only), as JSON or as CoRIM
+documents of the upstream igvm crate's launch-measurement profile
+(tag:microsoft.com,2026:launch-measurement/v1), which defines no SEV or
+SEV-ES measurement. Platforms that are not measurable (NATIVE, CCA) are left out.
 
 Options:
   --format F        json (default) or corim

@@ -10,6 +10,7 @@ import { OpCursor, PageBatch, runLanes, type BatchRunner } from './batch.js';
 import { defaultHashBackend, defaultKernels } from './hash-default.js';
 import { jsKernels, type HashKernels } from './kernels.js';
 import { PROFILES, walkRulesFor, type LoaderProfile, type ProfileName } from './profiles.js';
+import { SevLaunchDigest } from './sev.js';
 import { SnpBatchRunner, SnpLaunchDigest } from './snp.js';
 import type { TraceSink } from './steps.js';
 import { TdxBatchRunner, TdxMrtd } from './tdx.js';
@@ -17,13 +18,15 @@ import { VbsBatchRunner, VbsBootDigest } from './vbs.js';
 import { walkDirectives, type WalkOptions } from './walker.js';
 
 /** Platform selectors of `measure`. */
-export const PLATFORM_SELECTORS = ['snp', 'tdx', 'vbs', 'all'] as const;
+export const PLATFORM_SELECTORS = ['snp', 'tdx', 'vbs', 'sev', 'sev-es', 'all'] as const;
 export type PlatformSelector = (typeof PLATFORM_SELECTORS)[number];
 
 const SELECTOR_TYPE: Record<Exclude<PlatformSelector, 'all'>, PlatformTypeName> = {
   snp: 'SEV_SNP',
   tdx: 'TDX',
   vbs: 'VSM_ISOLATION',
+  sev: 'SEV',
+  'sev-es': 'SEV_ES',
 };
 
 /** Platform types we compute a launch measurement for, and their algorithms. */
@@ -31,7 +34,15 @@ const ALGORITHM: Partial<Record<PlatformTypeName, 'sha384' | 'sha256'>> = {
   SEV_SNP: 'sha384',
   TDX: 'sha384',
   VSM_ISOLATION: 'sha256',
+  SEV: 'sha256',
+  SEV_ES: 'sha256',
 };
+
+/**
+ * SEV and SEV-ES have one digest rule in the sources: coconut igvmmeasure's (snp.md §2.3), which
+ * microsoft/igvm and QEMU's IGVM path do not compute. Every profile measures them with it.
+ */
+const SEV_RULES_PROFILE: ProfileName = 'igvmmeasure';
 
 /** Options of `measure` and the per-platform functions. */
 export interface MeasureOptions extends WalkOptions {
@@ -69,7 +80,7 @@ export interface PlatformFailure extends PlatformBase {
   readonly error: MeasurementError;
 }
 
-/** A platform type with no launch measurement here (NATIVE, SEV, SEV_ES, CCA). */
+/** A platform type with no launch measurement here (NATIVE, CCA). */
 export interface PlatformNotMeasurable extends PlatformBase {
   readonly measurable: false;
 }
@@ -121,7 +132,11 @@ export interface Lane {
 }
 
 /** A selected platform: measured through a lane, or already settled (error, not measurable). */
-export type PlatformPlan = PlatformFailure | PlatformNotMeasurable | { readonly lane: Lane; result(digest: Uint8Array): PlatformDigest };
+export type PlatformPlan =
+  | PlatformFailure
+  | PlatformNotMeasurable
+  | PlatformDigest
+  | { readonly lane: Lane; result(digest: Uint8Array): PlatformDigest };
 
 /**
  * Selects the platforms and walks each (every walk error surfaces here, before any hashing).
@@ -131,7 +146,7 @@ export function planMeasurement(file: IgvmFile, profile: LoaderProfile, options:
   const selector = options.platform ?? 'all';
   const wanted = selector === 'all' ? undefined : SELECTOR_TYPE[selector];
   if (selector !== 'all' && wanted === undefined) {
-    throw new MeasurementError('InvalidOption', `unknown platform '${selector}' (snp, tdx, vbs, all)`);
+    throw new MeasurementError('InvalidOption', `unknown platform '${selector}' (${PLATFORM_SELECTORS.join(', ')})`);
   }
   const plans: PlatformPlan[] = [];
   for (const p of file.platforms) {
@@ -143,6 +158,10 @@ export function planMeasurement(file: IgvmFile, profile: LoaderProfile, options:
       continue;
     }
     try {
+      if (p.platformType === 'SEV' || p.platformType === 'SEV_ES') {
+        plans.push(measureSevPlatform(file, p, profile, options));
+        continue;
+      }
       const { lane, warnings } = laneFor(file, p, profile, options);
       const note = profile.platforms.includes(p.platformType)
         ? undefined
@@ -154,6 +173,27 @@ export function planMeasurement(file: IgvmFile, profile: LoaderProfile, options:
     }
   }
   return plans;
+}
+
+/**
+ * SEV / SEV-ES (igvmmeasure rules, snp.md §2.3): one SHA-256 over page data and VMSAs. Hashed
+ * here, while planning, rather than through a batch lane: these files are small (SEV guests
+ * predate large IGVM images) and the hash is one stream with no per-page work to spread.
+ */
+function measureSevPlatform(file: IgvmFile, platform: SupportedPlatformHeader, profile: LoaderProfile, options: MeasureOptions): PlatformDigest {
+  const rulesProfile = PROFILES[SEV_RULES_PROFILE];
+  const walk = walkDirectives(file, platform, walkRulesFor(rulesProfile, platform.platformType), options);
+  const model = new SevLaunchDigest(options.hash ?? defaultHashBackend, { trace: options.trace, platform: platform.platformType });
+  for (const op of walk.ops()) model.apply(op);
+  const note = profile.name === SEV_RULES_PROFILE ? undefined : `${platform.platformType} is measured with igvmmeasure rules (the only SEV/SEV-ES rule in the sources, snp.md §2.3)`;
+  return {
+    compatibilityMask: platform.compatibilityMask,
+    platformType: platform.platformType,
+    algorithm: 'sha256',
+    digest: model.finish(),
+    warnings: walk.warnings,
+    ...(note === undefined ? {} : { note }),
+  };
 }
 
 /** Walks one platform and pairs the walk with its model; throws `MeasurementError`. */

@@ -97,20 +97,21 @@ const QEMU: LoaderProfile = {
   snp: { nativeZero: false, requireGuestPolicy: false },
 };
 
+/** igvmmeasure's directive rules; it applies the same walk to SEV_SNP, SEV and SEV_ES (snp.md §2.3). */
+const IGVMMEASURE_RULES: WalkRules = {
+  ...IGVM_BASE,
+  maskMatch: 'any-bit',
+  vpContextMask: 'ignored',
+  honourShared: false,
+  largePages: 'expand-empty-only',
+  parameterInsert: 'first-page',
+};
+
 const IGVMMEASURE: LoaderProfile = {
   name: 'igvmmeasure',
   description: 'COCONUT-SVSM tools/igvmmeasure, spec/snp.md §2.3',
-  platforms: ['SEV_SNP'],
-  walk: {
-    SEV_SNP: {
-      ...IGVM_BASE,
-      maskMatch: 'any-bit',
-      vpContextMask: 'ignored',
-      honourShared: false,
-      largePages: 'expand-empty-only',
-      parameterInsert: 'first-page',
-    },
-  },
+  platforms: ['SEV_SNP', 'SEV', 'SEV_ES'],
+  walk: { SEV_SNP: IGVMMEASURE_RULES, SEV: IGVMMEASURE_RULES, SEV_ES: IGVMMEASURE_RULES },
   snp: { nativeZero: false, requireGuestPolicy: false },
 };
 

@@ -58,11 +58,12 @@ export interface ReferenceCorim {
 
 /**
  * The launch-measurement CoRIM of every measured platform of `result` (§3.3), each endorsing
- * `svn` (default 0). Every measured platform type (SEV_SNP, TDX, VSM_ISOLATION) is one the
- * profile defines.
+ * `svn` (default 0). SEV and SEV-ES digests are left out: the launch-measurement profile does
+ * not define them, and upstream's serializer rejects them too (vbs-cca-corim.md §3).
  */
 export function referenceCorims(file: IgvmFile, result: MeasurementResult, options: { readonly svn?: number | bigint } = {}): ReferenceCorim[] {
-  return measuredPlatforms(file, result).map((p) => {
+  const platforms = measuredPlatforms(file, result).filter((p) => p.platformType !== 'SEV' && p.platformType !== 'SEV_ES');
+  return platforms.map((p) => {
     if (!isLaunchMeasurementPlatform(p.platformType)) {
       throw new CorimError('UnsupportedPlatform', `the launch-measurement profile does not define ${p.platformType}`);
     }

@@ -196,7 +196,7 @@ describe('measure --json', () => {
   });
 
   sharedNotice('measure --json on seed1_05');
-  it.skipIf(!HAVE_SHARED)('seed1_05_snp_nopolicy_sev_native: SNP error, SEV_ES/SEV/NATIVE not measurable, TDX f89433db… (upstream JSON)', async () => {
+  it.skipIf(!HAVE_SHARED)('seed1_05_snp_nopolicy_sev_native: SNP error, SEV_ES/SEV igvmmeasure digests, NATIVE not measurable, TDX f89433db… (upstream JSON)', async () => {
     const path = join(SHARED_VECTORS, 'igvm/upstream/seed1_05_snp_nopolicy_sev_native.igvm');
     const up = sharedJson<{
       file_sha256: string;
@@ -217,6 +217,11 @@ describe('measure --json', () => {
       if (u.error !== undefined) {
         expect(p.error).toEqual({ code: 'MissingGuestPolicy', message: u.error });
         expect(p.digest).toBeUndefined();
+      } else if (u.not_measurable === true && (u.platform_type === 'SEV' || u.platform_type === 'SEV_ES')) {
+        // Upstream has no SEV/SEV-ES digest; we give igvmmeasure's (snp.md §2.3) and say so.
+        expect(p).toMatchObject({ compatibility_mask: u.compatibility_mask, platform_type: u.platform_type, algorithm: 'sha256' });
+        expect(p.digest).toMatch(/^[0-9a-f]{64}$/);
+        expect(p.note).toContain('igvmmeasure');
       } else if (u.not_measurable === true) {
         expect(p).toEqual({ compatibility_mask: u.compatibility_mask, platform_type: u.platform_type, measurable: false });
       } else {
@@ -344,7 +349,7 @@ describe('measure exit codes', () => {
     const usage: string[][] = [
       ['measure'],
       ['measure', simplePath, simplePath],
-      ['measure', simplePath, '--platform', 'sev'],
+      ['measure', simplePath, '--platform', 'cca'],
       ['measure', simplePath, '--platform', 'SNP'],
       ['measure', simplePath, '--profile', 'hyperv'],
       ['measure', simplePath, '--vcpus', '0'],

@@ -372,8 +372,13 @@ describe('§2.6 row "VP context compat mask"', () => {
     );
   });
 
-  it('the SEV_ES platform itself is listed as not measurable', () => {
-    for (const profile of PROFILES) expect(entry(file, 'SEV_ES', { profile })).toMatchObject({ measurable: false, compatibilityMask: 2 });
+  it('the SEV_ES platform itself gets an SHA-256 digest under the igvmmeasure rule in every profile (snp.md §2.3)', () => {
+    for (const profile of PROFILES) {
+      const e = entry(file, 'SEV_ES', { profile });
+      expect(e).toMatchObject({ algorithm: 'sha256', compatibilityMask: 2 });
+      expect('digest' in e ? e.digest.length : 0).toBe(32);
+      expect('note' in e && e.note !== undefined).toBe(profile !== 'igvmmeasure');
+    }
   });
 });
 
