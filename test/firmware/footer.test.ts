@@ -8,6 +8,10 @@
  * little encoder (not the library's layout tables), so a layout mistake in `src/` cannot cancel
  * out. A fresh clone without ../shared runs everything except the fixture suite.
  */
+import { OVMF_SNP_LOADERS, ovmfSnpSteps, type OvmfSnpLoaderName } from '../../src/firmware/ovmf-snp.js';
+import { ovmfSevEsChunks } from '../../src/firmware/ovmf-sev.js';
+import { sevKernelHashes } from '../../src/firmware/kernel-hashes.js';
+import { nodeHashBackend } from '../../src/measure/hash-node.js';
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import {
@@ -744,6 +748,8 @@ describe.skipIf(!HAVE_SHARED)('fixtures (firmware-input.md §1.2–§1.4)', () =
  * known code and an offset inside the image. On success, what was parsed lies inside the image.
  */
 describe('fuzz: only FirmwareError escapes', () => {
+  const SNP_LOADER_NAMES = Object.keys(OVMF_SNP_LOADERS) as OvmfSnpLoaderName[];
+  const FUZZ_KERNEL_HASHES = sevKernelHashes({ kernel: new Uint8Array(1), append: 'x' }, nodeHashBackend);
   const SEED = Number(process.env.FIRMWARE_FUZZ_SEED ?? 0x0f1a_a7e5) >>> 0;
   const ITERATIONS = Number(process.env.FIRMWARE_FUZZ_ITERATIONS ?? 3000);
   const CODES = new Set<string>(FIRMWARE_ERROR_CODES);
@@ -854,6 +860,14 @@ describe('fuzz: only FirmwareError escapes', () => {
         attempt(img, () => svsmInfoOffset(table), tally, where);
       }
       attempt(img, () => parseFooterTable(img), tally, where);
+      // The adapters on top of the parsers (§2, §6.2): steps only, no hashing needed to reach
+      // every bounds check. Loaders and kernel hashes rotate with the iteration.
+      const vmm = SNP_LOADER_NAMES[i % SNP_LOADER_NAMES.length]!;
+      const kernelHashes = i % 3 === 0 ? FUZZ_KERNEL_HASHES : undefined;
+      const host = { vmm, vcpus: 1 + (i % 3), vcpuSignature: 0x800f12, sevFeatures: 0x1n, ...(kernelHashes ? { kernelHashes } : {}) };
+      const steps = attempt(img, () => ovmfSnpSteps(img, host), tally, where);
+      for (const st of steps ?? []) if (st.kind === 'vmsa' || st.type === 'NORMAL') expect(st.bytes === undefined || st.bytes.length <= 0x1000).toBe(true);
+      attempt(img, () => ovmfSevEsChunks(img, { vcpus: host.vcpus, vcpuSignature: 0x800f12, ...(kernelHashes ? { kernelHashes } : {}) }), tally, where);
       for (const strict of [false, true]) {
         const sev = attempt(img, () => findSevMetadata(img, { strict }), tally, where);
         for (const s of sev?.sections ?? []) expect(s.offset + 12 <= img.length).toBe(true);
