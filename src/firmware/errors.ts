@@ -40,7 +40,8 @@ export const FIRMWARE_ERROR_CODES = [
   // A SEV metadata section whose GPA or size is not 4 KiB aligned: launch updates are whole pages
   // (snp.md §1.4), and firmware-input.md §2.2 lowers sections page by page.
   'MisalignedSection',
-  // An image longer than 4 GiB cannot be mapped so that it ends at 4 GiB (§2.2 step 1).
+  // An image longer than 4 GiB cannot be mapped so that it ends at 4 GiB (§2.2 step 1); a layout
+  // that does not fit below 4 GiB (§4.1); TDX metadata that adds more pages than the cap (§5.4).
   'ImageTooLarge',
   // Host parameters (§6.3 "host parameter" column) the caller passed and that cannot be used:
   // a vCPU signature, reset address or vCPU count out of range, SEV_FEATURES not a u64, an

@@ -63,7 +63,7 @@ const PAGE_N = BigInt(PAGE);
 /** One section, checked and ready to lower. */
 interface PlannedSection {
   readonly section: TdxMetadataSection;
-  /** Pages in guest memory: MemoryDataSize / 4096 (bounded by `maxPages`). */
+  /** Pages to lower: MemoryDataSize / 4096, 0 for PAGE.AUG (the sum is bounded by `maxPages`). */
   readonly pages: number;
   /** The image bytes of an MR.EXTEND section (RawDataSize of them); empty otherwise. */
   readonly raw: Uint8Array;
@@ -119,7 +119,9 @@ function planSections(image: Uint8Array, options: TdvfTdxOptions, maxPages: numb
 
   return meta.sections.map((section) => ({
     section,
-    pages: Number(section.memoryDataSize / PAGE_N),
+    // PAGE.AUG pages are not added (nor, as checked above, extended): none to walk, and their
+    // count is the one `maxPages` does not bound.
+    pages: section.pageAug ? 0 : Number(section.memoryDataSize / PAGE_N),
     // Only MR.EXTEND sections are read (§5.2: the others' bytes are not in MRTD), so a CFV whose
     // offsets point outside a CODE-only image is not an error; a BFV's is (`Truncated`).
     raw: section.mrExtend && section.rawDataSize > 0 ? tdxSectionRawData(image, section) : new Uint8Array(0),
@@ -163,6 +165,8 @@ function* lower(plan: readonly PlannedSection[], order: TdxOrder, file: string):
   for (const s of plan) {
     const add = !s.section.pageAug;
     const extend = s.section.mrExtend;
+    // A PAGE.AUG section yields nothing (planSections refused PAGE.AUG with MR.EXTEND).
+    if (!add) continue;
     if (order === 'single') {
       for (let p = 0; p < s.pages; p++) {
         if (add) yield addStep(s, p, file);
