@@ -263,3 +263,24 @@ export function tdxMetadataOffset(table: FooterTable): number | undefined {
 export function svsmInfoOffset(table: FooterTable): number | undefined {
   return singleU32(table, SVSM_INFO_GUID, 'SVSM info');
 }
+
+/**
+ * The APs' start address for `vcpus` vCPUs (§3.1 "AP reset address"): undefined for one vCPU
+ * (only APs need it; gce-tcb-verifier reads the block only when vCPUs > 1), else the SEV-ES reset
+ * block's address.
+ * @throws FirmwareError `NoApResetAddress` when `vcpus > 1` and the image has no (or a zero) SEV-ES
+ *   reset address (§6.3 "vCPUs > 1 with a zero AP EIP"), or a footer error.
+ */
+export function apResetEipFor(image: Uint8Array, vcpus: number): number | undefined {
+  if (vcpus <= 1) return undefined;
+  const table = findFooterTable(image);
+  const block = table === null ? undefined : sevEsResetBlock(table);
+  if (block === undefined || block.apResetEip === 0) {
+    throw new FirmwareError(
+      'NoApResetAddress',
+      `${vcpus} vCPUs need the APs' start address, but the image has ${block === undefined ? 'no SEV-ES reset block' : 'a zero SEV-ES reset address'}`,
+      block?.offset,
+    );
+  }
+  return block.apResetEip;
+}

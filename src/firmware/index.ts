@@ -1,7 +1,9 @@
 /**
- * Firmware inputs (spec/firmware-input.md): parsing of OVMF, COCONUT SVSM and TDVF images —
- * the GUIDed footer table (§1.1–1.2), the SEV metadata (§1.3) and the TDX metadata (§1.4).
- * Browser-usable: imports no `node:` module.
+ * Firmware inputs (spec/firmware-input.md): parsing of OVMF, COCONUT SVSM and TDVF images — the
+ * GUIDed footer table (§1.1–1.2), the SEV metadata (§1.3) and the TDX metadata (§1.4) — and the
+ * adapters that lower them into the launch steps the measurement models fold: OVMF → SEV-SNP
+ * under each loader with kernel hashes (§2, §3), COCONUT SVSM + OVMF (§4), SEV / SEV-ES (§6.2)
+ * and TDVF → MRTD (§5). Browser-usable: imports no `node:` module.
  */
 export { FIRMWARE_ERROR_CODES, FirmwareError, type FirmwareErrorCode } from './errors.js';
 export {
@@ -30,6 +32,7 @@ export {
   FOOTER_ENTRY_TRAILER_SIZE,
   FOOTER_TRAILER_FROM_END,
   FooterTable,
+  apResetEipFor,
   checkFirmwareImageLength,
   findFooterTable,
   parseFooterTable,

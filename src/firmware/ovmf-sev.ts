@@ -15,7 +15,7 @@
 import { defaultHashBackend } from '../measure/hash-default.js';
 import type { HashBackend } from '../measure/hash.js';
 import { FirmwareError, hex } from './errors.js';
-import { checkFirmwareImageLength, findFooterTable, sevEsResetBlock, sevHashTableBlock, type FooterTable } from './footer.js';
+import { apResetEipFor, checkFirmwareImageLength, findFooterTable, sevHashTableBlock, type FooterTable } from './footer.js';
 import { sevHashTable, type SevKernelHashes } from './kernel-hashes.js';
 import { VMM_VMSA_PROFILES, resetStateVmsa, type FpuInit, type VmmVmsaProfileName } from './vmsa-qemu.js';
 
@@ -110,20 +110,7 @@ export function ovmfSevEsChunks(image: Uint8Array, options: OvmfSevEsOptions): S
   }
   const chunks = ovmfSevChunks(image, options);
 
-  let apResetEip: number | undefined;
-  if (options.vcpus > 1) {
-    // Only APs need the reset block (gce-tcb-verifier reads it only when vCPUs > 1, §3.1).
-    const table = findFooterTable(image);
-    const block = table === null ? undefined : sevEsResetBlock(table);
-    if (block === undefined || block.apResetEip === 0) {
-      throw new FirmwareError(
-        'NoApResetAddress',
-        `${options.vcpus} vCPUs need the APs' start address, but the image has ${block === undefined ? 'no SEV-ES reset block' : 'a zero SEV-ES reset address'}`,
-        block?.offset,
-      );
-    }
-    apResetEip = block.apResetEip;
-  }
+  const apResetEip = apResetEipFor(image, options.vcpus);
 
   const common = {
     vcpuSignature: options.vcpuSignature,

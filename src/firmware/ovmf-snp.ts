@@ -15,7 +15,7 @@ import type { SnpPageStep, SnpStep, StepSource } from '../measure/launch-steps.j
 import type { TraceSink } from '../measure/steps.js';
 import { SnpLaunchDigest, type SnpPageTypeName } from '../measure/snp.js';
 import { FirmwareError, hex } from './errors.js';
-import { FIRMWARE_PAGE_SIZE, checkFirmwareImageLength, findFooterTable, sevEsResetBlock, sevHashTableBlock } from './footer.js';
+import { FIRMWARE_PAGE_SIZE, apResetEipFor, checkFirmwareImageLength, findFooterTable, sevHashTableBlock } from './footer.js';
 import { sevHashTablePage, type SevKernelHashes } from './kernel-hashes.js';
 import { findSevMetadata, type SevMetadataSection, type SevSectionType } from './sev-metadata.js';
 import { VMM_VMSA_PROFILES, resetStateVmsa, type FpuInit, type VmmVmsaProfile } from './vmsa-qemu.js';
@@ -252,18 +252,7 @@ export function ovmfSnpSteps(image: Uint8Array, options: OvmfSnpOptions): SnpSte
   }
 
   // §2.2 step 5 / §3.2 "Per-vCPU order": BSP first, then identical AP VMSAs.
-  let apResetEip: number | undefined;
-  if (options.vcpus > 1) {
-    const table = findFooterTable(image);
-    const block = table === null ? undefined : sevEsResetBlock(table);
-    if (block === undefined || block.apResetEip === 0) {
-      throw new FirmwareError(
-        'NoApResetAddress',
-        `${options.vcpus} vCPUs need the APs' start address, but the image has ${block === undefined ? 'no SEV-ES reset block' : 'a zero SEV-ES reset address'}`,
-      );
-    }
-    apResetEip = block.apResetEip;
-  }
+  const apResetEip = apResetEipFor(image, options.vcpus);
   const vmsaGpa = options.vmsaGpa ?? loader.vmsaGpa;
   const common = { vcpuSignature: options.vcpuSignature, sevFeatures: options.sevFeatures, fpu: options.fpu };
   const bspVmsa = resetStateVmsa(loader.vmsa, { ...common, bsp: true });

@@ -63,7 +63,7 @@ export interface VmmVmsaProfile {
  * - `krun`: the effective virtee/sev KRUN VMSA (§3.1 "KRUN" note): CS 0x9A on all vCPUs, SS
  *   0x92, TR 0x83, RDX 0, FPU state zero; the intended RSI/RBP/RSP presets never reach it.
  */
-export const VMM_VMSA_PROFILES = {
+const VMM_VMSA_PROFILES_BASE = {
   qemu: {
     name: 'qemu',
     csAttrib: { bsp: 0x9b, ap: 0x9b },
@@ -80,15 +80,6 @@ export const VMM_VMSA_PROFILES = {
     trAttrib: 0x83,
     gPat: 0x0007040600070406n,
     rdx: { kind: 'fixed', value: 0x600n },
-    defaultFpu: 'legacy',
-  },
-  'ec2-v1': {
-    name: 'ec2-v1',
-    csAttrib: { bsp: 0x9a, ap: 0x9b },
-    ssAttrib: 0x92,
-    trAttrib: 0x83,
-    gPat: 0x0007040600070406n,
-    rdx: { kind: 'fixed', value: 0n },
     defaultFpu: 'legacy',
   },
   gce: {
@@ -110,6 +101,12 @@ export const VMM_VMSA_PROFILES = {
     defaultFpu: 'legacy',
   },
 } as const satisfies Record<string, VmmVmsaProfile>;
+
+/** The EC2 column with sev-snp-measure < 0.0.13's and virtee/sev's RDX 0 (§3.1 row 0x310). */
+const EC2_V1: VmmVmsaProfile = { ...VMM_VMSA_PROFILES_BASE.ec2, name: 'ec2-v1', rdx: { kind: 'fixed', value: 0n } };
+
+/** Every reset-state VMSA profile by name. */
+export const VMM_VMSA_PROFILES = { ...VMM_VMSA_PROFILES_BASE, 'ec2-v1': EC2_V1 } as const;
 
 /** A VMM profile name. */
 export type VmmVmsaProfileName = keyof typeof VMM_VMSA_PROFILES;

@@ -13,6 +13,7 @@ import { ovmfSevEsChunks } from '../../src/firmware/ovmf-sev.js';
 import { sevKernelHashes } from '../../src/firmware/kernel-hashes.js';
 import { nodeHashBackend } from '../../src/measure/hash-node.js';
 import { createHash } from 'node:crypto';
+import { FIRMWARE_GUIDS, efiGuid } from '../helpers/efi-guid.js';
 import { describe, expect, it } from 'vitest';
 import {
   FIRMWARE_ERROR_CODES,
@@ -49,23 +50,8 @@ import { HAVE_SHARED, sharedBytes, sharedNotice } from '../helpers/shared.js';
 // ---- A small encoder for the spec's byte layouts ------------------------------------------
 
 /** The GUIDs of §1.1/§1.2, spelled out here (not imported) so a typo in src/ is caught. */
-const G = {
-  footer: '96b582de-1fb2-45f7-baea-a366c55a082d',
-  sevMeta: 'dc886566-984a-4798-a75e-5585a7bf67cc',
-  hashTable: '7255371f-3a3b-4b04-927b-1da6efa8d454',
-  secret: '4c2eb361-7d9b-4cc3-8081-127c90d3d294',
-  esReset: '00f771de-1a7e-4fcb-890e-68c77e2fb44e',
-  tdxMeta: 'e47a6535-984a-4798-865e-4685a7bf8ec2',
-  tdxGuid: 'e9eaf9f3-168e-44d5-a8eb-7f4d8738f6ae',
-  svsmInfo: 'a789a612-0597-4c4b-a49f-cbb1fe9d1ddd',
-} as const;
+const G = FIRMWARE_GUIDS;
 
-/** EFI byte order (§1.1 step 4): first three fields little-endian, last 8 bytes as written. */
-function efiGuid(s: string): Uint8Array {
-  const h = s.replace(/-/g, '');
-  const b = Array.from({ length: 16 }, (_, i) => parseInt(h.slice(2 * i, 2 * i + 2), 16));
-  return Uint8Array.from([...b.slice(0, 4).reverse(), ...b.slice(4, 6).reverse(), ...b.slice(6, 8).reverse(), ...b.slice(8)]);
-}
 
 function u16le(n: number): Uint8Array {
   return Uint8Array.from([n & 0xff, (n >>> 8) & 0xff]);

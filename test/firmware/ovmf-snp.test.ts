@@ -11,6 +11,7 @@
  * spec's VMSA hashes. A fresh clone without ../shared runs everything but the fixture suite.
  */
 import { createHash } from 'node:crypto';
+import { FIRMWARE_GUIDS, efiGuid } from '../helpers/efi-guid.js';
 import { describe, expect, it } from 'vitest';
 import { FirmwareError } from '../../src/firmware/errors.js';
 import {
@@ -299,18 +300,8 @@ describe.skipIf(!HAVE_SHARED)('ovmf_AmdSev_suffix.bin under QEMU (snp.md §1.7, 
 
 // ---- A small image built from the spec's byte layouts --------------------------------------
 
-/** EFI byte order (§1.1 step 4): first three fields little-endian, last 8 bytes as written. */
-function efiGuid(s: string): Uint8Array {
-  const h = s.replace(/-/g, '');
-  const b = Array.from({ length: 16 }, (_, i) => parseInt(h.slice(2 * i, 2 * i + 2), 16));
-  return Uint8Array.from([...b.slice(0, 4).reverse(), ...b.slice(4, 6).reverse(), ...b.slice(6, 8).reverse(), ...b.slice(8)]);
-}
 
-const GUID = {
-  footer: '96b582de-1fb2-45f7-baea-a366c55a082d',
-  sevMeta: 'dc886566-984a-4798-a75e-5585a7bf67cc',
-  esReset: '00f771de-1a7e-4fcb-890e-68c77e2fb44e',
-} as const;
+const GUID = FIRMWARE_GUIDS;
 
 /**
  * An image of `size` bytes: a recognisable byte pattern, the footer table of §1.1 holding a

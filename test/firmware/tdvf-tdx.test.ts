@@ -9,6 +9,7 @@
  * Without ../shared only the built-image tests run.
  */
 import { createHash } from 'node:crypto';
+import { FIRMWARE_GUIDS, efiGuid } from '../helpers/efi-guid.js';
 import { describe, expect, it } from 'vitest';
 import { FirmwareError, type FirmwareErrorCode } from '../../src/firmware/errors.js';
 import {
@@ -28,18 +29,8 @@ import { HAVE_SHARED, sharedBytes, sharedNotice } from '../helpers/shared.js';
 
 // ---- Image builder (firmware-input.md §1.1, §1.2, §1.4), written from the spec's layouts ----
 
-const G = {
-  footer: '96b582de-1fb2-45f7-baea-a366c55a082d',
-  tdxMeta: 'e47a6535-984a-4798-865e-4685a7bf8ec2',
-  tdxGuid: 'e9eaf9f3-168e-44d5-a8eb-7f4d8738f6ae',
-} as const;
+const G = FIRMWARE_GUIDS;
 
-/** EFI byte order (§1.1 step 4): first three fields little-endian, last 8 bytes as written. */
-function efiGuid(s: string): Uint8Array {
-  const h = s.replace(/-/g, '');
-  const b = Array.from({ length: 16 }, (_, i) => parseInt(h.slice(2 * i, 2 * i + 2), 16));
-  return Uint8Array.from([...b.slice(0, 4).reverse(), ...b.slice(4, 6).reverse(), ...b.slice(6, 8).reverse(), ...b.slice(8)]);
-}
 
 interface Sec {
   dataOffset?: number;
