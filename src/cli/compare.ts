@@ -1,19 +1,24 @@
 /**
  * `igvm-measure compare [FILE] --evidence EVIDENCE [--measurement HEX] ...`: verify the
  * evidence and compare it with what FILE (or a published value) should produce
- * (issue: evidence, "Commands").
+ * (issue: evidence, "Commands"). `compare --firmware F --evidence EVIDENCE ...` does the same
+ * for a firmware image under the host parameters of `measure --firmware` (issue 7), and on a
+ * mismatch searches the host settings of spec/firmware-input.md §6.3 (firmware/search.ts).
  */
-import { compareEvidence, evidenceValues, verifyEvidence } from '../evidence/index.js';
+import { compareEvidence, evidenceValues, reportedMeasurement, verifyEvidence, type Check } from '../evidence/index.js';
+import { searchFirmwareSettings, type FirmwareSearchAxes, type FirmwareSearchResult, type FirmwareSetting } from '../firmware/search.js';
 import { PROFILE_NAMES, type ProfileName } from '../measure/index.js';
-import type { Command } from './command.js';
+import type { CliIo, Command, CommandArgs } from './command.js';
 import { EXIT_CHECK_FAILED, EXIT_OK, UsageError } from './errors.js';
 import { CERTIFICATE_HELP, CERTIFICATE_OPTIONS, checkLines, hexOption, readEvidence, verifyOptionsOf } from './evidence-input.js';
 import { readInput, withIgvmFile } from './input.js';
-import { stringify } from './json.js';
+import { stringify, type Json } from './json.js';
+import { FIRMWARE_MEASURE_OPTIONS, FIRMWARE_OPTION_HELP, firmwareMeasurement, type FirmwareMeasurement } from './measure-firmware.js';
 import { evidenceKind } from './report.js';
 
 const HELP = `Usage: igvm-measure compare FILE --evidence EVIDENCE [options]
        igvm-measure compare --measurement HEX --evidence EVIDENCE [options]
+       igvm-measure compare --firmware F --evidence EVIDENCE [firmware options]
 
 Verifies the evidence (an SEV-SNP attestation report or a TDX quote; see
 'igvm-measure report --help') and compares it with what the IGVM file FILE should
@@ -32,11 +37,39 @@ Options:
   --host-data HEX   also check SEV-SNP HOST_DATA (zero-padded to 32 bytes)
 ${CERTIFICATE_HELP}
   --json            one JSON document: {file, evidence, kind, verified, match,
-                    checks: [{name, ok, detail}]}
+                    checks: [{name, ok, detail}]}; with --firmware also the
+                    firmware inputs, host_parameters and search: null or {tried,
+                    axes, matches: [{vcpus, sev_features, fpu, vmsa_gpa, tdx_order}]}
   -h, --help        show this help
 
+Firmware inputs (instead of FILE; the options of 'measure --firmware'):
+  With --firmware, the expected value is the launch measurement of the firmware
+  image under the host parameters given: the SEV-SNP launch digest for an SEV-SNP
+  report, the MRTD for a TDX quote. Host parameters without a safe default are
+  required as for 'measure --firmware' (e.g. --vcpus and --vcpu-type under qemu).
+  When the measurement differs, it searches the host settings an image cannot
+  tell (firmware-input.md §6.3) for those that reproduce the reported value:
+    OVMF under qemu, ec2, ec2-v1, krun: SEV_FEATURES 0x1 and 0x21, FPU init2 and
+      legacy, 1-64 vCPUs; under gce also VMSA GPA 0xfffffffff000 (Milan) and
+      0xffffffffff000 (Genoa)
+    coconut-qemu-2024: FPU init2 and legacy, 1-64 vCPUs (its SVSM VMSA fixes
+      SEV_FEATURES 0x1)
+    tdx: page-add order single and two-pass (MRTD has no vCPU state)
+  The given value of each setting is tried as well (so --vcpus 96 sweeps 1-96);
+  the vCPU type, VMM, kernel, initrd, command line and vars size are kept as
+  given.
+  --firmware F     an OVMF image (OVMF.fd, or OVMF_CODE with --svsm), or a TDVF image
+  --platform P     snp or tdx (default: the evidence's platform; SEV and SEV-ES
+                   launch digests have no evidence format here: use
+                   'measure --firmware --platform sev|sev-es')
+${FIRMWARE_OPTION_HELP}
+
 Exit codes: 0 the evidence verifies and everything matches, 1 unreadable or
-malformed input, 2 usage error, 3 a mismatch or a failed verification.`;
+malformed input, 2 usage error, 3 a mismatch or a failed verification (also
+when the search finds the setting that reproduces the reported value).`;
+
+/** Options that only describe a firmware input. */
+const FIRMWARE_ONLY = ['platform', 'vcpus', ...Object.keys(FIRMWARE_MEASURE_OPTIONS)];
 
 export const compareCommand: Command = {
   name: 'compare',
@@ -51,10 +84,17 @@ export const compareCommand: Command = {
     'host-data': { type: 'string' },
     json: { type: 'boolean' },
     ...CERTIFICATE_OPTIONS,
+    platform: { type: 'string' },
+    vcpus: { type: 'string' },
+    ...FIRMWARE_MEASURE_OPTIONS,
   },
   async run({ values, positionals }, io) {
     const evidencePath = values.evidence as string | undefined;
     if (evidencePath === undefined) throw new UsageError('compare needs --evidence EVIDENCE');
+    if (values.firmware !== undefined) return compareFirmware({ values, positionals }, evidencePath, io);
+    for (const k of FIRMWARE_ONLY) {
+      if (values[k] !== undefined) throw new UsageError(`--${k} applies to firmware inputs; give --firmware`);
+    }
     const measurement = hexOption('--measurement', values.measurement as string | undefined);
     if (positionals.length > 1) throw new UsageError('compare takes one FILE');
     const path = positionals[0];
@@ -102,3 +142,142 @@ export const compareCommand: Command = {
     return ok ? EXIT_OK : EXIT_CHECK_FAILED;
   },
 };
+
+/** `--platform` values that have evidence here: SEV-SNP reports and TDX quotes / reports. */
+const EVIDENCE_PLATFORMS: readonly string[] = ['snp', 'tdx'];
+
+const equal = (a: Uint8Array, b: Uint8Array): boolean => a.length === b.length && a.every((x, i) => x === b[i]);
+
+/**
+ * `compare --firmware F --evidence EVIDENCE …`: the firmware's measurement under the given host
+ * parameters (as `measure --firmware`) against the evidence's SEV-SNP MEASUREMENT or TDX MRTD;
+ * on a mismatch, the firmware search of firmware-input.md §6.3.
+ */
+async function compareFirmware({ values, positionals }: CommandArgs, evidencePath: string, io: CliIo): Promise<number> {
+  if (positionals.length > 0) throw new UsageError(`--firmware replaces FILE; remove '${positionals[0]}'`);
+  if (values.measurement !== undefined) throw new UsageError('--measurement and --firmware both give the expected value; choose one');
+  for (const k of ['profile', 'ap-vmsa']) {
+    if (values[k] !== undefined) throw new UsageError(`--${k} applies to IGVM files, not --firmware`);
+  }
+  const platformArg = values.platform as string | undefined;
+  if (platformArg === 'sev' || platformArg === 'sev-es') {
+    // SEV and SEV-ES have a launch digest (§6.2 item 5) but no attestation report format that
+    // this tool reads, so there is no hardware value to compare with.
+    throw new UsageError(`compare reads SEV-SNP reports and TDX quotes; --platform ${platformArg} has no evidence here (use 'measure --firmware --platform ${platformArg}')`);
+  }
+  if (platformArg !== undefined && !EVIDENCE_PLATFORMS.includes(platformArg)) throw new UsageError(`--platform must be snp or tdx, not '${platformArg}'`);
+  const reportData = hexOption('--report-data', values['report-data'] as string | undefined);
+  const hostData = hexOption('--host-data', values['host-data'] as string | undefined);
+  const verifyOptions = verifyOptionsOf(values);
+  const evidence = readEvidence(evidencePath);
+  const platform = evidence.platform === 'SEV_SNP' ? 'snp' : 'tdx';
+  if (platformArg !== undefined && platformArg !== platform) {
+    throw new UsageError(`--platform ${platformArg} does not fit the evidence, ${evidenceKind(evidence)}: it reports ${platform === 'snp' ? 'an SEV-SNP MEASUREMENT' : 'a TDX MRTD'}`);
+  }
+  // Measure before verifying: usage errors of the firmware options come before any --fetch.
+  const fw = firmwareMeasurement(values, io, { defaultPlatform: platform });
+  const verification = await verifyEvidence(evidence, verifyOptions);
+  const reported = reportedMeasurement(evidence);
+  let comparison: Check[] = compareEvidence(evidenceValues(evidence), {
+    measurement: fw.digest,
+    ...(reportData ? { reportData } : {}),
+    ...(hostData ? { hostData } : {}),
+  });
+  let search: FirmwareSearchResult | undefined;
+  if (!equal(fw.digest, reported) && fw.search !== undefined) {
+    search = searchFirmwareSettings(fw.search.input, reported, { given: fw.search.given });
+    const label = evidence.platform === 'SEV_SNP' ? 'measurement' : 'mrtd';
+    const why = explainSearch(search, fw);
+    comparison = comparison.map((c) => (c.name === label && c.ok === false ? { ...c, detail: `${c.detail}${why}` } : c));
+  }
+  const match = comparison.length > 0 && comparison.every((c) => c.ok !== false);
+  const ok = match && verification.verified;
+  const checks = [...verification.checks, ...comparison];
+  if (values.json === true) {
+    io.stdout(
+      stringify({
+        file: null,
+        ...fw.inputs,
+        host_parameters: fw.host,
+        evidence: evidencePath,
+        kind: evidenceKind(evidence),
+        verified: verification.verified,
+        match,
+        checks: checks.map((c) => ({ ...c })),
+        search: search === undefined ? null : searchJson(search),
+      }),
+    );
+  } else {
+    const verdict = ok ? 'MATCH' : !verification.verified ? 'the evidence does NOT verify' : 'MISMATCH';
+    const host = Object.entries(fw.host).map(([k, v]) => `${k}=${typeof v === 'string' ? v : JSON.stringify(v)}`).join(' ');
+    io.stdout(`${evidenceKind(evidence)} vs firmware ${values.firmware as string} (${fw.platformType} ${host}): ${verdict}\n${checkLines(checks)}`);
+  }
+  return ok ? EXIT_OK : EXIT_CHECK_FAILED;
+}
+
+const hex = (v: bigint): string => `0x${v.toString(16)}`;
+
+/** Which axes were searched with more than one value: those a match is told by. */
+function varied(axes: FirmwareSearchAxes): { vcpus: boolean; sevFeatures: boolean; fpu: boolean; vmsaGpa: boolean; tdxOrder: boolean } {
+  return {
+    vcpus: (axes.maxVcpus ?? 1) > 1,
+    sevFeatures: (axes.sevFeatures?.length ?? 0) > 1,
+    fpu: (axes.fpus?.length ?? 0) > 1,
+    vmsaGpa: (axes.vmsaGpas?.length ?? 0) > 1,
+    tdxOrder: (axes.tdxOrders?.length ?? 0) > 1,
+  };
+}
+
+/** A matching setting as the options that select it, e.g. `--vcpus 4 --fpu legacy`. */
+function describeSetting(s: FirmwareSetting, axes: FirmwareSearchAxes): string {
+  const v = varied(axes);
+  const parts: string[] = [];
+  if (s.vcpus !== undefined && v.vcpus) parts.push(`--vcpus ${s.vcpus}`);
+  if (s.sevFeatures !== undefined && v.sevFeatures) parts.push(`--guest-features ${hex(s.sevFeatures)}`);
+  if (s.fpu !== undefined && v.fpu) parts.push(`--fpu ${s.fpu}`);
+  if (s.vmsaGpa !== undefined && v.vmsaGpa) parts.push(`--vmsa-gpa ${hex(s.vmsaGpa)}`);
+  if (s.tdxOrder !== undefined && v.tdxOrder) parts.push(`--tdx-order ${s.tdxOrder}`);
+  return parts.length > 0 ? parts.join(' ') : 'the given setting';
+}
+
+/** The searched axes in words, e.g. `SEV_FEATURES 0x1/0x21, FPU init2/legacy, 1–64 vCPUs`. */
+function describeAxes(axes: FirmwareSearchAxes): string {
+  const parts: string[] = [];
+  if (axes.sevFeatures !== undefined) parts.push(`SEV_FEATURES ${axes.sevFeatures.map(hex).join('/')}`);
+  if (axes.fpus !== undefined) parts.push(`FPU ${axes.fpus.join('/')}`);
+  if (axes.maxVcpus !== undefined) parts.push(axes.maxVcpus === 1 ? '1 vCPU' : `1–${axes.maxVcpus} vCPUs`);
+  if (axes.vmsaGpas !== undefined && axes.vmsaGpas.length > 1) parts.push(`VMSA GPA ${axes.vmsaGpas.map(hex).join('/')}`);
+  if (axes.tdxOrders !== undefined) parts.push(`TDX order ${axes.tdxOrders.join('/')}`);
+  return parts.join(', ');
+}
+
+/** The search's finding, appended to the measurement check's detail (as the IGVM search's). */
+function explainSearch(r: FirmwareSearchResult, fw: FirmwareMeasurement): string {
+  if (r.matches.length > 0) return `; the reported value matches ${r.matches.map((m) => describeSetting(m, r.axes)).join(', or ')}`;
+  const none = `; none of ${r.tried} firmware settings (${describeAxes(r.axes)}) reproduces it`;
+  if (fw.platform === 'tdx') {
+    // §5.2, §0 item 4: with the ordering searched, only the image (and GCE's unmodelled
+    // "measure all" quirk, §5.3) is left.
+    return `${none}: MRTD depends only on the TDVF image's sections and BFV bytes, so the image differs (or the host measures more regions, as older GCE hosts do, firmware-input.md §5.3)`;
+  }
+  return `${none}: the image, the kernel/initrd/command line, the vCPU type or the VMM differ; run 'igvm-measure measure --firmware … --trace' to find the step where it diverges`;
+}
+
+function searchJson(r: FirmwareSearchResult): Json {
+  const setting = (s: FirmwareSetting): Json => ({
+    ...(s.vcpus !== undefined ? { vcpus: s.vcpus } : {}),
+    ...(s.sevFeatures !== undefined ? { sev_features: hex(s.sevFeatures) } : {}),
+    ...(s.fpu !== undefined ? { fpu: s.fpu } : {}),
+    ...(s.vmsaGpa !== undefined ? { vmsa_gpa: hex(s.vmsaGpa) } : {}),
+    ...(s.tdxOrder !== undefined ? { tdx_order: s.tdxOrder } : {}),
+  });
+  const a = r.axes;
+  const axes: Json = {
+    ...(a.maxVcpus !== undefined ? { max_vcpus: a.maxVcpus } : {}),
+    ...(a.sevFeatures !== undefined ? { sev_features: a.sevFeatures.map(hex) } : {}),
+    ...(a.fpus !== undefined ? { fpu: [...a.fpus] } : {}),
+    ...(a.vmsaGpas !== undefined ? { vmsa_gpa: a.vmsaGpas.map(hex) } : {}),
+    ...(a.tdxOrders !== undefined ? { tdx_order: [...a.tdxOrders] } : {}),
+  };
+  return { tried: r.tried, axes, matches: r.matches.map(setting) };
+}

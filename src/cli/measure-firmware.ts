@@ -27,6 +27,7 @@ import {
 } from '../firmware/index.js';
 import { defaultHashBackend } from '../measure/hash-default.js';
 import type { TraceStep } from '../measure/index.js';
+import type { FirmwareSearchInput, FirmwareSetting } from '../firmware/search.js';
 import type { CliIo } from './command.js';
 import { EXIT_OK, UsageError } from './errors.js';
 import { readInput } from './input.js';
@@ -36,8 +37,8 @@ import { hexBytes, stringify, type Json } from './json.js';
 const SVSM_VMM = 'coconut-qemu-2024';
 const FIRMWARE_VMMS = [...(Object.keys(OVMF_SNP_LOADERS) as OvmfSnpLoaderName[]), SVSM_VMM] as const;
 /** `--platform` values for firmware inputs. */
-const FIRMWARE_PLATFORMS = ['snp', 'sev', 'sev-es', 'tdx'] as const;
-type FirmwarePlatform = (typeof FIRMWARE_PLATFORMS)[number];
+export const FIRMWARE_PLATFORMS = ['snp', 'sev', 'sev-es', 'tdx'] as const;
+export type FirmwarePlatform = (typeof FIRMWARE_PLATFORMS)[number];
 
 /** Options of `measure` that only apply to firmware inputs. */
 export const FIRMWARE_MEASURE_OPTIONS = {
@@ -55,11 +56,8 @@ export const FIRMWARE_MEASURE_OPTIONS = {
   'tdx-order': { type: 'string' },
 } as const;
 
-export const FIRMWARE_HELP = `
-Firmware inputs (instead of FILE):
-  --firmware F     an OVMF image (OVMF.fd, or OVMF_CODE with --svsm), or a TDVF image
-  --platform P     snp (default), sev, sev-es or tdx
-  --vmm V          snp / sev-es: qemu (QEMU/KVM, default), ec2, ec2-v1 (EC2 as
+/** The help lines of the firmware options but `--firmware` and `--platform` (shared with `compare`). */
+export const FIRMWARE_OPTION_HELP = `  --vmm V          snp / sev-es: qemu (QEMU/KVM, default), ec2, ec2-v1 (EC2 as
                    sev-snp-measure < 0.0.13 and virtee/sev compute it: RDX 0), gce,
                    krun, or coconut-qemu-2024 (COCONUT SVSM + OVMF under the coconut QEMU
                    fork of early 2024; snp only)
@@ -83,6 +81,12 @@ Firmware inputs (instead of FILE):
                    required; not measured)
   --tdx-order O    tdx: single (per page: add, then extend; QEMU >= 9 / upstream KVM;
                    default) or two-pass (per section: all adds, then all extends; QEMU 8.x)`;
+
+export const FIRMWARE_HELP = `
+Firmware inputs (instead of FILE):
+  --firmware F     an OVMF image (OVMF.fd, or OVMF_CODE with --svsm), or a TDVF image
+  --platform P     snp (default), sev, sev-es or tdx
+${FIRMWARE_OPTION_HELP}`;
 
 function str(values: Record<string, unknown>, name: string): string | undefined {
   const v = values[name];
@@ -154,6 +158,50 @@ interface FirmwareResult {
   readonly algorithm: 'sha256' | 'sha384';
   readonly digest: Uint8Array;
   readonly host: Record<string, Json>;
+  /**
+   * What `compare`'s search (firmware/search.ts) needs: the fixed inputs, and the given setting of
+   * each axis. Absent for SEV, which has no host setting to search (§6.2 item 5).
+   */
+  readonly search?: { readonly input: FirmwareSearchInput; readonly given: FirmwareSetting };
+}
+
+/** A firmware measurement from the `--firmware` options: its result and the inputs (files, SHA-256) for the JSON. */
+export interface FirmwareMeasurement extends FirmwareResult {
+  readonly platform: FirmwarePlatform;
+  readonly inputs: Record<string, Json>;
+}
+
+/** Options of {@link firmwareMeasurement}. */
+export interface FirmwareMeasurementOptions {
+  /** `--platform` when not given (`measure`: snp; `compare`: the evidence's). */
+  readonly defaultPlatform?: FirmwarePlatform;
+  /** `--trace`: each step, as the IGVM path's trace lines. */
+  readonly trace?: (s: TraceStep) => void;
+}
+
+/**
+ * The measurement the firmware options (`--firmware`, `--platform`, `--vmm`, `--vcpus`, …)
+ * describe, after the usage checks of each platform and VMM: parameters without a safe default
+ * are required (§6.3), options that do not apply are refused. Shared by `measure --firmware`
+ * and `compare --firmware`.
+ */
+export function firmwareMeasurement(values: Record<string, unknown>, io: CliIo, options: FirmwareMeasurementOptions = {}): FirmwareMeasurement {
+  const platform = choice<FirmwarePlatform>('platform', str(values, 'platform'), FIRMWARE_PLATFORMS, options.defaultPlatform ?? 'snp');
+  const trace = options.trace;
+  if (platform === 'tdx') {
+    // MRTD depends on the TDVF metadata and BFV bytes only (§0 item 4): no vCPU or VMM inputs.
+    refuse(values, ['vmm', 'vcpus', 'vcpu-type', 'guest-features', 'fpu', 'vmsa-gpa', 'svsm', 'vars-size'], '--platform tdx (MRTD has no vCPU state, firmware-input.md §5.1)');
+    refuse(values, ['kernel', 'initrd', 'append'], '--platform tdx (a TD measures direct-boot inputs into RTMRs, not MRTD)');
+    const order = choice<TdxOrder>('tdx-order', str(values, 'tdx-order'), TDX_ORDERS, 'single');
+    const { bytes, inputs } = readFirmware(values);
+    const digest = foldTdxSteps(tdvfTdxSteps(bytes, { order, file: 'TDVF' }), defaultHashBackend, trace);
+    const search = { input: { kind: 'tdvf-tdx', image: bytes }, given: { tdxOrder: order } } as const;
+    return { platform, inputs, platformType: 'TDX', algorithm: 'sha384', digest, host: { tdx_order: order }, search };
+  }
+  refuse(values, ['tdx-order'], `--platform ${platform} (TDX only)`);
+  const { bytes, inputs } = readFirmware(values);
+  const result = platform === 'snp' ? measureSnp(values, bytes, inputs, io, trace) : measureSev(platform, values, bytes, inputs, trace !== undefined, io);
+  return { platform, inputs, ...result };
 }
 
 /**
@@ -170,30 +218,19 @@ export function measureFirmware(
   refuse(values, ['profile', 'ap-vmsa', 'max-pages'], 'firmware inputs (IGVM files only)');
   if (values['native-zero'] === true) throw new UsageError('--native-zero applies to IGVM files, not --firmware');
   if (values.json === true && values.trace === true) throw new UsageError('--json and --trace both write to stdout; choose one');
-  const platform = choice<FirmwarePlatform>('platform', str(values, 'platform'), FIRMWARE_PLATFORMS, 'snp');
   const trace = values.trace === true ? (s: TraceStep): void => io.stdout(`${JSON.stringify(formatTrace(s))}\n`) : undefined;
-
-  let result: FirmwareResult;
-  let inputs: Record<string, Json>;
-  if (platform === 'tdx') {
-    // MRTD depends on the TDVF metadata and BFV bytes only (§0 item 4): no vCPU or VMM inputs.
-    refuse(values, ['vmm', 'vcpus', 'vcpu-type', 'guest-features', 'fpu', 'vmsa-gpa', 'svsm', 'vars-size'], '--platform tdx (MRTD has no vCPU state, firmware-input.md §5.1)');
-    refuse(values, ['kernel', 'initrd', 'append'], '--platform tdx (a TD measures direct-boot inputs into RTMRs, not MRTD)');
-    const order = choice<TdxOrder>('tdx-order', str(values, 'tdx-order'), TDX_ORDERS, 'single');
-    const { bytes, inputs: i } = readFirmware(values);
-    inputs = i;
-    const digest = foldTdxSteps(tdvfTdxSteps(bytes, { order, file: 'TDVF' }), defaultHashBackend, trace);
-    result = { platformType: 'TDX', algorithm: 'sha384', digest, host: { tdx_order: order } };
-  } else {
-    refuse(values, ['tdx-order'], `--platform ${platform} (TDX only)`);
-    const { bytes, inputs: i } = readFirmware(values);
-    inputs = i;
-    result = platform === 'snp' ? measureSnp(values, bytes, inputs, io, trace) : measureSev(platform, values, bytes, inputs, trace !== undefined, io);
-  }
+  const result = firmwareMeasurement(values, io, trace === undefined ? {} : { trace });
+  const inputs = result.inputs;
 
   const entry = { platform_type: result.platformType, algorithm: result.algorithm, digest: hexBytes(result.digest) };
   if (values.trace === true) io.stdout(`${JSON.stringify({ type: 'result', ...entry })}\n`);
-  else if (values.json === true) io.stdout(stringify({ ...inputs, host_parameters: result.host, platforms: [entry] }));
+  else if (values.json === true) {
+    // The IGVM output's shape ({file, sha256, profile, platforms}) plus the inputs and host
+    // parameters; `profile` names the VMM, the nearest thing to a loader profile here.
+    const fw = inputs.firmware as { file: string; sha256: string };
+    const head = { file: fw.file, sha256: fw.sha256, profile: result.host.vmm ?? null };
+    io.stdout(stringify({ ...head, ...inputs, host_parameters: result.host, platforms: [entry] }));
+  }
   else {
     const host = Object.entries(result.host).map(([k, v]) => `${k}=${typeof v === 'string' ? v : JSON.stringify(v)}`).join(' ');
     io.stdout(`${result.platformType.padEnd(14)} ${host} ${result.algorithm} ${hexBytes(result.digest)}\n`);
@@ -245,7 +282,8 @@ function measureSnp(
     const fpu = fpuOf(values, 'legacy');
     const steps = svsmSnpSteps(firmware, svsm, { vcpus, vcpuSignature: signature, varsSize, fpu });
     const host = { vmm, vcpus, ...cpu, fpu, sev_features: `0x${SVSM_SEV_FEATURES.toString(16)}`, vars_size: varsSize };
-    return { platformType: 'SEV_SNP', algorithm: 'sha384', digest: foldSnpSteps(steps, defaultHashBackend, trace), host };
+    const search = { input: { kind: 'svsm-snp', code: firmware, svsm, varsSize, vcpuSignature: signature }, given: { vcpus, fpu } } as const;
+    return { platformType: 'SEV_SNP', algorithm: 'sha384', digest: foldSnpSteps(steps, defaultHashBackend, trace), host, search };
   }
   const loader = OVMF_SNP_LOADERS[vmm];
   const fpu = fpuOf(values, loader.vmsa.defaultFpu);
@@ -271,7 +309,11 @@ function measureSnp(
     vmsa_gpa: `0x${vmsaGpa.toString(16)}`,
     kernel_hashes: kernelHashes !== undefined,
   };
-  return { platformType: 'SEV_SNP', algorithm: 'sha384', digest: foldSnpSteps(steps, defaultHashBackend, trace), host };
+  const search = {
+    input: { kind: 'ovmf-snp', image: firmware, vmm, vcpuSignature: signature, ...(kernelHashes === undefined ? {} : { kernelHashes }) },
+    given: { vcpus, sevFeatures, fpu, vmsaGpa },
+  } as const;
+  return { platformType: 'SEV_SNP', algorithm: 'sha384', digest: foldSnpSteps(steps, defaultHashBackend, trace), host, search };
 }
 
 /** `--platform sev|sev-es`: SHA-256 of the image, the kernel-hashes table and (SEV-ES) the VMSAs. */
@@ -301,7 +343,8 @@ function measureSev(
   const chunks = ovmfSevEsChunks(firmware, { vcpus, vcpuSignature: signature, fpu, ...kh });
   if (tracing) traceChunks(io, 'SEV_ES', chunks);
   const host = { vmm, vcpus, vcpu_type: typeName, vcpu_signature: `0x${signature.toString(16)}`, fpu, kernel_hashes: kernelHashes !== undefined };
-  return { platformType: 'SEV_ES', algorithm: 'sha256', digest: foldSevChunks(chunks), host };
+  const search = { input: { kind: 'ovmf-sev-es', image: firmware, vcpuSignature: signature, ...kh }, given: { vcpus, fpu } } as const;
+  return { platformType: 'SEV_ES', algorithm: 'sha256', digest: foldSevChunks(chunks), host, search };
 }
 
 /** SEV/SEV-ES `--trace`: one line per hashed piece (the SHA-256 is one stream, so no running digest). */

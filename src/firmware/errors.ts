@@ -56,7 +56,8 @@ export const FIRMWARE_ERROR_CODES = [
   // Kernel hashes were given but the image cannot carry them: no SNP_KERNEL_HASHES section
   // (§2.2 step 4), no SEV hash-table footer entry, or a section that is not exactly one page (§2.3).
   'NoKernelHashesSection',
-  // A SEV metadata section type this loader refuses (§2.2 table: GCE rejects SNP_KERNEL_HASHES).
+  // A SEV metadata section type this loader refuses (§2.2 table: gce-tcb-verifier rejects
+  // SNP_KERNEL_HASHES; `strict` option of the GCE loader).
   'UnsupportedSection',
 ] as const;
 

@@ -79,3 +79,4 @@ export * from './svsm-snp.js';
 export * from './kernel-hashes.js';
 export * from './tdvf-tdx.js';
 export * from './ovmf-sev.js';
+export * from './search.js';

@@ -46,6 +46,8 @@ export interface OvmfSnpLoader {
   readonly vmsaGpa: bigint;
   /** The reset-state VMSA profile (§3.1 column). */
   readonly vmsa: VmmVmsaProfile;
+  /** Section rules that replace `sections` with the `strict` option (where two tools disagree). */
+  readonly strictSections?: Readonly<Partial<Record<SevSectionType, SectionLowering>>>;
 }
 
 const QEMU_SECTIONS = {
@@ -64,9 +66,11 @@ const EC2_SECTIONS = { ...QEMU_SECTIONS, CPUID: { kind: 'deferred', pageType: 'C
  *   section GPA, the kernel-hashes section per §2.3, VMSAs at KVM's `INITIAL_VMSA_GPA`.
  * - `ec2`, `ec2-v1`: as QEMU, but the CPUID page after all other sections (§2.2 step 3); the two
  *   differ only in the VMSA's RDX (vmsa-qemu.ts).
- * - `gce`: SEC_MEM as UNMEASURED pages, SNP_KERNEL_HASHES refused (gce-tcb-verifier rejects type
- *   0x10); VMSAs at 0xFFFFFFFFF000 (Milan, 48-bit) unless the caller passes Genoa's 52-bit
- *   0xFFFFFFFFFF000 as `vmsaGpa` (§3.2).
+ * - `gce`: SEC_MEM as UNMEASURED pages; VMSAs at 0xFFFFFFFFF000 (Milan, 48-bit) unless the caller
+ *   passes Genoa's 52-bit 0xFFFFFFFFFF000 as `vmsaGpa` (§3.2). The kernel-hashes section is
+ *   lowered as under QEMU, as sev-snp-measure does (its GCE vectors reproduce only that way);
+ *   gce-tcb-verifier instead rejects section type 0x10 (§2.2 table), which the `strict` option
+ *   follows.
  * - `krun` (virtee/sev): QEMU's sections (virtee/sev has no EC2 CPUID rule) with the KRUN VMSA.
  */
 export const OVMF_SNP_LOADERS = {
@@ -81,6 +85,7 @@ export const OVMF_SNP_LOADERS = {
     },
     vmsaGpa: KVM_VMSA_GPA,
     vmsa: VMM_VMSA_PROFILES.gce,
+    strictSections: { SNP_KERNEL_HASHES: { kind: 'reject', why: 'gce-tcb-verifier does not accept an SNP_KERNEL_HASHES section (strict)' } },
   },
   krun: { name: 'krun', sections: QEMU_SECTIONS, vmsaGpa: KVM_VMSA_GPA, vmsa: VMM_VMSA_PROFILES.krun },
 } as const satisfies Record<string, OvmfSnpLoader>;
@@ -109,6 +114,8 @@ export interface OvmfSnpOptions {
   readonly kernelHashes?: SevKernelHashes;
   /** Label of the image in step sources (default `OVMF`). */
   readonly file?: string;
+  /** Apply the loader's `strictSections` (GCE: refuse SNP_KERNEL_HASHES like gce-tcb-verifier). */
+  readonly strict?: boolean;
 }
 
 const FOUR_GIB = 0x1_0000_0000n;
@@ -245,7 +252,8 @@ export function ovmfSnpSteps(image: Uint8Array, options: OvmfSnpOptions): SnpSte
   // §2.2 steps 2–4: the metadata sections in table order, EC2's CPUID pages, the kernel check.
   const sections = findSevMetadata(image)?.sections ?? [];
   const kernelPage = kernelHashesPage(image, options.kernelHashes);
-  for (const section of sections) steps.push(...sevSectionSteps(section, loader.sections[section.type], kernelPage, file));
+  const rules = options.strict === true ? { ...loader.sections, ...loader.strictSections } : loader.sections;
+  for (const section of sections) steps.push(...sevSectionSteps(section, rules[section.type], kernelPage, file));
   steps.push(...deferredSectionSteps(sections, loader, file));
   if (kernelPage !== undefined && !sections.some((s) => s.type === 'SNP_KERNEL_HASHES')) {
     throw new FirmwareError('NoKernelHashesSection', "kernel hashes were given but the image's SEV metadata has no SNP_KERNEL_HASHES section (§2.2 step 4)");

@@ -130,6 +130,13 @@ describe.skipIf(!HAVE_SHARED)('measure --firmware on the spec fixtures', () => {
       const out = JSON.parse(r.stdout);
       expect(out.platforms[0].digest).toBe(expected[vcpus]);
       expect(out.host_parameters).toMatchObject({ vmm: 'coconut-qemu-2024', vcpu_signature: '0x800f12', fpu: 'legacy', vars_size: 540672 });
+      // Same top-level shape as for IGVM files; the SHA-256 values are the spec's fixture table.
+      expect(out).toMatchObject({
+        file: fw('svsm_ovmf.fd'),
+        sha256: '50d1bf8676c7fb2ff6b8e50cf8fc0491534de27c12d6345a2dcefef51cbac97e',
+        profile: 'coconut-qemu-2024',
+        svsm: { sha256: '287fcee67b501b072e4953b5006059d088b454e9197bc318885385acb233d5d1' },
+      });
     }
   });
   it('OVMF under QEMU: snp.md §1.7 e1e1ca02…, and --trace ends on the same digest after 33 steps', async () => {

@@ -136,6 +136,8 @@ describe.skipIf(!HAVE_SHARED)('suffix fixtures under each loader (not hardware: 
     const steps = ovmfSnpSteps(amd(), gce(1));
     expect(steps.filter((s) => s.kind === 'page' && s.type === 'UNMEASURED')).toHaveLength(9 + 3 + 15);
     const genoa = ovmfSnpSteps(amd(), { ...gce(1), vmsaGpa: GCE_GENOA_VMSA_GPA });
+    // gce-tcb-verifier refuses the kernel-hashes section (§2.2 table); `strict` follows it.
+    expect(codeOf(() => ovmfSnpSteps(amd(), { ...gce(1), strict: true }))).toBe('UnsupportedSection');
     expect(genoa.at(-1)?.gpa).toBe(0xffffffffff000n); // §3.2: 52-bit physical addresses
   });
 });
