@@ -5,7 +5,7 @@
  * for a firmware image under the host parameters of `measure --firmware` (issue 7), and on a
  * mismatch searches the host settings of spec/firmware-input.md §6.3 (firmware/search.ts).
  */
-import { compareEvidence, evidenceValues, reportedMeasurement, verifyEvidence, type Check } from '../evidence/index.js';
+import { compareEvidence, evidenceValues, reportedMeasurement, verifyEvidence, type Check, type Evidence } from '../evidence/index.js';
 import { searchFirmwareSettings, type FirmwareSearchAxes, type FirmwareSearchResult, type FirmwareSetting } from '../firmware/search.js';
 import { PROFILE_NAMES, type ProfileName } from '../measure/index.js';
 import type { CliIo, Command, CommandArgs } from './command.js';
@@ -13,7 +13,7 @@ import { EXIT_CHECK_FAILED, EXIT_OK, UsageError } from './errors.js';
 import { CERTIFICATE_HELP, CERTIFICATE_OPTIONS, checkLines, hexOption, readEvidence, verifyOptionsOf } from './evidence-input.js';
 import { readInput, withIgvmFile } from './input.js';
 import { stringify, type Json } from './json.js';
-import { FIRMWARE_MEASURE_OPTIONS, FIRMWARE_OPTION_HELP, firmwareMeasurement, type FirmwareMeasurement } from './measure-firmware.js';
+import { FIRMWARE_MEASURE_OPTIONS, FIRMWARE_OPTION_HELP, firmwareMeasurement, hostSummary, type FirmwareMeasurement } from './measure-firmware.js';
 import { evidenceKind } from './report.js';
 
 const HELP = `Usage: igvm-measure compare FILE --evidence EVIDENCE [options]
@@ -121,25 +121,7 @@ export const compareCommand: Command = {
       path === undefined
         ? compareEvidence(evidenceValues(evidence), options)
         : await withIgvmFile(path, {}, (file) => compareEvidence(evidenceValues(evidence), { ...options, file }));
-    const match = comparison.length > 0 && comparison.every((c) => c.ok !== false);
-    const ok = match && verification.verified;
-    const checks = [...verification.checks, ...comparison];
-    if (values.json === true) {
-      io.stdout(
-        stringify({
-          file: path ?? null,
-          evidence: evidencePath,
-          kind: evidenceKind(evidence),
-          verified: verification.verified,
-          match,
-          checks: checks.map((c) => ({ ...c })),
-        }),
-      );
-    } else {
-      const verdict = ok ? 'MATCH' : !verification.verified ? 'the evidence does NOT verify' : 'MISMATCH';
-      io.stdout(`${evidenceKind(evidence)} vs ${path ?? 'the given measurement'}: ${verdict}\n${checkLines(checks)}`);
-    }
-    return ok ? EXIT_OK : EXIT_CHECK_FAILED;
+    return printComparison(io, values.json === true, { evidence, evidencePath, verification, comparison }, { file: path ?? null }, {}, path ?? 'the given measurement');
   },
 };
 
@@ -190,27 +172,47 @@ async function compareFirmware({ values, positionals }: CommandArgs, evidencePat
     const why = explainSearch(search, fw);
     comparison = comparison.map((c) => (c.name === label && c.ok === false ? { ...c, detail: `${c.detail}${why}` } : c));
   }
-  const match = comparison.length > 0 && comparison.every((c) => c.ok !== false);
-  const ok = match && verification.verified;
-  const checks = [...verification.checks, ...comparison];
-  if (values.json === true) {
+  return printComparison(
+    io,
+    values.json === true,
+    { evidence, evidencePath, verification, comparison },
+    { file: null, ...fw.inputs, host_parameters: fw.host },
+    { search: search === undefined ? null : searchJson(search) },
+    `firmware ${values.firmware as string} (${fw.platformType} ${hostSummary(fw.host)})`,
+  );
+}
+
+/** What both kinds of comparison print: the checks, a verdict, and the exit code. */
+interface ComparisonOutcome {
+  readonly evidence: Evidence;
+  readonly evidencePath: string;
+  readonly verification: { readonly verified: boolean; readonly checks: readonly Check[] };
+  readonly comparison: readonly Check[];
+}
+
+/**
+ * Prints a comparison as JSON (`head`, the evidence fields and checks, then `tail`) or as text
+ * (`EVIDENCE vs SUBJECT: VERDICT` and one line per check); exit 0 only on a verified full match.
+ */
+function printComparison(io: CliIo, json: boolean, o: ComparisonOutcome, head: Record<string, Json>, tail: Record<string, Json>, subject: string): number {
+  const match = o.comparison.length > 0 && o.comparison.every((c) => c.ok !== false);
+  const ok = match && o.verification.verified;
+  const checks = [...o.verification.checks, ...o.comparison];
+  if (json) {
     io.stdout(
       stringify({
-        file: null,
-        ...fw.inputs,
-        host_parameters: fw.host,
-        evidence: evidencePath,
-        kind: evidenceKind(evidence),
-        verified: verification.verified,
+        ...head,
+        evidence: o.evidencePath,
+        kind: evidenceKind(o.evidence),
+        verified: o.verification.verified,
         match,
         checks: checks.map((c) => ({ ...c })),
-        search: search === undefined ? null : searchJson(search),
+        ...tail,
       }),
     );
   } else {
-    const verdict = ok ? 'MATCH' : !verification.verified ? 'the evidence does NOT verify' : 'MISMATCH';
-    const host = Object.entries(fw.host).map(([k, v]) => `${k}=${typeof v === 'string' ? v : JSON.stringify(v)}`).join(' ');
-    io.stdout(`${evidenceKind(evidence)} vs firmware ${values.firmware as string} (${fw.platformType} ${host}): ${verdict}\n${checkLines(checks)}`);
+    const verdict = ok ? 'MATCH' : !o.verification.verified ? 'the evidence does NOT verify' : 'MISMATCH';
+    io.stdout(`${evidenceKind(o.evidence)} vs ${subject}: ${verdict}\n${checkLines(checks)}`);
   }
   return ok ? EXIT_OK : EXIT_CHECK_FAILED;
 }

@@ -232,10 +232,16 @@ export function measureFirmware(
     io.stdout(stringify({ ...head, ...inputs, host_parameters: result.host, platforms: [entry] }));
   }
   else {
-    const host = Object.entries(result.host).map(([k, v]) => `${k}=${typeof v === 'string' ? v : JSON.stringify(v)}`).join(' ');
-    io.stdout(`${result.platformType.padEnd(14)} ${host} ${result.algorithm} ${hexBytes(result.digest)}\n`);
+    io.stdout(`${result.platformType.padEnd(14)} ${hostSummary(result.host)} ${result.algorithm} ${hexBytes(result.digest)}\n`);
   }
   return EXIT_OK;
+}
+
+/** Host parameters as `key=value` words, for text output. */
+export function hostSummary(host: Record<string, Json>): string {
+  return Object.entries(host)
+    .map(([k, v]) => `${k}=${typeof v === 'string' ? v : JSON.stringify(v)}`)
+    .join(' ');
 }
 
 function readFirmware(values: Record<string, unknown>): { bytes: Uint8Array; inputs: Record<string, Json> } {

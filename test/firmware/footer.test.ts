@@ -14,6 +14,7 @@ import { sevKernelHashes } from '../../src/firmware/kernel-hashes.js';
 import { nodeHashBackend } from '../../src/measure/hash-node.js';
 import { createHash } from 'node:crypto';
 import { FIRMWARE_GUIDS, efiGuid } from '../helpers/efi-guid.js';
+import { fwError } from '../helpers/firmware-error.js';
 import { describe, expect, it } from 'vitest';
 import {
   FIRMWARE_ERROR_CODES,
@@ -41,7 +42,6 @@ import {
   svsmInfoOffset,
   tdxMetadataOffset,
   tdxSectionRawData,
-  type FirmwareErrorCode,
   type TdxMetadata,
 } from '../../src/firmware/index.js';
 import { mulberry32 } from '../helpers/prng.js';
@@ -175,18 +175,6 @@ function stockLike(o: { sev?: Uint8Array | null; tdx?: Uint8Array | null; extra?
   return buildImage({ size, entries, blobs });
 }
 
-/** Runs `f`, expecting a FirmwareError with `code`; returns it. */
-function fwError(f: () => unknown, code: FirmwareErrorCode): FirmwareError {
-  try {
-    f();
-  } catch (e) {
-    expect(e).toBeInstanceOf(FirmwareError);
-    const fe = e as FirmwareError;
-    expect(fe.code, fe.message).toBe(code);
-    return fe;
-  }
-  throw new Error(`expected FirmwareError ${code}, got a result`);
-}
 
 function sevList(image: Uint8Array): Array<[number, number, string]> {
   return parseSevMetadata(image).sections.map((s) => [s.gpa, s.size, s.type]);

@@ -15,8 +15,8 @@
  * kernel=/dev/null and initrd=/dev/null in those suites are empty files; a missing or empty
  * `-append` hashes as one NUL (§2.3).
  */
+import { catchFirmwareError } from '../helpers/firmware-error.js';
 import { describe, expect, it } from 'vitest';
-import { FirmwareError } from '../../src/firmware/errors.js';
 import { sevKernelHashes } from '../../src/firmware/kernel-hashes.js';
 import { GCE_GENOA_VMSA_GPA, foldSnpSteps, ovmfSnpLaunchDigest, ovmfSnpSteps, type OvmfSnpOptions } from '../../src/firmware/ovmf-snp.js';
 import { VMM_VMSA_PROFILES, resetStateVmsa } from '../../src/firmware/vmsa-qemu.js';
@@ -30,15 +30,6 @@ const empty = new Uint8Array(0);
 const noAppend = sevKernelHashes({ kernel: empty, initrd: empty }, nodeHashBackend);
 const withAppend = sevKernelHashes({ kernel: empty, initrd: empty, append: 'console=ttyS0 loglevel=7' }, nodeHashBackend);
 
-function codeOf(f: () => unknown): string {
-  try {
-    f();
-  } catch (e) {
-    expect(e).toBeInstanceOf(FirmwareError);
-    return (e as FirmwareError).code;
-  }
-  throw new Error('expected a FirmwareError');
-}
 
 describe('reset-state VMSAs of the other loaders (§3.1)', () => {
   it('GCE BSP VMSA equals gce-tcb-verifier vmsaBytes [gtv]', () => {
@@ -111,7 +102,7 @@ describe.skipIf(!HAVE_SHARED)('suffix fixtures under each loader (not hardware: 
   it('QEMU, OvmfX64 suffix without kernel: 0x21 28797ae0…, 0x1 da0296de…; with a kernel a typed error [ssm]', () => {
     expect(toHex(ovmfSnpLaunchDigest(x64(), qemu({})))).toBe('28797ae0afaba4005a81e629acebfb59e6687949d6be44007cd5506823b0dd66f146aaae26ff291eed7b493d8a64c385');
     expect(toHex(ovmfSnpLaunchDigest(x64(), qemu({ sevFeatures: 0x1n })))).toBe('da0296de8193586a5512078dcd719eccecbd87e2b825ad4148c44f665dc87df21e5b49e21523a9ad993afdb6a30b4005');
-    expect(codeOf(() => ovmfSnpSteps(x64(), qemu({ kernelHashes: noAppend })))).toBe('NoKernelHashesSection');
+    expect(catchFirmwareError(() => ovmfSnpSteps(x64(), qemu({ kernelHashes: noAppend }))).code).toBe('NoKernelHashesSection');
   });
 
   it('EC2: RDX 0 (ec2-v1) 7d375615… / 6ae80856… [sev]; RDX 0x600 (ec2) 0883bd0e… / 0ce9ccc0… [ssm]', () => {
@@ -137,7 +128,7 @@ describe.skipIf(!HAVE_SHARED)('suffix fixtures under each loader (not hardware: 
     expect(steps.filter((s) => s.kind === 'page' && s.type === 'UNMEASURED')).toHaveLength(9 + 3 + 15);
     const genoa = ovmfSnpSteps(amd(), { ...gce(1), vmsaGpa: GCE_GENOA_VMSA_GPA });
     // gce-tcb-verifier refuses the kernel-hashes section (§2.2 table); `strict` follows it.
-    expect(codeOf(() => ovmfSnpSteps(amd(), { ...gce(1), strict: true }))).toBe('UnsupportedSection');
+    expect(catchFirmwareError(() => ovmfSnpSteps(amd(), { ...gce(1), strict: true })).code).toBe('UnsupportedSection');
     expect(genoa.at(-1)?.gpa).toBe(0xffffffffff000n); // §3.2: 52-bit physical addresses
   });
 });

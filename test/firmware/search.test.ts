@@ -20,8 +20,8 @@
  * and the search against the direct fold of one chosen setting.
  */
 import { performance } from 'node:perf_hooks';
+import { catchFirmwareError } from '../helpers/firmware-error.js';
 import { describe, expect, it } from 'vitest';
-import { FirmwareError } from '../../src/firmware/errors.js';
 import { sevKernelHashes } from '../../src/firmware/kernel-hashes.js';
 import { ovmfSevEsLaunchDigest } from '../../src/firmware/ovmf-sev.js';
 import { ovmfSnpLaunchDigest } from '../../src/firmware/ovmf-snp.js';
@@ -41,15 +41,6 @@ const EMPTY = new Uint8Array(0);
 
 const hex = (s: string): Uint8Array => new Uint8Array(Buffer.from(s, 'hex'));
 
-function catchFirmwareError(f: () => unknown): FirmwareError {
-  try {
-    f();
-  } catch (e) {
-    if (e instanceof FirmwareError) return e;
-    throw e;
-  }
-  throw new Error('no error thrown');
-}
 
 describe('firmware search: axes and the incremental sweep (no fixtures)', () => {
   // A 2-page image with no footer table: no SEV metadata and no AP reset address, so it launches

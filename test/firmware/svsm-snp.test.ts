@@ -9,8 +9,8 @@
  * Without ../shared only the parameter checks run.
  */
 import { createHash } from 'node:crypto';
+import { catchFirmwareError as catchError } from '../helpers/firmware-error.js';
 import { describe, expect, it } from 'vitest';
-import { FirmwareError } from '../../src/firmware/errors.js';
 import { foldSnpSteps } from '../../src/firmware/ovmf-snp.js';
 import { svsmSnpLaunchDigest, svsmSnpSteps, svsmVmsa, type SvsmSnpOptions } from '../../src/firmware/svsm-snp.js';
 import { decodeSevVmsa, encodeSevVmsa } from '../../src/format/vmsa.js';
@@ -50,15 +50,6 @@ const VMSA_HEAD_SHA384 =
 const sha384 = (b: Uint8Array): string => createHash('sha384').update(b).digest('hex');
 const toHex = (b: Uint8Array): string => Buffer.from(b).toString('hex');
 
-function catchError(f: () => unknown): FirmwareError {
-  try {
-    f();
-  } catch (e) {
-    if (e instanceof FirmwareError) return e;
-    throw e;
-  }
-  throw new Error('no error thrown');
-}
 
 describe('svsmSnpSteps host parameters', () => {
   const page = new Uint8Array(0x1000);

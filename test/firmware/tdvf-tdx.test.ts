@@ -10,8 +10,9 @@
  */
 import { createHash } from 'node:crypto';
 import { FIRMWARE_GUIDS, efiGuid } from '../helpers/efi-guid.js';
+import { fwError } from '../helpers/firmware-error.js';
 import { describe, expect, it } from 'vitest';
-import { FirmwareError, type FirmwareErrorCode } from '../../src/firmware/errors.js';
+import { FirmwareError } from '../../src/firmware/errors.js';
 import {
   TDVF_DEFAULT_MAX_PAGES,
   foldTdxSteps,
@@ -138,17 +139,6 @@ function page(bytes: Uint8Array): Uint8Array {
 const toHex = (b: Uint8Array): string => Buffer.from(b).toString('hex');
 const shape = (steps: TdxStep[]): Array<[string, bigint]> => steps.map((s) => [s.kind, s.gpa]);
 
-function fwError(f: () => unknown, code: FirmwareErrorCode): FirmwareError {
-  try {
-    f();
-  } catch (e) {
-    expect(e).toBeInstanceOf(FirmwareError);
-    const fe = e as FirmwareError;
-    expect(fe.code, fe.message).toBe(code);
-    return fe;
-  }
-  throw new Error(`expected FirmwareError ${code}, got a result`);
-}
 
 // ---- Built images ------------------------------------------------------------------------
 
