@@ -215,7 +215,11 @@ function kernelHashesPage(image: Uint8Array, hashes: SevKernelHashes | undefined
   const table = findFooterTable(image);
   const block = table === null ? undefined : sevHashTableBlock(table);
   if (block === undefined || block.gpa === 0) {
-    throw new FirmwareError('NoKernelHashesSection', 'kernel hashes were given but the image has no SEV hash-table footer entry (7255371f-…)');
+    throw new FirmwareError(
+      'NoKernelHashesSection',
+      `kernel hashes were given but the image's SEV hash-table footer entry (7255371f-…) is ${block === undefined ? 'missing' : 'zero'}`,
+      block?.offset,
+    );
   }
   return sevHashTablePage(hashes, block.gpa);
 }
@@ -251,13 +255,14 @@ export function ovmfSnpSteps(image: Uint8Array, options: OvmfSnpOptions): SnpSte
 
   // §2.2 steps 2–4: the metadata sections in table order, EC2's CPUID pages, the kernel check.
   const sections = findSevMetadata(image)?.sections ?? [];
+  // §2.2 step 4 (checked first, so that an OvmfX64 build is told the reason that matters).
+  if (options.kernelHashes !== undefined && !sections.some((s) => s.type === 'SNP_KERNEL_HASHES')) {
+    throw new FirmwareError('NoKernelHashesSection', "kernel hashes were given but the image's SEV metadata has no SNP_KERNEL_HASHES section (§2.2 step 4)");
+  }
   const kernelPage = kernelHashesPage(image, options.kernelHashes);
   const rules = options.strict === true ? { ...loader.sections, ...loader.strictSections } : loader.sections;
   for (const section of sections) steps.push(...sevSectionSteps(section, rules[section.type], kernelPage, file));
   steps.push(...deferredSectionSteps(sections, loader, file));
-  if (kernelPage !== undefined && !sections.some((s) => s.type === 'SNP_KERNEL_HASHES')) {
-    throw new FirmwareError('NoKernelHashesSection', "kernel hashes were given but the image's SEV metadata has no SNP_KERNEL_HASHES section (§2.2 step 4)");
-  }
 
   // §2.2 step 5 / §3.2 "Per-vCPU order": BSP first, then identical AP VMSAs.
   const apResetEip = apResetEipFor(image, options.vcpus);

@@ -32,7 +32,6 @@ import { HAVE_SHARED, sharedBytes, sharedNotice } from '../helpers/shared.js';
 
 const G = FIRMWARE_GUIDS;
 
-
 interface Sec {
   dataOffset?: number;
   raw?: number;
