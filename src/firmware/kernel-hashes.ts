@@ -7,7 +7,7 @@
  */
 import type { HashBackend } from '../measure/hash.js';
 import { FirmwareError, hex } from './errors.js';
-import { FIRMWARE_PAGE_SIZE } from './footer.js';
+import { FIRMWARE_PAGE_SIZE, findFooterTable, sevHashTableBlock } from './footer.js';
 import {
   GUID_SIZE,
   SEV_CMDLINE_ENTRY_GUID,
@@ -93,4 +93,24 @@ export function sevHashTablePage(hashes: SevKernelHashes, tableGpa: number): Uin
   const page = new Uint8Array(FIRMWARE_PAGE_SIZE);
   page.set(sevHashTable(hashes), offset);
   return page;
+}
+
+/**
+ * Where OVMF expects the table: the SEV hash-table footer entry's GPA (GUID `7255371f-…`, §1.2).
+ * sev-snp-measure refuses a kernel without it ("OVMF doesn't support kernel/initrd/cmdline
+ * measurement"); OvmfX64 builds have the entry, but all zero.
+ * @throws FirmwareError `NoKernelHashesSection` when the entry is missing or zero; a footer-table
+ *   error when the table cannot be read.
+ */
+export function sevHashTableGpa(image: Uint8Array): number {
+  const table = findFooterTable(image);
+  const block = table === null ? undefined : sevHashTableBlock(table);
+  if (block === undefined || block.gpa === 0) {
+    throw new FirmwareError(
+      'NoKernelHashesSection',
+      `kernel hashes were given but the image's SEV hash-table footer entry (7255371f-…) is ${block === undefined ? 'missing' : 'zero'}: this OVMF does not support kernel/initrd/cmdline measurement`,
+      block?.offset,
+    );
+  }
+  return block.gpa;
 }

@@ -15,8 +15,8 @@
 import { defaultHashBackend } from '../measure/hash-default.js';
 import type { HashBackend } from '../measure/hash.js';
 import { FirmwareError, hex } from './errors.js';
-import { apResetEipFor, checkFirmwareImageLength, findFooterTable, sevHashTableBlock, type FooterTable } from './footer.js';
-import { sevHashTable, type SevKernelHashes } from './kernel-hashes.js';
+import { apResetEipFor, checkFirmwareImageLength } from './footer.js';
+import { sevHashTable, sevHashTableGpa, type SevKernelHashes } from './kernel-hashes.js';
 import { VMM_VMSA_PROFILES, resetStateVmsa, type FpuInit, type VmmVmsaProfileName } from './vmsa-qemu.js';
 
 /** Options of an OVMF SEV launch (§6.3 host parameters that apply to SEV). */
@@ -59,23 +59,6 @@ const SEV_ES_SEV_FEATURES = 0n;
 /** The FPU style that reproduces the published SEV-ES vectors under QEMU (see {@link OvmfSevEsOptions.fpu}). */
 export const SEV_ES_DEFAULT_FPU: FpuInit = 'init2';
 
-/**
- * The padded kernel-hashes table, after checking that the image has somewhere to put it: a SEV
- * hash-table footer entry (GUID `7255371f-…`, §1.2) with a non-zero GPA. sev-snp-measure refuses
- * a kernel otherwise ("Kernel specified but OVMF doesn't support kernel/initrd/cmdline
- * measurement"); the OvmfX64 build has the entry, but all zero (§1.2 fixture values).
- */
-function kernelHashesChunk(table: FooterTable | null, hashes: SevKernelHashes): SevChunk {
-  const block = table === null ? undefined : sevHashTableBlock(table);
-  if (block === undefined || block.gpa === 0) {
-    throw new FirmwareError(
-      'NoKernelHashesSection',
-      `a kernel was given, but the image ${block === undefined ? 'has no SEV hash-table footer entry' : 'has a zero SEV hash-table GPA'}: OVMF does not support kernel/initrd/cmdline measurement`,
-      block?.offset,
-    );
-  }
-  return { what: `kernel-hashes table (OVMF puts it at ${hex(block.gpa)})`, bytes: sevHashTable(hashes) };
-}
 
 /**
  * The SEV launch-measurement input (§6.2 item 5): the image, then the padded kernel-hashes table
@@ -88,7 +71,10 @@ export function ovmfSevChunks(image: Uint8Array, options: OvmfSevOptions = {}): 
   // The flash is mapped as whole pages (§2.2 step 1); §6.3 asks that other lengths be rejected.
   checkFirmwareImageLength(image);
   const chunks: SevChunk[] = [{ what: `OVMF image (${hex(image.length)} bytes)`, bytes: image }];
-  if (options.kernelHashes !== undefined) chunks.push(kernelHashesChunk(findFooterTable(image), options.kernelHashes));
+  if (options.kernelHashes !== undefined) {
+    const gpa = sevHashTableGpa(image);
+    chunks.push({ what: `kernel-hashes table (OVMF puts it at ${hex(gpa)})`, bytes: sevHashTable(options.kernelHashes) });
+  }
   return chunks;
 }
 

@@ -15,8 +15,8 @@ import type { SnpPageStep, SnpStep, StepSource } from '../measure/launch-steps.j
 import type { TraceSink } from '../measure/steps.js';
 import { SnpLaunchDigest, type SnpPageTypeName } from '../measure/snp.js';
 import { FirmwareError, hex } from './errors.js';
-import { FIRMWARE_PAGE_SIZE, apResetEipFor, checkFirmwareImageLength, findFooterTable, sevHashTableBlock } from './footer.js';
-import { sevHashTablePage, type SevKernelHashes } from './kernel-hashes.js';
+import { FIRMWARE_PAGE_SIZE, apResetEipFor, checkFirmwareImageLength } from './footer.js';
+import { sevHashTableGpa, sevHashTablePage, type SevKernelHashes } from './kernel-hashes.js';
 import { findSevMetadata, type SevMetadataSection, type SevSectionType } from './sev-metadata.js';
 import { VMM_VMSA_PROFILES, resetStateVmsa, type FpuInit, type VmmVmsaProfile } from './vmsa-qemu.js';
 import { KVM_VMSA_GPA } from '../measure/walker.js';
@@ -211,17 +211,7 @@ export function flashPageSteps(image: Uint8Array, base: bigint, file: string): S
  * @throws FirmwareError `NoKernelHashesSection` when the footer has no (or a zero) SEV hash-table GPA.
  */
 function kernelHashesPage(image: Uint8Array, hashes: SevKernelHashes | undefined): Uint8Array | undefined {
-  if (hashes === undefined) return undefined;
-  const table = findFooterTable(image);
-  const block = table === null ? undefined : sevHashTableBlock(table);
-  if (block === undefined || block.gpa === 0) {
-    throw new FirmwareError(
-      'NoKernelHashesSection',
-      `kernel hashes were given but the image's SEV hash-table footer entry (7255371f-…) is ${block === undefined ? 'missing' : 'zero'}`,
-      block?.offset,
-    );
-  }
-  return sevHashTablePage(hashes, block.gpa);
+  return hashes === undefined ? undefined : sevHashTablePage(hashes, sevHashTableGpa(image));
 }
 
 /**
