@@ -163,17 +163,16 @@ function* lower(plan: readonly PlannedSection[], order: TdxOrder, file: string):
   // §5.3 / §5.4 step 3: sections in table order; PAGE.AUG pages are not added; MR.EXTEND pages
   // are extended, right after their add (single) or after all the section's adds (two-pass).
   for (const s of plan) {
-    const add = !s.section.pageAug;
-    const extend = s.section.mrExtend;
     // A PAGE.AUG section yields nothing (planSections refused PAGE.AUG with MR.EXTEND).
-    if (!add) continue;
+    if (s.section.pageAug) continue;
+    const extend = s.section.mrExtend;
     if (order === 'single') {
       for (let p = 0; p < s.pages; p++) {
-        if (add) yield addStep(s, p, file);
+        yield addStep(s, p, file);
         if (extend) yield extendStep(s, p, file);
       }
     } else {
-      if (add) for (let p = 0; p < s.pages; p++) yield addStep(s, p, file);
+      for (let p = 0; p < s.pages; p++) yield addStep(s, p, file);
       if (extend) for (let p = 0; p < s.pages; p++) yield extendStep(s, p, file);
     }
   }
