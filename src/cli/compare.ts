@@ -15,6 +15,7 @@ import { readInput, withIgvmFile } from './input.js';
 import { stringify, type Json } from './json.js';
 import { FIRMWARE_MEASURE_OPTIONS, FIRMWARE_OPTION_HELP, firmwareMeasurement, hostSummary, type FirmwareMeasurement } from './measure-firmware.js';
 import { evidenceKind } from './report.js';
+import { bytesEqual } from '../format/bytes.js';
 
 const HELP = `Usage: igvm-measure compare FILE --evidence EVIDENCE [options]
        igvm-measure compare --measurement HEX --evidence EVIDENCE [options]
@@ -128,8 +129,6 @@ export const compareCommand: Command = {
 /** `--platform` values that have evidence here: SEV-SNP reports and TDX quotes / reports. */
 const EVIDENCE_PLATFORMS: readonly string[] = ['snp', 'tdx'];
 
-const equal = (a: Uint8Array, b: Uint8Array): boolean => a.length === b.length && a.every((x, i) => x === b[i]);
-
 /**
  * `compare --firmware F --evidence EVIDENCE …`: the firmware's measurement under the given host
  * parameters (as `measure --firmware`) against the evidence's SEV-SNP MEASUREMENT or TDX MRTD;
@@ -166,7 +165,7 @@ async function compareFirmware({ values, positionals }: CommandArgs, evidencePat
     ...(hostData ? { hostData } : {}),
   });
   let search: FirmwareSearchResult | undefined;
-  if (!equal(fw.digest, reported) && fw.search !== undefined) {
+  if (!bytesEqual(fw.digest, reported) && fw.search !== undefined) {
     search = searchFirmwareSettings(fw.search.input, reported, { given: fw.search.given });
     const label = evidence.platform === 'SEV_SNP' ? 'measurement' : 'mrtd';
     const why = explainSearch(search, fw);

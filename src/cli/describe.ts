@@ -17,7 +17,8 @@ import {
   type VbsRegisterValue,
   type VpContextPayload,
 } from '../format/index.js';
-import { hexBytes, toJson, u64Json, type Json } from './json.js';
+import { toJson, u64Json, type Json } from './json.js';
+import { bytesToHex } from '../format/bytes.js';
 
 function typeValue(h: IgvmHeader): number {
   return h.kind === 'OPTIONAL_UNKNOWN' ? h.type : VariableHeaderType[h.kind];
@@ -117,7 +118,7 @@ export function headerJson(file: IgvmFile, h: IgvmHeader): Json {
       return out;
     }
     case 'OPTIONAL_UNKNOWN':
-      return { ...base, payload: hexBytes(h.payload) };
+      return { ...base, payload: bytesToHex(h.payload) };
     default:
       return { ...base, ...strip(h) };
   }
@@ -181,7 +182,7 @@ function headerSummary(h: IgvmHeader): string {
     case 'CCA_POLICY':
       return `${mask} zeroes ${hex(h.attributesRequiredZeroes)} ones ${hex(h.attributesRequiredOnes)} hash ${h.hashAlgorithm} lfa ${h.lfaPolicy}`;
     case 'SNP_ID_BLOCK':
-      return `${mask} ld ${hexBytes(h.ld)} svn ${h.guestSvn}`;
+      return `${mask} ld ${bytesToHex(h.ld)} svn ${h.guestSvn}`;
     case 'VBS_MEASUREMENT':
       return `${mask} version ${h.version} product ${h.productId} module ${h.moduleId} svn ${h.securityVersion}`;
     case 'ERROR_RANGE':

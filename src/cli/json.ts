@@ -3,6 +3,7 @@
  * JSON numbers when below 2^53 and as `"0x..."` strings otherwise, so no value is ever
  * rounded; byte arrays as lowercase hex strings.
  */
+import { bytesToHex } from '../format/bytes.js';
 
 /** A JSON value. */
 export type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
@@ -10,13 +11,6 @@ export type Json = null | boolean | number | string | Json[] | { [key: string]: 
 /** A u64 as a JSON number when exact (< 2^53), else a lowercase `0x` hex string. */
 export function u64Json(v: bigint): number | string {
   return v <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(v) : `0x${v.toString(16)}`;
-}
-
-/** Lowercase hex of bytes, no prefix. */
-export function hexBytes(b: Uint8Array): string {
-  let s = '';
-  for (const x of b) s += x.toString(16).padStart(2, '0');
-  return s;
 }
 
 /** `camelCase` to `snake_case`; digits stay attached (`x87Dp` → `x87_dp`, `pl0Ssp` → `pl0_ssp`). */
@@ -29,7 +23,7 @@ export function toJson(v: unknown): Json {
   if (v === null || v === undefined) return null;
   if (typeof v === 'bigint') return u64Json(v);
   if (typeof v === 'number' || typeof v === 'string' || typeof v === 'boolean') return v;
-  if (v instanceof Uint8Array) return hexBytes(v);
+  if (v instanceof Uint8Array) return bytesToHex(v);
   if (Array.isArray(v)) return v.map(toJson);
   if (typeof v === 'object') {
     const out: { [key: string]: Json } = {};

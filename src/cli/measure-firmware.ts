@@ -31,7 +31,8 @@ import type { FirmwareSearchInput, FirmwareSetting } from '../firmware/search.js
 import type { CliIo } from './command.js';
 import { EXIT_OK, UsageError } from './errors.js';
 import { readInput } from './input.js';
-import { hexBytes, stringify, type Json } from './json.js';
+import { stringify, type Json } from './json.js';
+import { bytesToHex } from '../format/bytes.js';
 
 /** `--vmm` values: the OVMF loaders, plus COCONUT SVSM + OVMF. */
 const SVSM_VMM = 'coconut-qemu-2024';
@@ -222,7 +223,7 @@ export function measureFirmware(
   const result = firmwareMeasurement(values, io, trace === undefined ? {} : { trace });
   const inputs = result.inputs;
 
-  const entry = { platform_type: result.platformType, algorithm: result.algorithm, digest: hexBytes(result.digest) };
+  const entry = { platform_type: result.platformType, algorithm: result.algorithm, digest: bytesToHex(result.digest) };
   if (values.trace === true) io.stdout(`${JSON.stringify({ type: 'result', ...entry })}\n`);
   else if (values.json === true) {
     // The IGVM output's shape ({file, sha256, profile, platforms}) plus the inputs and host
@@ -232,7 +233,7 @@ export function measureFirmware(
     io.stdout(stringify({ ...head, ...inputs, host_parameters: result.host, platforms: [entry] }));
   }
   else {
-    io.stdout(`${result.platformType.padEnd(14)} ${hostSummary(result.host)} ${result.algorithm} ${hexBytes(result.digest)}\n`);
+    io.stdout(`${result.platformType.padEnd(14)} ${hostSummary(result.host)} ${result.algorithm} ${bytesToHex(result.digest)}\n`);
   }
   return EXIT_OK;
 }

@@ -22,7 +22,8 @@ import { EXIT_CHECK_FAILED, EXIT_OK, UsageError } from './errors.js';
 
 import { readInput, withIgvmFile } from './input.js';
 import { FIRMWARE_HELP, FIRMWARE_MEASURE_OPTIONS, measureFirmware } from './measure-firmware.js';
-import { hexBytes, stringify, u64Json, type Json } from './json.js';
+import { stringify, u64Json, type Json } from './json.js';
+import { bytesToHex } from '../format/bytes.js';
 
 const HELP = `Usage: igvm-measure measure FILE [options]
        igvm-measure measure --firmware OVMF.fd --vcpus N --vcpu-type T [options]
@@ -78,7 +79,7 @@ export function platformJson(p: PlatformMeasurement): Json {
     return {
       ...base,
       algorithm: p.algorithm,
-      digest: hexBytes(p.digest),
+      digest: bytesToHex(p.digest),
       ...(p.warnings.length > 0 ? { warnings: [...p.warnings] } : {}),
       ...(p.note !== undefined ? { note: p.note } : {}),
     };
@@ -95,8 +96,8 @@ function traceJson(s: TraceStep): Json {
     record: s.record,
     gpa: s.gpa === undefined ? null : u64Json(s.gpa),
     page_type: s.pageType ?? null,
-    contents: s.contents === undefined ? null : hexBytes(s.contents),
-    digest: hexBytes(s.digest),
+    contents: s.contents === undefined ? null : bytesToHex(s.contents),
+    digest: bytesToHex(s.digest),
     ...(s.source.file === undefined ? {} : { file: s.source.file }),
     header_index: s.source.headerIndex ?? null,
     file_offset: s.source.fileOffset ?? null,
@@ -106,7 +107,7 @@ function traceJson(s: TraceStep): Json {
 
 function textLine(p: PlatformMeasurement): string {
   const head = `${p.platformType.padEnd(14)} mask 0x${p.compatibilityMask.toString(16).padEnd(8)}`;
-  if ('digest' in p) return `${head} ${p.algorithm} ${hexBytes(p.digest)}`;
+  if ('digest' in p) return `${head} ${p.algorithm} ${bytesToHex(p.digest)}`;
   if ('error' in p) return `${head} error ${p.error.code}: ${p.error.message}`;
   return `${head} not measurable`;
 }

@@ -19,7 +19,8 @@ import { writeFileAtomically } from './output.js';
 import { EXIT_CHECK_FAILED, EXIT_OK, UsageError } from './errors.js';
 import { withIgvmFile } from './input.js';
 import { progressFor } from './progress.js';
-import { hexBytes, stringify, toJson, u64Json } from './json.js';
+import { stringify, toJson, u64Json } from './json.js';
+import { bytesToHex } from '../format/bytes.js';
 
 const HELP = `Usage: igvm-measure reference FILE [options]
 
@@ -226,7 +227,7 @@ export const referenceCommand: Command = {
                 platform_type: w.c.platformType,
                 compatibility_mask: w.c.compatibilityMask,
                 algorithm: w.v.algorithm,
-                digest: hexBytes(w.v.digest),
+                digest: bytesToHex(w.v.digest),
                 document: w.docPath,
                 document_sha256: sha256(w.c.corim),
                 signature: w.sigPath,

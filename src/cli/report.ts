@@ -6,7 +6,8 @@ import { evidenceValues, verifyEvidence, type Evidence } from '../evidence/index
 import { onePath, type Command } from './command.js';
 import { EXIT_CHECK_FAILED, EXIT_OK, UsageError } from './errors.js';
 import { CERTIFICATE_HELP, CERTIFICATE_OPTIONS, checkLines, readEvidence, verifyOptionsOf } from './evidence-input.js';
-import { hexBytes, stringify, toJson, type Json } from './json.js';
+import { stringify, toJson, type Json } from './json.js';
+import { bytesToHex } from '../format/bytes.js';
 
 const HELP = `Usage: igvm-measure report show EVIDENCE [--json]
        igvm-measure report verify EVIDENCE [certificate options] [--json]
@@ -59,33 +60,33 @@ function showText(e: Evidence): string {
     const r = e.platform === 'SEV_SNP' ? e.snp.report : undefined!;
     lines.push(
       `version:      ${r.version}${r.product ? ` (${r.product})` : ''}`,
-      `measurement:  ${hexBytes(r.measurement)}`,
+      `measurement:  ${bytesToHex(r.measurement)}`,
       `policy:       0x${r.policy.toString(16)}`,
       `signing key:  ${r.signerInfo.signingKey}`,
       `reported TCB: 0x${r.reportedTcb.raw.toString(16).padStart(16, '0')}`,
-      `family ID:    ${hexBytes(r.familyId)}`,
-      `image ID:     ${hexBytes(r.imageId)}`,
-      `ID key:       ${hexBytes(r.idKeyDigest)}`,
-      `report data:  ${hexBytes(r.reportData)}`,
-      `host data:    ${hexBytes(r.hostData)}`,
-      `chip ID:      ${hexBytes(r.chipId)}`,
+      `family ID:    ${bytesToHex(r.familyId)}`,
+      `image ID:     ${bytesToHex(r.imageId)}`,
+      `ID key:       ${bytesToHex(r.idKeyDigest)}`,
+      `report data:  ${bytesToHex(r.reportData)}`,
+      `host data:    ${bytesToHex(r.hostData)}`,
+      `chip ID:      ${bytesToHex(r.chipId)}`,
     );
   } else {
-    lines.push(`MRTD:         ${hexBytes(v.mrtd)}`);
+    lines.push(`MRTD:         ${bytesToHex(v.mrtd)}`);
     const b = e.platform === 'TDX' ? (e.tdx.quote?.body ?? e.tdx.tdReport?.tdInfo) : undefined;
     if (b !== undefined) {
       lines.push(
-        `RTMR0:        ${hexBytes(b.rtmr0)}`,
-        `RTMR1:        ${hexBytes(b.rtmr1)}`,
-        `RTMR2:        ${hexBytes(b.rtmr2)}`,
-        `RTMR3:        ${hexBytes(b.rtmr3)}`,
-        `MRCONFIGID:   ${hexBytes(b.mrConfigId)}`,
-        `MROWNER:      ${hexBytes(b.mrOwner)}`,
+        `RTMR0:        ${bytesToHex(b.rtmr0)}`,
+        `RTMR1:        ${bytesToHex(b.rtmr1)}`,
+        `RTMR2:        ${bytesToHex(b.rtmr2)}`,
+        `RTMR3:        ${bytesToHex(b.rtmr3)}`,
+        `MRCONFIGID:   ${bytesToHex(b.mrConfigId)}`,
+        `MROWNER:      ${bytesToHex(b.mrOwner)}`,
         `TDATTRIBUTES: 0x${b.tdAttributes.toString(16).padStart(16, '0')}`,
         `XFAM:         0x${b.xfam.toString(16).padStart(16, '0')}`,
       );
     }
-    lines.push(`report data:  ${hexBytes(v.reportData)}`);
+    lines.push(`report data:  ${bytesToHex(v.reportData)}`);
   }
   lines.push("(--json lists every field)");
   return `${lines.join('\n')}\n`;
@@ -109,7 +110,7 @@ export const reportCommand: Command = {
     }
     const result = await verifyEvidence(evidence, verifyOptions);
     const v = evidenceValues(evidence);
-    const measured: Record<string, string> = v.platform === 'SEV_SNP' ? { measurement: hexBytes(v.measurement) } : { mrtd: hexBytes(v.mrtd) };
+    const measured: Record<string, string> = v.platform === 'SEV_SNP' ? { measurement: bytesToHex(v.measurement) } : { mrtd: bytesToHex(v.mrtd) };
     if (values.json === true) {
       io.stdout(stringify({ kind: evidenceKind(evidence), verified: result.verified, ...measured, checks: result.checks.map((c) => ({ ...c })) }));
     } else {

@@ -22,8 +22,9 @@ import { EXIT_CHECK_FAILED, EXIT_INVALID_INPUT, EXIT_OK, EXIT_USAGE, UsageError 
 import { hexOption, readInput } from './evidence-input.js';
 import { withIgvmFile } from './input.js';
 import { writeFileAtomically } from './output.js';
-import { hexBytes, stringify, u64Json, type Json } from './json.js';
+import { stringify, u64Json, type Json } from './json.js';
 import { progressFor } from './progress.js';
+import { bytesToHex } from '../format/bytes.js';
 
 const HELP = `Usage: igvm-measure sign FILE -o OUT --id-key PEM [options]
        igvm-measure sign FILE --emit-tbs TBS [options]
@@ -168,14 +169,14 @@ function* fileChunks(file: IgvmFile): Generator<Uint8Array> {
 function platformJson(h: SnpIdBlockHeader, launchDigest: Uint8Array, policy: bigint): Json {
   return {
     compatibility_mask: h.compatibilityMask,
-    launch_digest: hexBytes(launchDigest),
+    launch_digest: bytesToHex(launchDigest),
     policy: u64Json(policy),
-    family_id: hexBytes(h.familyId),
-    image_id: hexBytes(h.imageId),
+    family_id: bytesToHex(h.familyId),
+    image_id: bytesToHex(h.imageId),
     version: h.version,
     guest_svn: h.guestSvn,
-    id_key_digest: hexBytes(snpKeyDigest(h.idPublicKey)),
-    author_key_digest: h.authorKeyEnabled !== 0 ? hexBytes(snpKeyDigest(h.authorPublicKey)) : null,
+    id_key_digest: bytesToHex(snpKeyDigest(h.idPublicKey)),
+    author_key_digest: h.authorKeyEnabled !== 0 ? bytesToHex(snpKeyDigest(h.authorPublicKey)) : null,
   };
 }
 
@@ -264,10 +265,10 @@ async function emit(plan: Plan, values: CommandArgs['values'], io: CliIo): Promi
     });
     writeFileAtomically(plan.emitTbs, [tbs.bytes]);
     doc.tbs = plan.emitTbs;
-    doc.platforms = [{ compatibility_mask: tbs.compatibilityMask, launch_digest: hexBytes(tbs.launchDigest), policy: u64Json(tbs.policy), id_block: hexBytes(tbs.bytes) }];
+    doc.platforms = [{ compatibility_mask: tbs.compatibilityMask, launch_digest: bytesToHex(tbs.launchDigest), policy: u64Json(tbs.policy), id_block: bytesToHex(tbs.bytes) }];
     lines.push(
       `wrote the ${tbs.bytes.length}-byte ID block to be signed to ${plan.emitTbs}`,
-      `  SEV_SNP mask 0x${tbs.compatibilityMask.toString(16)}: launch digest ${hexBytes(tbs.launchDigest)} (profile ${plan.profile}), policy 0x${tbs.policy.toString(16)}`,
+      `  SEV_SNP mask 0x${tbs.compatibilityMask.toString(16)}: launch digest ${bytesToHex(tbs.launchDigest)} (profile ${plan.profile}), policy 0x${tbs.policy.toString(16)}`,
       `  sign it with ECDSA P-384/SHA-384, e.g.: openssl dgst -sha384 -sign ID_KEY.pem -out SIG ${plan.emitTbs}`,
       `  then: igvm-measure sign ${path} -o OUT --id-signature SIG --id-public-key ID_PUB.pem (same ID block options)`,
     );
@@ -277,10 +278,10 @@ async function emit(plan: Plan, values: CommandArgs['values'], io: CliIo): Promi
     const bytes = authorToBeSigned(idKey.point);
     writeFileAtomically(plan.emitAuthorTbs, [bytes]);
     doc.author_tbs = plan.emitAuthorTbs;
-    doc.id_key_digest = hexBytes(snpKeyDigest(idKey.point));
+    doc.id_key_digest = bytesToHex(snpKeyDigest(idKey.point));
     lines.push(
       `wrote the ${bytes.length}-byte ID key (AMD layout) the author key signs to ${plan.emitAuthorTbs}`,
-      `  ID key digest ${hexBytes(snpKeyDigest(idKey.point))}`,
+      `  ID key digest ${bytesToHex(snpKeyDigest(idKey.point))}`,
       `  then: --author-signature SIG --author-public-key AUTHOR_PUB.pem`,
     );
   }
@@ -324,10 +325,10 @@ async function sign(plan: Plan, values: CommandArgs['values'], io: CliIo): Promi
     const lines = [`signed ${path} -> ${output}`];
     for (const { header: h, launchDigest, policy } of summary) {
       lines.push(
-        `  SEV_SNP mask 0x${h.compatibilityMask.toString(16)}: launch digest ${hexBytes(launchDigest)} (profile ${plan.profile})`,
-        `    policy 0x${policy.toString(16)}, family_id ${hexBytes(h.familyId)}, image_id ${hexBytes(h.imageId)}, version ${h.version}, guest_svn ${h.guestSvn}`,
-        `    ID key digest     ${hexBytes(snpKeyDigest(h.idPublicKey))}`,
-        `    author key digest ${h.authorKeyEnabled !== 0 ? hexBytes(snpKeyDigest(h.authorPublicKey)) : '(no author key)'}`,
+        `  SEV_SNP mask 0x${h.compatibilityMask.toString(16)}: launch digest ${bytesToHex(launchDigest)} (profile ${plan.profile})`,
+        `    policy 0x${policy.toString(16)}, family_id ${bytesToHex(h.familyId)}, image_id ${bytesToHex(h.imageId)}, version ${h.version}, guest_svn ${h.guestSvn}`,
+        `    ID key digest     ${bytesToHex(snpKeyDigest(h.idPublicKey))}`,
+        `    author key digest ${h.authorKeyEnabled !== 0 ? bytesToHex(snpKeyDigest(h.authorPublicKey)) : '(no author key)'}`,
       );
     }
     io.stdout(`${lines.join('\n')}\n`);

@@ -17,6 +17,7 @@ import { EvidenceError } from './errors.js';
 import { decodeTcbVersion, type SnpProduct, type SnpReport } from './snp-report.js';
 import { x509 } from './x509.js';
 import { decodePemCertificates, latin1 } from './encoding.js';
+import { bytesToHex } from '../format/bytes.js';
 
 /** The standard base URL of AMD's Key Distribution Service (spec/snp.md §5). */
 export const AMD_KDS_BASE = 'https://kdsintf.amd.com';
@@ -315,11 +316,10 @@ function extensionsOf(cert: x509.X509Certificate): AmdCertExtensions {
 
 // ---- signatures ----------------------------------------------------------------------------
 
-const hex = (b: Uint8Array): string => Array.from(b, (x) => x.toString(16).padStart(2, '0')).join('');
 
 /** SHA-256 of `der`, lowercase hex. */
 export async function sha256Hex(der: Uint8Array): Promise<string> {
-  return hex(new Uint8Array(await crypto.subtle.digest('SHA-256', der)));
+  return bytesToHex(new Uint8Array(await crypto.subtle.digest('SHA-256', der)));
 }
 
 /**
@@ -446,7 +446,7 @@ export function kdsUrls(report: SnpReport, product: SnpProduct, base: string = A
     (product === 'Turin' ? `fmcSPL=${spl(tcb.fmc ?? 0)}&` : '') +
     `blSPL=${spl(tcb.bootLoader)}&teeSPL=${spl(tcb.tee)}&snpSPL=${spl(tcb.snp)}&ucodeSPL=${spl(tcb.microcode)}`;
   return {
-    vcek: chip.some((b) => b !== 0) ? `${root}/vcek/v1/${product}/${hex(chip)}?${query}` : undefined,
+    vcek: chip.some((b) => b !== 0) ? `${root}/vcek/v1/${product}/${bytesToHex(chip)}?${query}` : undefined,
     vcekChain: `${root}/vcek/v1/${product}/cert_chain`,
     vlekChain: `${root}/vlek/v1/${product}/cert_chain`,
   };

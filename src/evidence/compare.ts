@@ -7,6 +7,7 @@
 import { decodeSnpPolicy, toAmdPublicKey, type IgvmFile, type SnpIdBlockHeader, type SupportedPlatformHeader } from '../format/index.js';
 import { defaultHashBackend, measure, searchConfigurations, type Candidate, type ProfileName } from '../measure/index.js';
 import type { Check } from './checks.js';
+import { bytesEqual, bytesToHex } from '../format/bytes.js';
 
 /** What a report says, for the comparison (from an SNP report or a TDX quote). */
 export type EvidenceValues =
@@ -39,8 +40,6 @@ export interface CompareOptions {
   readonly maxVcpus?: number;
 }
 
-const hex = (b: Uint8Array): string => Array.from(b, (x) => x.toString(16).padStart(2, '0')).join('');
-const equal = (a: Uint8Array, b: Uint8Array): boolean => a.length === b.length && a.every((x, i) => x === b[i]);
 
 function check(name: string, ok: boolean, detail: string): Check {
   return { name, ok, detail };
@@ -69,10 +68,10 @@ export function compareEvidence(values: EvidenceValues, options: CompareOptions)
     }
   }
   if (expected !== undefined) {
-    if (equal(expected, reported)) {
-      checks.push(check(label, true, `${hex(reported)} as expected`));
+    if (bytesEqual(expected, reported)) {
+      checks.push(check(label, true, `${bytesToHex(reported)} as expected`));
     } else {
-      checks.push(check(label, false, `reported ${hex(reported)}, expected ${hex(expected)}${explain(options, platform, reported)}`));
+      checks.push(check(label, false, `reported ${bytesToHex(reported)}, expected ${bytesToHex(expected)}${explain(options, platform, reported)}`));
     }
   }
   if (values.platform === 'SEV_SNP' && options.file !== undefined && platform !== undefined) {
@@ -89,8 +88,8 @@ export function compareEvidence(values: EvidenceValues, options: CompareOptions)
 function bytesCheck(name: string, reported: Uint8Array, given: Uint8Array): Check {
   const padded = new Uint8Array(reported.length);
   padded.set(given.subarray(0, reported.length));
-  const ok = given.length <= reported.length && equal(padded, reported);
-  return check(name, ok, ok ? `${hex(reported)} as given` : `reported ${hex(reported)}, given ${hex(given)}`);
+  const ok = given.length <= reported.length && bytesEqual(padded, reported);
+  return check(name, ok, ok ? `${bytesToHex(reported)} as given` : `reported ${bytesToHex(reported)}, given ${bytesToHex(given)}`);
 }
 
 /** Where the measurement differs: which host configuration reproduces the reported value. */
@@ -132,18 +131,19 @@ function snpFileChecks(values: Extract<EvidenceValues, { platform: 'SEV_SNP' }>,
   const block = file.directives.find((h): h is SnpIdBlockHeader => h.kind === 'SNP_ID_BLOCK' && applies(h.compatibilityMask));
   if (block === undefined) return checks;
   const digest = (k: Parameters<typeof toAmdPublicKey>[0]): Uint8Array => defaultHashBackend.sha384(toAmdPublicKey(k));
-  checks.push(bytesEqual('id-key-digest', values.idKeyDigest, digest(block.idPublicKey), "the SHA-384 of the ID block's ID key (AMD layout)"));
+  checks.push(idBlockCheck('id-key-digest', values.idKeyDigest, digest(block.idPublicKey), "the SHA-384 of the ID block's ID key (AMD layout)"));
   if (block.authorKeyEnabled !== 0) {
-    checks.push(bytesEqual('author-key-digest', values.authorKeyDigest, digest(block.authorPublicKey), "the SHA-384 of the ID block's author key"));
+    checks.push(idBlockCheck('author-key-digest', values.authorKeyDigest, digest(block.authorPublicKey), "the SHA-384 of the ID block's author key"));
   }
-  checks.push(bytesEqual('family-id', values.familyId, block.familyId, "the ID block's family ID"));
-  checks.push(bytesEqual('image-id', values.imageId, block.imageId, "the ID block's image ID"));
+  checks.push(idBlockCheck('family-id', values.familyId, block.familyId, "the ID block's family ID"));
+  checks.push(idBlockCheck('image-id', values.imageId, block.imageId, "the ID block's image ID"));
   checks.push(check('guest-svn', values.guestSvn === block.guestSvn, `reported ${values.guestSvn}, the ID block's ${block.guestSvn}`));
-  checks.push(bytesEqual('id-block-measurement', values.measurement, block.ld, "the ID block's expected launch digest"));
+  checks.push(idBlockCheck('id-block-measurement', values.measurement, block.ld, "the ID block's expected launch digest"));
   return checks;
 }
 
-function bytesEqual(name: string, reported: Uint8Array, expected: Uint8Array, what: string): Check {
-  const ok = equal(reported, expected);
-  return check(name, ok, ok ? `${hex(reported)} equals ${what}` : `reported ${hex(reported)}, ${what} is ${hex(expected)}`);
+/** A reported value against the one the file's ID block implies (`what` names it). */
+function idBlockCheck(name: string, reported: Uint8Array, expected: Uint8Array, what: string): Check {
+  const ok = bytesEqual(reported, expected);
+  return check(name, ok, ok ? `${bytesToHex(reported)} equals ${what}` : `reported ${bytesToHex(reported)}, ${what} is ${bytesToHex(expected)}`);
 }

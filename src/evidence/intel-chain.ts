@@ -12,7 +12,7 @@ import { sha256 } from '@noble/hashes/sha2.js';
 import type { Check } from './checks.js';
 import { EvidenceError } from './errors.js';
 import { decodePemCertificates, latin1 } from './encoding.js';
-import { toHex } from './tdx-quote.js';
+import { bytesToHex } from '../format/bytes.js';
 import { x509 } from './x509.js';
 
 /** SHA-256 fingerprint of Intel's production "Intel SGX Root CA" (tdx.md §4.5 "Trust anchor"). */
@@ -33,7 +33,7 @@ export type IntelRootKind = 'production' | 'pre-production' | 'other';
 
 /** Lowercase hex SHA-256 of a certificate's DER. */
 export function certificateFingerprint(der: Uint8Array): string {
-  return toHex(sha256(der));
+  return bytesToHex(sha256(der));
 }
 
 /** Classifies a root certificate by its fingerprint (tdx.md §4.5, §5.3). */

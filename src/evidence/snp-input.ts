@@ -16,6 +16,7 @@ import { describeAmdCertificate, parseCertificates } from './amd-chain.js';
 import { EvidenceError } from './errors.js';
 import { SNP_REPORT_SIZE, parseSnpReport, type SnpReport } from './snp-report.js';
 import { decodeBase64, decodeHex, latin1 } from './encoding.js';
+import { bytesToHex } from '../format/bytes.js';
 
 /** How the report was found. */
 export type SnpEvidenceEncoding = 'raw' | 'hex' | 'azure-hcl' | 'json';
@@ -101,7 +102,6 @@ const CERT_TABLE_GUIDS: ReadonlyArray<readonly [keyof SnpCertificates | 'ask-or-
   ['ark', 'c0b406a4-a803-4952-9743-3fb6014cd0ae'],
 ];
 
-const hexOf = (b: Uint8Array): string => Array.from(b, (x) => x.toString(16).padStart(2, '0')).join('');
 
 /**
  * The GUID's bytes in both orders that occur in practice: the textual order and the
@@ -135,7 +135,7 @@ export function parseSnpCertificateTable(table: Uint8Array, base = 0): SnpCertif
     if (offset > table.length || length > table.length - offset || length === 0) {
       throw new EvidenceError('BadField', `certificate table entry ${i}: offset ${offset} + length ${length} lies outside the ${table.length}-byte table`, base + at + 16);
     }
-    const guid = hexOf(entry.subarray(0, 16));
+    const guid = bytesToHex(entry.subarray(0, 16));
     const kind = CERT_TABLE_GUIDS.find(([, g]) => guidForms(g).includes(guid))?.[0];
     if (!kind) continue;
     let der: Uint8Array;

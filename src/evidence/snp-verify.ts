@@ -24,6 +24,7 @@ import { EvidenceError } from './errors.js';
 import type { SnpCertificates, SnpEvidence } from './snp-input.js';
 import { decodeTcbVersion, type SnpProduct, type SnpReport } from './snp-report.js';
 import { x509 } from './x509.js';
+import { bytesToHex } from '../format/bytes.js';
 
 /** Where the certificates come from, besides the evidence itself. */
 export interface SnpVerifyOptions {
@@ -49,7 +50,6 @@ export interface SnpVerifyResult {
   readonly signer?: 'vcek' | 'vlek';
 }
 
-const hex = (b: Uint8Array): string => Array.from(b, (x) => x.toString(16).padStart(2, '0')).join('');
 const errText = (e: unknown): string => (e instanceof Error ? e.message : String(e));
 
 /** Certificates by role with where each came from. */
@@ -131,10 +131,10 @@ function checkHwId(report: SnpReport, role: 'vcek' | 'vlek', ext: AmdCertExtensi
   if (!ext.hwId) return { name, ok: false, detail: 'the VCEK has no hwID extension (1.3.6.1.4.1.3704.1.4)' };
   const want = product === 'Turin' || ext.hwId.length === 8 ? report.chipId.subarray(0, 8) : report.chipId;
   const rest = report.chipId.subarray(want.length);
-  const ok = hex(ext.hwId) === hex(want) && rest.every((b) => b === 0);
+  const ok = bytesToHex(ext.hwId) === bytesToHex(want) && rest.every((b) => b === 0);
   return ok
-    ? { name, ok, detail: `hwID equals CHIP_ID ${hex(want)}` }
-    : { name, ok, detail: `hwID ${hex(ext.hwId)} is not CHIP_ID ${hex(report.chipId)}` };
+    ? { name, ok, detail: `hwID equals CHIP_ID ${bytesToHex(want)}` }
+    : { name, ok, detail: `hwID ${bytesToHex(ext.hwId)} is not CHIP_ID ${bytesToHex(report.chipId)}` };
 }
 
 /** Product consistency: the report's CPUID, the certificates' names (spec/snp.md §4, §5). */

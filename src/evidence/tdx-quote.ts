@@ -315,13 +315,6 @@ export interface TdxEvidence {
 
 // ---- helpers -----------------------------------------------------------------------------------
 
-/** Lowercase hex of a byte array. */
-export function toHex(b: Uint8Array): string {
-  let s = '';
-  for (let i = 0; i < b.length; i++) s += (b[i] as number).toString(16).padStart(2, '0');
-  return s;
-}
-
 /** TDATTRIBUTES bit names (tdx.md §3, after openvmm `TdAttributes` and trustee `claims.rs`). */
 export const TD_ATTRIBUTE_BITS: ReadonlyArray<readonly [number, string]> = [
   [0, 'DEBUG'],

@@ -30,13 +30,13 @@ import {
   INTEL_QE_VENDOR_ID,
   INTEL_TD_QE_ISVPRODID,
   INTEL_TD_QE_MRSIGNER,
-  toHex,
   type HclReport,
   type TdReport,
   type TdxEvidence,
   type TdxQuote,
 } from './tdx-quote.js';
 import { x509 } from './x509.js';
+import { bytesEqual, bytesToHex } from '../format/bytes.js';
 
 // ---- collateral --------------------------------------------------------------------------------
 
@@ -375,12 +375,6 @@ async function certificateKey(cert: x509.X509Certificate): Promise<CryptoKey | s
   }
 }
 
-function equalBytes(a: Uint8Array, b: Uint8Array): boolean {
-  if (a.length !== b.length) return false;
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
-  return true;
-}
-
 function u64le(v: bigint): Uint8Array {
   const out = new Uint8Array(8);
   new DataView(out.buffer).setBigUint64(0, v, true);
@@ -432,11 +426,11 @@ function evaluateTcb(quote: TdxQuote, pck: PckExtensions, info: TdxTcbInfo, qeSt
   if (info.id !== 'TDX' || info.version < 3) {
     return fail(`the TCB info is "${info.id}" version ${info.version}, not TDX TCB info version 3 or later`);
   }
-  if (!equalBytes(info.fmspc, pck.fmspc)) {
-    return fail(`the TCB info is for FMSPC ${toHex(info.fmspc)}, the PCK certificate has FMSPC ${toHex(pck.fmspc)}`);
+  if (!bytesEqual(info.fmspc, pck.fmspc)) {
+    return fail(`the TCB info is for FMSPC ${bytesToHex(info.fmspc)}, the PCK certificate has FMSPC ${bytesToHex(pck.fmspc)}`);
   }
-  if (!equalBytes(info.pceId, pck.pceId)) {
-    return fail(`the TCB info is for PCE-ID ${toHex(info.pceId)}, the PCK certificate has ${toHex(pck.pceId)}`);
+  if (!bytesEqual(info.pceId, pck.pceId)) {
+    return fail(`the TCB info is for PCE-ID ${bytesToHex(info.pceId)}, the PCK certificate has ${bytesToHex(pck.pceId)}`);
   }
   const svn = quote.body.teeTcbSvn;
   const moduleVersion = svn[1] as number;
@@ -451,7 +445,7 @@ function evaluateTcb(quote: TdxQuote, pck: PckExtensions, info: TdxTcbInfo, qeSt
   if (!level) {
     return fail(
       `no TCB level matches (PCK SGX SVNs ${pck.sgxTcbComponentSvns.join(',')}, PCESVN ${pck.pceSvn}, ` +
-        `TEE_TCB_SVN ${toHex(svn)})`,
+        `TEE_TCB_SVN ${bytesToHex(svn)})`,
       'TcbNotSupported',
     );
   }
@@ -470,15 +464,15 @@ function evaluateTcb(quote: TdxQuote, pck: PckExtensions, info: TdxTcbInfo, qeSt
     moduleText = `; TDX module ${id} ISVSVN ${svn[0]}: ${ml.tcbStatus}`;
   }
   if (module) {
-    if (!equalBytes(module.mrSigner, quote.body.mrSignerSeam)) {
+    if (!bytesEqual(module.mrSigner, quote.body.mrSignerSeam)) {
       return fail(
-        `MRSIGNERSEAM ${toHex(quote.body.mrSignerSeam)} is not the TDX module signer ${toHex(module.mrSigner)}`,
+        `MRSIGNERSEAM ${bytesToHex(quote.body.mrSignerSeam)} is not the TDX module signer ${bytesToHex(module.mrSigner)}`,
         'TdxModuleMismatch',
       );
     }
     const seam = masked(u64le(quote.body.seamAttributes), module.attributesMask);
-    if (!equalBytes(seam, module.attributes)) {
-      return fail(`masked SEAMATTRIBUTES ${toHex(seam)} are not ${toHex(module.attributes)}`, 'TdxModuleMismatch');
+    if (!bytesEqual(seam, module.attributes)) {
+      return fail(`masked SEAMATTRIBUTES ${bytesToHex(seam)} are not ${bytesToHex(module.attributes)}`, 'TdxModuleMismatch');
     }
   }
   const status = converge(converge(level.tcbStatus, moduleStatus), qeStatus);
@@ -495,16 +489,16 @@ function evaluateQeIdentity(quote: TdxQuote, id: QeIdentity): { ok: boolean; det
   const qe = quote.qeReport;
   const problems: string[] = [];
   if (id.id !== 'TD_QE') problems.push(`the identity is "${id.id}", not "TD_QE"`);
-  if (!equalBytes(id.mrSigner, qe.mrSigner)) problems.push(`MRSIGNER ${toHex(qe.mrSigner)} is not ${toHex(id.mrSigner)}`);
+  if (!bytesEqual(id.mrSigner, qe.mrSigner)) problems.push(`MRSIGNER ${bytesToHex(qe.mrSigner)} is not ${bytesToHex(id.mrSigner)}`);
   if (qe.isvProdId !== id.isvProdId) problems.push(`ISVPRODID ${qe.isvProdId} is not ${id.isvProdId}`);
   // MISCSELECT is a little-endian u32 in the report; the JSON gives its bytes in the same order
   // for value and mask, so the masked comparison is byte-wise.
   const misc = new Uint8Array(4);
   new DataView(misc.buffer).setUint32(0, qe.miscSelect, true);
   const miscMasked = masked(misc, id.miscSelectMask);
-  if (!equalBytes(miscMasked, id.miscSelect)) problems.push(`masked MISCSELECT ${toHex(miscMasked)} is not ${toHex(id.miscSelect)}`);
+  if (!bytesEqual(miscMasked, id.miscSelect)) problems.push(`masked MISCSELECT ${bytesToHex(miscMasked)} is not ${bytesToHex(id.miscSelect)}`);
   const attrMasked = masked(qe.attributes, id.attributesMask);
-  if (!equalBytes(attrMasked, id.attributes)) problems.push(`masked ATTRIBUTES ${toHex(attrMasked)} are not ${toHex(id.attributes)}`);
+  if (!bytesEqual(attrMasked, id.attributes)) problems.push(`masked ATTRIBUTES ${bytesToHex(attrMasked)} are not ${bytesToHex(id.attributes)}`);
   const level = id.tcbLevels.find((l) => l.isvSvn <= qe.isvSvn);
   if (!level) problems.push(`no QE TCB level has an ISVSVN <= ${qe.isvSvn}`);
   if (level?.tcbStatus === 'Revoked') problems.push(`QE ISVSVN ${qe.isvSvn} is revoked`);
@@ -613,13 +607,13 @@ export async function verifyTdxEvidence(evidence: TdxEvidence, options: TdxVerif
 /** TDREPORT self-consistency (tdx.md §4.3a) and the HCL runtime-claims binding (§3, §5.2). */
 function tdReportChecks(report: TdReport, hcl: HclReport | undefined): Check[] {
   const checks: Check[] = [];
-  const tcbOk = equalBytes(sha384(report.teeTcbInfoBytes), report.reportMacStruct.teeTcbInfoHash);
+  const tcbOk = bytesEqual(sha384(report.teeTcbInfoBytes), report.reportMacStruct.teeTcbInfoHash);
   checks.push({
     name: 'tdreport-tee-tcb-info-hash',
     ok: tcbOk,
     detail: `SHA-384(TEE_TCB_INFO) ${tcbOk ? 'equals' : 'differs from'} TEE_TCB_INFO_HASH`,
   });
-  const infoOk = equalBytes(sha384(report.tdInfoBytes), report.reportMacStruct.teeInfoHash);
+  const infoOk = bytesEqual(sha384(report.tdInfoBytes), report.reportMacStruct.teeInfoHash);
   checks.push({
     name: 'tdreport-tee-info-hash',
     ok: infoOk,
@@ -635,13 +629,13 @@ function tdReportChecks(report: TdReport, hcl: HclReport | undefined): Check[] {
       });
     } else {
       const h = sha256(hcl.runtimeClaims);
-      const ok = equalBytes(h, report.reportMacStruct.reportData.subarray(0, 32));
+      const ok = bytesEqual(h, report.reportMacStruct.reportData.subarray(0, 32));
       checks.push({
         name: 'hcl-report-data',
         ok,
         detail: ok
           ? 'REPORTDATA[0..32] is the SHA-256 of the HCL runtime claims (tdx.md §3)'
-          : `REPORTDATA[0..32] ${toHex(report.reportMacStruct.reportData.subarray(0, 32))} is not SHA-256 of the runtime claims ${toHex(h)}`,
+          : `REPORTDATA[0..32] ${bytesToHex(report.reportMacStruct.reportData.subarray(0, 32))} is not SHA-256 of the runtime claims ${bytesToHex(h)}`,
       });
     }
   }
@@ -656,7 +650,7 @@ async function verifyQuote(
   const now = options.now ?? new Date();
 
   // Step 1 (header): version, key type and TEE type were enforced by the parser.
-  const vendor = toHex(quote.header.qeVendorId);
+  const vendor = bytesToHex(quote.header.qeVendorId);
   checks.push({
     name: 'quote-header',
     ok: vendor === INTEL_QE_VENDOR_ID,
@@ -699,13 +693,13 @@ async function verifyQuote(
   hasher.update(quote.attestationKey);
   hasher.update(quote.qeAuthData);
   expected.set(hasher.digest(), 0);
-  const bound = equalBytes(expected, quote.qeReport.reportData);
+  const bound = bytesEqual(expected, quote.qeReport.reportData);
   checks.push({
     name: 'qe-report-data-binding',
     ok: bound,
     detail: bound
       ? 'QE REPORTDATA is SHA-256(attestation key ‖ QE auth data) followed by 32 zero bytes'
-      : `QE REPORTDATA ${toHex(quote.qeReport.reportData)} is not SHA-256(attestation key ‖ QE auth data) ‖ 0^32 = ${toHex(expected)}`,
+      : `QE REPORTDATA ${bytesToHex(quote.qeReport.reportData)} is not SHA-256(attestation key ‖ QE auth data) ‖ 0^32 = ${bytesToHex(expected)}`,
   });
 
   // Step 6: the quote signature by the attestation key over the signed bytes (§4.4).
@@ -723,7 +717,7 @@ async function verifyQuote(
   });
 
   // Step 7: the static QE identity.
-  const mrSigner = toHex(quote.qeReport.mrSigner);
+  const mrSigner = bytesToHex(quote.qeReport.mrSigner);
   const staticOk = mrSigner === INTEL_TD_QE_MRSIGNER && quote.qeReport.isvProdId === INTEL_TD_QE_ISVPRODID;
   checks.push({
     name: 'qe-static-identity',
@@ -1012,7 +1006,7 @@ function rtmrReplayCheck(quote: TdxQuote, log: Uint8Array): Check {
   const differ: string[] = [];
   replay.rtmrs.forEach((r, i) => {
     const q = quoted[i] as Uint8Array;
-    if (!equalBytes(r, q)) differ.push(`RTMR${i}: replay ${toHex(r)}, quote ${toHex(q)}`);
+    if (!bytesEqual(r, q)) differ.push(`RTMR${i}: replay ${bytesToHex(r)}, quote ${bytesToHex(q)}`);
   });
   return {
     name: 'rtmr-replay',

@@ -36,6 +36,7 @@ import { GCE_GENOA_VMSA_GPA, OVMF_SNP_LOADERS, ovmfSnpSteps, type OvmfSnpLoaderN
 import { svsmSnpSteps } from './svsm-snp.js';
 import { TDX_ORDERS, foldTdxSteps, tdvfTdxStepIter, type TdxOrder } from './tdvf-tdx.js';
 import type { FpuInit } from './vmsa-qemu.js';
+import { bytesEqual } from '../format/bytes.js';
 
 /** The firmware and its fixed inputs: what the search does not vary. */
 export type FirmwareSearchInput =
@@ -135,7 +136,6 @@ export const FIRMWARE_SEARCH_GCE_VMSA_GPAS: readonly bigint[] = [KVM_VMSA_GPA, G
 /** The vCPU sweep's default end; GCE endorses counts to 240 (§3.2), pass `maxVcpus` for more. */
 export const FIRMWARE_SEARCH_MAX_VCPUS = 64;
 
-const equal = (a: Uint8Array, b: Uint8Array): boolean => a.length === b.length && a.every((x, i) => x === b[i]);
 
 /** The list with `extra` appended when it is not in it already. */
 function withGiven<T>(list: readonly T[], extra: T | undefined): T[] {
@@ -285,7 +285,7 @@ function searchOvmfSnp(
         if (!apOk) sweepEnd = 1;
         snpSweep(prefix, split.vmsas[0]!, split.vmsas[1], sweepEnd, hash, (vcpus, digest) => {
           tried++;
-          if (equal(digest, target)) matches.push({ vcpus, sevFeatures: features, fpu, vmsaGpa });
+          if (bytesEqual(digest, target)) matches.push({ vcpus, sevFeatures: features, fpu, vmsaGpa });
         });
       }
     }
@@ -311,7 +311,7 @@ function searchSvsmSnp(
     const vmsa = split.vmsas[0]!;
     snpSweep(prefix, vmsa, vmsa, maxVcpus, hash, (vcpus, digest) => {
       tried++;
-      if (equal(digest, target)) matches.push({ vcpus, fpu });
+      if (bytesEqual(digest, target)) matches.push({ vcpus, fpu });
     });
   }
   return { matches, tried, axes: { maxVcpus, fpus } };
@@ -340,7 +340,7 @@ function searchOvmfSevEs(
     const h = prefix.copy();
     const found = (vcpus: number): void => {
       tried++;
-      if (equal(h.copy().digest(), target)) matches.push({ vcpus, fpu });
+      if (bytesEqual(h.copy().digest(), target)) matches.push({ vcpus, fpu });
     };
     h.update(bsp!.bytes);
     found(1);
@@ -368,7 +368,7 @@ function searchTdvfTdx(
       ...(input.maxPages === undefined ? {} : { maxPages: input.maxPages }),
       ...(input.strict === undefined ? {} : { strict: input.strict }),
     });
-    if (equal(foldTdxSteps(steps, hash), target)) matches.push({ tdxOrder: order });
+    if (bytesEqual(foldTdxSteps(steps, hash), target)) matches.push({ tdxOrder: order });
   }
   return { matches, tried: tdxOrders.length, axes: { tdxOrders } };
 }

@@ -13,6 +13,7 @@ import { measure } from './measure.js';
 import { PROFILES, PROFILE_NAMES, walkRulesFor, type ProfileName } from './profiles.js';
 import { SnpLaunchDigest } from './snp.js';
 import { walkDirectives } from './walker.js';
+import { bytesEqual } from '../format/bytes.js';
 
 /** A configuration that was tried. */
 export interface Candidate {
@@ -40,7 +41,6 @@ export interface SearchOptions {
   readonly hash?: HashBackend;
 }
 
-const equal = (a: Uint8Array, b: Uint8Array): boolean => a.length === b.length && a.every((x, i) => x === b[i]);
 
 /** Searches the configurations that give `target` for the platform header `platform`. */
 export function searchConfigurations(file: IgvmFile, platform: SupportedPlatformHeader, target: Uint8Array, options: SearchOptions = {}): SearchResult {
@@ -54,14 +54,14 @@ export function searchConfigurations(file: IgvmFile, platform: SupportedPlatform
         const sweep = snpVcpuSweep(file, platform, profile, nativeZero, options);
         tried += sweep.length;
         sweep.forEach((d, i) => {
-          if (equal(d, target)) matches.push({ profile, nativeZero, vcpus: i + 1 });
+          if (bytesEqual(d, target)) matches.push({ profile, nativeZero, vcpus: i + 1 });
         });
         continue;
       }
       const r = measure(file, { platform: selector, profile, nativeZero, ...(options.maxPages ? { maxPages: options.maxPages } : {}), ...(options.hash ? { hash: options.hash } : {}) });
       const p = r.platforms.find((x) => x.compatibilityMask === platform.compatibilityMask);
       tried++;
-      if (p !== undefined && 'digest' in p && equal(p.digest, target)) matches.push({ profile, nativeZero });
+      if (p !== undefined && 'digest' in p && bytesEqual(p.digest, target)) matches.push({ profile, nativeZero });
     }
   }
   return { matches, tried };

@@ -16,10 +16,7 @@ import type { MeasurementResult, PlatformMeasurement } from '../measure/index.js
 import { CorimError } from './corim-errors.js';
 import { LAUNCH_MEASUREMENT_CLASSES, decodeLaunchMeasurementCorim, readUnsignedCorim, type LaunchMeasurementCorim } from './corim.js';
 import { certificateChainTrusted, verifyDetachedCoseSign1 } from './cose.js';
-
-function hex(b: Uint8Array): string {
-  return Array.from(b, (x) => x.toString(16).padStart(2, '0')).join('');
-}
+import { bytesToHex } from '../format/bytes.js';
 
 function mask(m: number): string {
   return `0x${m.toString(16)}`;
@@ -42,8 +39,8 @@ function referenceChecks(doc: LaunchMeasurementCorim, h: CorimHeader, platforms:
     if (p.platformType !== doc.platformType) return { name: 'corim-reference-value', ok: false, detail: `${on}: the document describes ${doc.platformType}, not ${p.platformType}` };
     if ('error' in p) return { name: 'corim-reference-value', ok: false, detail: `${on}: the platform could not be measured (${p.error.code}: ${p.error.message})` };
     if (!('digest' in p)) return { name: 'corim-reference-value', ok: false, detail: `${on}: the platform is not measurable` };
-    const expected = hex(doc.digest);
-    const actual = hex(p.digest);
+    const expected = bytesToHex(doc.digest);
+    const actual = bytesToHex(p.digest);
     return expected === actual
       ? { name: 'corim-reference-value', ok: true, detail: `${on}: reference ${doc.algorithm} ${expected} (SVN ${doc.svn}) equals the computed digest` }
       : { name: 'corim-reference-value', ok: false, detail: `${on}: reference ${doc.algorithm} ${expected} differs from the computed digest ${actual}` };

@@ -15,6 +15,7 @@ import { decode, encode, Tag, type DecodeOptions } from 'cbor2';
 import { sha1 } from '@noble/hashes/legacy.js';
 import type { PlatformTypeName } from '../format/index.js';
 import { CorimError } from './corim-errors.js';
+import { bytesEqual, bytesToHex } from '../format/bytes.js';
 
 /** The profile URI, corim-map key 3, encoded as `#6.32(text)` (§3.2). */
 export const LAUNCH_MEASUREMENT_PROFILE = 'tag:microsoft.com,2026:launch-measurement/v1';
@@ -109,7 +110,7 @@ function uuidBytes(uuid: string): Uint8Array {
 }
 
 function uuidText(b: Uint8Array): string {
-  const h = Array.from(b, (x) => x.toString(16).padStart(2, '0')).join('');
+  const h = bytesToHex(b);
   return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20, 32)}`;
 }
 
@@ -356,10 +357,6 @@ function decodeMeasurement(v: unknown, c: LaunchMeasurementClass, what: string):
   return d;
 }
 
-function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
-  return a.length === b.length && a.every((x, i) => x === b[i]);
-}
-
 /**
  * Decodes a CoRIM of the launch-measurement profile (§3.3) and returns what it says. Strict
  * about the profile's shape — one CoMID, one reference triple with one measurement, one CES
@@ -397,7 +394,7 @@ export function decodeLaunchMeasurementCorim(bytes: Uint8Array): LaunchMeasureme
   arrayOf(condition[1], 'the CES condition claims', 0);
   const record = arrayOf(arrayOf(ces[1], 'the CES series', 1)[0], 'the CES series record', 2);
   const selected = decodeMeasurement(arrayOf(record[0], 'the CES selection', 1)[0], c, 'the CES selection');
-  if (!sameBytes(selected, digest)) structure('the CES selection digest is not the reference digest');
+  if (!bytesEqual(selected, digest)) structure('the CES selection digest is not the reference digest');
   const addition = arrayOf(record[1], 'the CES addition', 1)[0];
   if (!isMap(addition)) structure('the CES addition is not a measurement-map');
   const svnTag = field(mapField(addition, 1, 'the CES addition'), 1, 'the CES addition mval');
@@ -407,7 +404,7 @@ export function decodeLaunchMeasurementCorim(bytes: Uint8Array): LaunchMeasureme
   const svn = typeof raw === 'bigint' ? raw : typeof raw === 'number' && Number.isSafeInteger(raw) ? BigInt(raw) : -1n;
   if (svn < 0n || svn > MAX_U64) throw new CorimError('BadSvn', 'the SVN is not an unsigned integer');
 
-  const canonical = sameBytes(bytes, buildLaunchMeasurementCorim({ platformType: c.platformType, digest, svn }));
+  const canonical = bytesEqual(bytes, buildLaunchMeasurementCorim({ platformType: c.platformType, digest, svn }));
   return {
     platformType: c.platformType,
     vendor: c.vendor,

@@ -15,6 +15,7 @@ import { CorimCborTag, decodeCbor, encodeDeterministic } from './corim.js';
 import { x509 } from '../evidence/x509.js';
 import { parseCertificates } from '../evidence/amd-chain.js';
 import { EvidenceError } from '../evidence/errors.js';
+import { bytesEqual } from '../format/bytes.js';
 
 /** COSE algorithm PS384 (RFC 8230): RSASSA-PSS with SHA-384, MGF1-SHA-384, 48-byte salt. */
 export const COSE_ALG_PS384 = -38;
@@ -311,10 +312,6 @@ export async function verifyDetachedCoseSign1(envelope: Uint8Array, payload: Uin
   return ok ? { valid: true, certificates, signer } : fail(`the PS384 signature does not verify with the key of ${signer}`, signer);
 }
 
-function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
-  return a.length === b.length && a.every((x, i) => x === b[i]);
-}
-
 async function signedBy(cert: x509.X509Certificate, issuer: x509.X509Certificate): Promise<boolean> {
   if (cert.issuer !== issuer.subject) return false;
   try {
@@ -335,7 +332,7 @@ export async function certificateChainTrusted(chain: readonly Uint8Array[], trus
   const certs = chain.map(loadCertificate);
   const anchors = trusted.map(loadCertificate);
   for (let i = 0; i < chain.length; i++) {
-    const match = trusted.findIndex((t) => sameBytes(t, chain[i]!));
+    const match = trusted.findIndex((t) => bytesEqual(t, chain[i]!));
     if (match >= 0) {
       for (let k = 0; k < i; k++) {
         if (!(await signedBy(certs[k]!, certs[k + 1]!))) return { trusted: false, detail: `${certs[k]!.subject} is not signed by ${certs[k + 1]!.subject} in x5chain` };

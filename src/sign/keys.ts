@@ -18,6 +18,7 @@ import { AlgorithmIdentifier, SubjectPublicKeyInfo } from '@peculiar/asn1-x509';
 import { toAmdPublicKey, type SnpIdBlockPublicKey } from '../format/index.js';
 import { defaultHashBackend } from '../measure/index.js';
 import { SignError } from './errors.js';
+import { bytesEqual } from '../format/bytes.js';
 
 /** WebCrypto's key type, named without the DOM library (the core must not depend on it). */
 export type WebCryptoKey = Awaited<ReturnType<typeof crypto.subtle.importKey>>;
@@ -155,14 +156,10 @@ function tryParse<T>(der: Uint8Array, type: new () => T): T | undefined {
   try {
     const value = AsnConvert.parse(der, type);
     // Trailing bytes or a non-canonical encoding: not the structure we were asked for.
-    return equalBytes(new Uint8Array(AsnConvert.serialize(value)), der) ? value : undefined;
+    return bytesEqual(new Uint8Array(AsnConvert.serialize(value)), der) ? value : undefined;
   } catch {
     return undefined;
   }
-}
-
-function equalBytes(a: Uint8Array, b: Uint8Array): boolean {
-  return a.length === b.length && a.every((v, i) => v === b[i]);
 }
 
 /** PKCS#8 DER of a private key, from PKCS#8 or SEC1 DER, with its algorithm checked. */
@@ -381,5 +378,5 @@ export function snpKeyDigest(key: P384Point | SnpIdBlockPublicKey): Uint8Array {
 
 /** True when two points are the same key. */
 export function samePoint(a: P384Point, b: P384Point): boolean {
-  return equalBytes(a.x, b.x) && equalBytes(a.y, b.y);
+  return bytesEqual(a.x, b.x) && bytesEqual(a.y, b.y);
 }

@@ -49,6 +49,7 @@ import {
   type P384Point,
   type P384PublicKey,
 } from './keys.js';
+import { bytesToHex } from '../format/bytes.js';
 
 /** The ID block fields a signer chooses (the launch digest and the policy come from the file). */
 export interface IdBlockOptions {
@@ -103,12 +104,6 @@ export interface IdBlockToBeSigned {
 }
 
 // ---- helpers ------------------------------------------------------------------------------------
-
-function hex(b: Uint8Array): string {
-  let s = '';
-  for (const x of b) s += x.toString(16).padStart(2, '0');
-  return s;
-}
 
 const maskText = (m: number): string => `0x${(m >>> 0).toString(16)}`;
 
@@ -373,10 +368,10 @@ async function checkIdBlock(
   if (m === undefined || !('digest' in m)) {
     const why = m !== undefined && 'error' in m ? `${m.error.code}: ${m.error.message}` : 'not measured';
     checks.push({ name: 'snp-id-block-ld', ok: false, detail: `${where}: the launch digest cannot be computed under profile ${measured.profile} (${why})` });
-  } else if (hex(m.digest) === hex(block.ld)) {
-    checks.push({ name: 'snp-id-block-ld', ok: true, detail: `${where}: ld ${hex(block.ld)} is the launch digest (profile ${measured.profile})` });
+  } else if (bytesToHex(m.digest) === bytesToHex(block.ld)) {
+    checks.push({ name: 'snp-id-block-ld', ok: true, detail: `${where}: ld ${bytesToHex(block.ld)} is the launch digest (profile ${measured.profile})` });
   } else {
-    checks.push({ name: 'snp-id-block-ld', ok: false, detail: `${where}: ld ${hex(block.ld)} differs from the launch digest ${hex(m.digest)} (profile ${measured.profile})` });
+    checks.push({ name: 'snp-id-block-ld', ok: false, detail: `${where}: ld ${bytesToHex(block.ld)} differs from the launch digest ${bytesToHex(m.digest)} (profile ${measured.profile})` });
   }
 
   // The fields the firmware and the loaders require.
@@ -397,7 +392,7 @@ async function checkIdBlock(
   let idKeyText = '';
   try {
     idPoint = pointFromIgvmPublicKey(block.idPublicKey, 'the ID key');
-    idKeyText = `ID key digest ${hex(snpKeyDigest(block.idPublicKey))}`;
+    idKeyText = `ID key digest ${bytesToHex(snpKeyDigest(block.idPublicKey))}`;
   } catch (e) {
     if (!(e instanceof SignError)) throw e;
     checks.push({ name: 'snp-id-key-signature', ok: false, detail: `${where}: ${e.message}` });
@@ -438,7 +433,7 @@ async function checkIdBlock(
       checks.push({
         name: 'snp-author-key-signature',
         ok: result === true,
-        detail: `${where}: ${result === true ? 'verifies' : typeof result === 'string' ? result : 'does NOT verify'} over the ID key (AMD layout); author key digest ${hex(snpKeyDigest(block.authorPublicKey))}`,
+        detail: `${where}: ${result === true ? 'verifies' : typeof result === 'string' ? result : 'does NOT verify'} over the ID key (AMD layout); author key digest ${bytesToHex(snpKeyDigest(block.authorPublicKey))}`,
       });
     }
   }
@@ -449,14 +444,14 @@ async function checkIdBlock(
     checks.push({
       name: 'snp-trusted-id-key',
       ok,
-      detail: `${where}: ${ok ? 'the ID key is the trusted one' : 'the ID key is NOT the trusted one'} (trusted ${hex(snpKeyDigest(t))}${idPoint !== undefined ? `, file ${hex(snpKeyDigest(idPoint))}` : ''})`,
+      detail: `${where}: ${ok ? 'the ID key is the trusted one' : 'the ID key is NOT the trusted one'} (trusted ${bytesToHex(snpKeyDigest(t))}${idPoint !== undefined ? `, file ${bytesToHex(snpKeyDigest(idPoint))}` : ''})`,
     });
   }
   if (options.trustedAuthorKey !== undefined) {
     const t = pointOf(options.trustedAuthorKey);
     const ok = authorPoint !== undefined && samePoint(authorPoint, t);
-    const file = authorPoint !== undefined ? `, file ${hex(snpKeyDigest(authorPoint))}` : ', the file has no usable author key';
-    checks.push({ name: 'snp-trusted-author-key', ok, detail: `${where}: ${ok ? 'the author key is the trusted one' : 'the author key is NOT the trusted one'} (trusted ${hex(snpKeyDigest(t))}${file})` });
+    const file = authorPoint !== undefined ? `, file ${bytesToHex(snpKeyDigest(authorPoint))}` : ', the file has no usable author key';
+    checks.push({ name: 'snp-trusted-author-key', ok, detail: `${where}: ${ok ? 'the author key is the trusted one' : 'the author key is NOT the trusted one'} (trusted ${bytesToHex(snpKeyDigest(t))}${file})` });
   }
   return checks;
 }

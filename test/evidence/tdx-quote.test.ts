@@ -7,6 +7,7 @@
  * offsets of tdx.md §4.1–§4.3 directly (not from our layout tables), so a fresh clone still
  * tests the parser.
  */
+import { bytesToHex as toHex } from '../../src/format/bytes.js';
 import { describe, expect, it } from 'vitest';
 import { EvidenceError } from '../../src/evidence/errors.js';
 import {
@@ -14,7 +15,6 @@ import {
   loadTdxEvidence,
   parseTdReport,
   parseTdxQuote,
-  toHex,
   type TdxQuote,
 } from '../../src/evidence/tdx-quote.js';
 import { HAVE_SHARED, sharedBytes, sharedNotice } from '../helpers/shared.js';

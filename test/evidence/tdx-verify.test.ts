@@ -22,7 +22,8 @@ import {
   parseCertificateList,
   readPckExtensions,
 } from '../../src/evidence/intel-chain.js';
-import { loadTdxEvidence, parseTdxQuote, toHex, type TdxEvidence } from '../../src/evidence/tdx-quote.js';
+import { loadTdxEvidence, parseTdxQuote, type TdxEvidence } from '../../src/evidence/tdx-quote.js';
+import { bytesToHex as toHex } from '../../src/format/bytes.js';
 import {
   parseCollateral,
   replayCcelEventLog,
