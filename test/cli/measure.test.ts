@@ -13,7 +13,7 @@ import { describe, expect, it } from 'vitest';
 import { runCli } from '../../src/cli/run.js';
 import { IgvmBuilder, PageDataFlags } from '../../src/index.js';
 import { expectedLaunchDigest, page4k, vmsaPage, type PageInfoStep } from '../helpers/page-info.js';
-import { HAVE_SHARED, SHARED_VECTORS, sharedJson, sharedNotice } from '../helpers/shared.js';
+import { HAVE_SHARED, SHARED_VECTORS, sharedJson, sharedNotice, type UpstreamJson } from '../helpers/shared.js';
 
 async function cli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   let stdout = '';
@@ -198,10 +198,7 @@ describe('measure --json', () => {
   sharedNotice('measure --json on seed1_05');
   it.skipIf(!HAVE_SHARED)('seed1_05_snp_nopolicy_sev_native: SNP error, SEV_ES/SEV igvmmeasure digests, NATIVE not measurable, TDX f89433db… (upstream JSON)', async () => {
     const path = join(SHARED_VECTORS, 'igvm/upstream/seed1_05_snp_nopolicy_sev_native.igvm');
-    const up = sharedJson<{
-      file_sha256: string;
-      platforms: Array<{ compatibility_mask: number; platform_type: string; error?: string; not_measurable?: boolean; tdx_mrtd?: string }>;
-    }>('igvm/upstream/seed1_05_snp_nopolicy_sev_native.json');
+    const up = sharedJson<UpstreamJson>('igvm/upstream/seed1_05_snp_nopolicy_sev_native.json');
     const r = await cli(['measure', path, '--json']);
     expect(r.code).toBe(3);
     const j = JSON.parse(r.stdout);

@@ -13,7 +13,7 @@ import { ovmfSevEsChunks } from '../../src/firmware/ovmf-sev.js';
 import { sevKernelHashes } from '../../src/firmware/kernel-hashes.js';
 import { nodeHashBackend } from '../../src/measure/hash-node.js';
 import { createHash } from 'node:crypto';
-import { FIRMWARE_GUIDS, efiGuid } from '../helpers/efi-guid.js';
+import { FIRMWARE_GUIDS, efiGuid, type TdxSectionSpec } from '../helpers/firmware-image.js';
 import { fwError } from '../helpers/firmware-error.js';
 import { describe, expect, it } from 'vitest';
 import {
@@ -116,14 +116,7 @@ function asev(sections: Array<[number, number, number]>, o: { sig?: number; leng
   );
 }
 
-interface TdxSec {
-  dataOffset?: number;
-  raw?: number;
-  addr: bigint;
-  size: bigint;
-  type: number;
-  attr?: number;
-}
+type TdxSec = TdxSectionSpec;
 
 /** The metadata GUID then the TDVF descriptor and sections (§1.4); the descriptor is at +16. */
 function tdvf(sections: TdxSec[], o: { guid?: string; sig?: number; length?: number; version?: number; n?: number } = {}): Uint8Array {

@@ -11,8 +11,8 @@
  * Where those tests use kernel=/dev/null and initrd=/dev/null, the inputs here are empty byte arrays.
  */
 import { createHash } from 'node:crypto';
+import { catchFirmwareError } from '../helpers/firmware-error.js';
 import { describe, expect, it } from 'vitest';
-import { FirmwareError } from '../../src/firmware/errors.js';
 import { findFooterTable, sevEsResetBlock } from '../../src/firmware/footer.js';
 import { SEV_HASH_TABLE_PADDED_LENGTH, sevHashTable, sevKernelHashes, type SevKernelHashes } from '../../src/firmware/kernel-hashes.js';
 import {
@@ -35,16 +35,6 @@ const sha256Hex = (...parts: Uint8Array[]): string => {
   for (const p of parts) h.update(p);
   return h.digest('hex');
 };
-
-function catchError<T extends Error>(fn: () => unknown, type: new (...args: never[]) => T): T {
-  try {
-    fn();
-  } catch (e) {
-    if (e instanceof type) return e;
-    throw e;
-  }
-  throw new Error('expected an error');
-}
 
 /** QEMU EPYC-v4 (firmware-input.md §3.2 table). */
 const EPYC_V4 = 0x800f12;
@@ -96,27 +86,27 @@ describe('ovmfSevChunks / ovmfSevEsChunks on images built here', () => {
 
   it('a kernel given to an image without a SEV hash-table entry is NoKernelHashesSection', () => {
     const k = hashesOf({ kernel: EMPTY });
-    expect(catchError(() => ovmfSevLaunchDigest(plain(), { kernelHashes: k }), FirmwareError).code).toBe('NoKernelHashesSection');
-    expect(catchError(() => ovmfSevEsLaunchDigest(plain(), { vcpus: 1, vcpuSignature: EPYC_V4, kernelHashes: k }), FirmwareError).code).toBe(
+    expect(catchFirmwareError(() => ovmfSevLaunchDigest(plain(), { kernelHashes: k })).code).toBe('NoKernelHashesSection');
+    expect(catchFirmwareError(() => ovmfSevEsLaunchDigest(plain(), { vcpus: 1, vcpuSignature: EPYC_V4, kernelHashes: k })).code).toBe(
       'NoKernelHashesSection',
     );
   });
 
   it('SEV-ES with vcpus > 1 and no reset block is NoApResetAddress', () => {
-    expect(catchError(() => ovmfSevEsLaunchDigest(plain(), { vcpus: 2, vcpuSignature: EPYC_V4 }), FirmwareError).code).toBe('NoApResetAddress');
+    expect(catchFirmwareError(() => ovmfSevEsLaunchDigest(plain(), { vcpus: 2, vcpuSignature: EPYC_V4 })).code).toBe('NoApResetAddress');
   });
 
   it('rejects bad lengths and host parameters', () => {
-    expect(catchError(() => ovmfSevLaunchDigest(new Uint8Array(100)), FirmwareError).code).toBe('NotMultipleOf4K');
-    expect(catchError(() => ovmfSevLaunchDigest(EMPTY), FirmwareError).code).toBe('NotMultipleOf4K');
+    expect(catchFirmwareError(() => ovmfSevLaunchDigest(new Uint8Array(100))).code).toBe('NotMultipleOf4K');
+    expect(catchFirmwareError(() => ovmfSevLaunchDigest(EMPTY)).code).toBe('NotMultipleOf4K');
     for (const vcpus of [0, -1, 1.5, Number.NaN]) {
-      expect(catchError(() => ovmfSevEsLaunchDigest(plain(), { vcpus, vcpuSignature: EPYC_V4 }), FirmwareError).code).toBe('InvalidHostParameter');
+      expect(catchFirmwareError(() => ovmfSevEsLaunchDigest(plain(), { vcpus, vcpuSignature: EPYC_V4 })).code).toBe('InvalidHostParameter');
     }
-    expect(catchError(() => ovmfSevEsLaunchDigest(plain(), { vcpus: 1, vcpuSignature: 2 ** 32 }), FirmwareError).code).toBe('InvalidHostParameter');
-    expect(catchError(() => ovmfSevEsLaunchDigest(plain(), { vcpus: 1, vcpuSignature: EPYC_V4, fpu: 'x' as never }), FirmwareError).code).toBe(
+    expect(catchFirmwareError(() => ovmfSevEsLaunchDigest(plain(), { vcpus: 1, vcpuSignature: 2 ** 32 })).code).toBe('InvalidHostParameter');
+    expect(catchFirmwareError(() => ovmfSevEsLaunchDigest(plain(), { vcpus: 1, vcpuSignature: EPYC_V4, fpu: 'x' as never })).code).toBe(
       'InvalidHostParameter',
     );
-    expect(catchError(() => ovmfSevEsLaunchDigest(plain(), { vcpus: 1, vcpuSignature: EPYC_V4, vmm: 'nope' as never }), FirmwareError).code).toBe(
+    expect(catchFirmwareError(() => ovmfSevEsLaunchDigest(plain(), { vcpus: 1, vcpuSignature: EPYC_V4, vmm: 'nope' as never })).code).toBe(
       'InvalidHostParameter',
     );
   });
@@ -162,11 +152,11 @@ describe.skipIf(!HAVE_SHARED)('ovmf_*_suffix.bin (cross-implementation vectors, 
   });
 
   it('SEV and SEV-ES with OvmfX64 and a kernel fail: its hash-table block is all zero (§1.2)', () => {
-    const e = catchError(() => ovmfSevLaunchDigest(ovmfX64(), { kernelHashes: esKernel() }), FirmwareError);
+    const e = catchFirmwareError(() => ovmfSevLaunchDigest(ovmfX64(), { kernelHashes: esKernel() }));
     expect(e.code).toBe('NoKernelHashesSection');
     // sev-snp-measure's message, in substance.
     expect(e.message).toContain('does not support kernel/initrd/cmdline measurement');
-    expect(catchError(() => ovmfSevEsLaunchDigest(ovmfX64(), esOpts(1)), FirmwareError).code).toBe('NoKernelHashesSection');
+    expect(catchFirmwareError(() => ovmfSevEsLaunchDigest(ovmfX64(), esOpts(1))).code).toBe('NoKernelHashesSection');
   });
 
   it('SEV-ES, 1 vCPU, EPYC-v4 → 13810ae6… (INIT2 FPU state, SEV_FEATURES 0)', () => {
@@ -198,7 +188,7 @@ describe.skipIf(!HAVE_SHARED)('ovmf_*_suffix.bin (cross-implementation vectors, 
     const block = sevEsResetBlock(findFooterTable(img)!)!;
     expect(block.apResetEip).toBe(0x0080b004);
     img.fill(0, block.offset, block.offset + 4);
-    expect(catchError(() => ovmfSevEsLaunchDigest(img, esOpts(2)), FirmwareError).code).toBe('NoApResetAddress');
+    expect(catchFirmwareError(() => ovmfSevEsLaunchDigest(img, esOpts(2))).code).toBe('NoApResetAddress');
     // One vCPU still works: the BSP does not use the reset block.
     expect(() => ovmfSevEsLaunchDigest(img, esOpts(1))).not.toThrow();
   });

@@ -11,9 +11,9 @@
  * spec's VMSA hashes. A fresh clone without ../shared runs everything but the fixture suite.
  */
 import { createHash } from 'node:crypto';
-import { FIRMWARE_GUIDS, efiGuid } from '../helpers/efi-guid.js';
+import { FIRMWARE_GUIDS, efiGuid } from '../helpers/firmware-image.js';
+import { catchFirmwareError } from '../helpers/firmware-error.js';
 import { describe, expect, it } from 'vitest';
-import { FirmwareError } from '../../src/firmware/errors.js';
 import {
   OVMF_SNP_LOADERS,
   foldSnpSteps,
@@ -120,16 +120,6 @@ function handVmsa(o: { eip: number; sig: number; features: bigint; fpu?: 'legacy
   return p;
 }
 
-function catchError<E extends Error>(f: () => unknown, cls: new (...a: never[]) => E): E {
-  try {
-    f();
-  } catch (e) {
-    expect(e).toBeInstanceOf(cls);
-    return e as E;
-  }
-  throw new Error('expected an error');
-}
-
 /** A step's page type, VMSA for VMSA steps (the neutral step stream keeps them apart by `kind`). */
 const typeOf = (s: SnpStep | { type: string }): string => ('kind' in s ? (s.kind === 'vmsa' ? 'VMSA' : s.type) : s.type);
 const typesAndGpas = (steps: readonly (SnpStep | { type: string; gpa: bigint })[]): string[] =>
@@ -197,7 +187,7 @@ describe('qemuVmsa (firmware-input.md §3, snp.md §1.6)', () => {
     ];
     for (const [model, sig] of table) expect(qemuVcpuSignature(model), model).toBe(sig);
     expect(qemuVcpuSignature('epyc-v4')).toBe(0x800f12);
-    expect(catchError(() => qemuVcpuSignature('Skylake'), FirmwareError).code).toBe('UnknownVcpuType');
+    expect(catchFirmwareError(() => qemuVcpuSignature('Skylake')).code).toBe('UnknownVcpuType');
   });
 
   it('encodes family/model/stepping as §3.2 describes', () => {
@@ -209,16 +199,16 @@ describe('qemuVmsa (firmware-input.md §3, snp.md §1.6)', () => {
     expect(vcpuSignatureFromFms(0x1a, 0x00, 0)).toBe(0xb00f00);
     // Family <= 0xF: no extended family.
     expect(vcpuSignatureFromFms(0x6, 0x3a, 9)).toBe(0x306a9);
-    expect(catchError(() => vcpuSignatureFromFms(0x17, 0x100, 0), FirmwareError).code).toBe('InvalidHostParameter');
+    expect(catchFirmwareError(() => vcpuSignatureFromFms(0x17, 0x100, 0)).code).toBe('InvalidHostParameter');
   });
 
   it('rejects an AP without reset address and out-of-range parameters', () => {
-    expect(catchError(() => qemuVmsa({ bsp: false, vcpuSignature: EPYC_V4, sevFeatures: 1n }), FirmwareError).code).toBe('NoApResetAddress');
+    expect(catchFirmwareError(() => qemuVmsa({ bsp: false, vcpuSignature: EPYC_V4, sevFeatures: 1n })).code).toBe('NoApResetAddress');
     for (const bad of [-1, 2 ** 32, 1.5]) {
-      expect(catchError(() => qemuVmsa({ bsp: true, vcpuSignature: bad, sevFeatures: 1n }), FirmwareError).code).toBe('InvalidHostParameter');
+      expect(catchFirmwareError(() => qemuVmsa({ bsp: true, vcpuSignature: bad, sevFeatures: 1n })).code).toBe('InvalidHostParameter');
     }
-    expect(catchError(() => qemuVmsa({ bsp: true, vcpuSignature: EPYC_V4, sevFeatures: -1n }), FirmwareError).code).toBe('InvalidHostParameter');
-    expect(catchError(() => qemuVmsa({ bsp: true, vcpuSignature: EPYC_V4, sevFeatures: 1n, fpu: 'x' as never }), FirmwareError).code).toBe('InvalidHostParameter');
+    expect(catchFirmwareError(() => qemuVmsa({ bsp: true, vcpuSignature: EPYC_V4, sevFeatures: -1n })).code).toBe('InvalidHostParameter');
+    expect(catchFirmwareError(() => qemuVmsa({ bsp: true, vcpuSignature: EPYC_V4, sevFeatures: 1n, fpu: 'x' as never })).code).toBe('InvalidHostParameter');
   });
 });
 
@@ -410,21 +400,21 @@ describe('ovmfSnpSteps on an image built here (§1.1–§1.3 layouts, §2.2 orde
   it('rejects what §6.3 says to reject', () => {
     const ok = buildImage({ sections });
     // vCPUs > 1 without (or with a zero) AP reset address.
-    expect(catchError(() => ovmfSnpSteps(buildImage({ sections, resetEip: null }), opts), FirmwareError).code).toBe('NoApResetAddress');
-    expect(catchError(() => ovmfSnpSteps(buildImage({ sections, resetEip: 0 }), opts), FirmwareError).code).toBe('NoApResetAddress');
+    expect(catchFirmwareError(() => ovmfSnpSteps(buildImage({ sections, resetEip: null }), opts)).code).toBe('NoApResetAddress');
+    expect(catchFirmwareError(() => ovmfSnpSteps(buildImage({ sections, resetEip: 0 }), opts)).code).toBe('NoApResetAddress');
     // Image length not a multiple of 4 KiB, unknown section type: the parsers' FirmwareErrors.
-    expect(catchError(() => ovmfSnpSteps(ok.subarray(0, 0x1800), opts), FirmwareError).code).toBe('NotMultipleOf4K');
-    expect(catchError(() => ovmfSnpSteps(buildImage({ sections: [[0x800000, 0x1000, 5]] }), opts), FirmwareError).code).toBe('UnknownSectionType');
+    expect(catchFirmwareError(() => ovmfSnpSteps(ok.subarray(0, 0x1800), opts)).code).toBe('NotMultipleOf4K');
+    expect(catchFirmwareError(() => ovmfSnpSteps(buildImage({ sections: [[0x800000, 0x1000, 5]] }), opts)).code).toBe('UnknownSectionType');
     // Sections off page boundaries cannot be launched page by page.
     for (const bad of [[0x800800, 0x1000, T.SEC_MEM], [0x800000, 0x1800, T.CAA]] as Array<[number, number, number]>) {
-      const e = catchError(() => ovmfSnpSteps(buildImage({ sections: [bad] }), opts), FirmwareError);
+      const e = catchFirmwareError(() => ovmfSnpSteps(buildImage({ sections: [bad] }), opts));
       expect(e.code).toBe('MisalignedSection');
       expect(e.offset).toBe(0x100 + 16);
     }
     // Host parameters.
     for (const vcpus of [0, -1, 1.5, Number.NaN]) {
-      expect(catchError(() => ovmfSnpSteps(ok, { ...opts, vcpus }), FirmwareError).code).toBe('InvalidHostParameter');
+      expect(catchFirmwareError(() => ovmfSnpSteps(ok, { ...opts, vcpus })).code).toBe('InvalidHostParameter');
     }
-    expect(catchError(() => ovmfSnpSteps(ok, { ...opts, vmsaGpa: 0x123n }), FirmwareError).code).toBe('InvalidHostParameter');
+    expect(catchFirmwareError(() => ovmfSnpSteps(ok, { ...opts, vmsaGpa: 0x123n })).code).toBe('InvalidHostParameter');
   });
 });

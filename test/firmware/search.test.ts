@@ -19,7 +19,6 @@
  * The expected result is the setting the source names. Tests without fixtures check the axes
  * and the search against the direct fold of one chosen setting.
  */
-import { performance } from 'node:perf_hooks';
 import { catchFirmwareError } from '../helpers/firmware-error.js';
 import { describe, expect, it } from 'vitest';
 import { sevKernelHashes } from '../../src/firmware/kernel-hashes.js';
@@ -102,18 +101,14 @@ describe.skipIf(!HAVE_SHARED)('firmware search on the spec fixtures', () => {
 
   it('COCONUT SVSM + OVMF: the hardware 4-vCPU digest is exactly 4 vCPUs with legacy FPU (§4.3), in one sweep', () => {
     const input = svsmInput();
-    const t0 = performance.now();
     const r = searchFirmwareSettings(
       input,
       hex('265aed64f2454253f6b19e49e17041ef052dedf964dd8d2740794a06aee3a720c475e3643a1b7e26b9efce7a107bf77f'),
       { given: { vcpus: 1, fpu: 'init2' } }, // a wrong starting guess
     );
-    const ms = performance.now() - t0;
     expect(r.matches).toEqual([{ vcpus: 4, fpu: 'legacy' }]);
     expect(r.tried).toBe(128); // 2 FPU styles × 1–64 vCPUs
     expect(r.axes).toEqual({ maxVcpus: 64, fpus: ['init2', 'legacy'] });
-    // ~1,170 pages hashed once and 2 × 64 VMSA steps: well under a second on any machine.
-    expect(ms).toBeLessThan(5000);
   });
 
   it('COCONUT SVSM + OVMF: 2 vCPUs (§4.3 hardware), 1 vCPU (§4.4), and the HEAD synthetic value no setting gives (§0 item 1)', () => {

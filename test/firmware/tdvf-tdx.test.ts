@@ -9,7 +9,7 @@
  * Without ../shared only the built-image tests run.
  */
 import { createHash } from 'node:crypto';
-import { FIRMWARE_GUIDS, efiGuid } from '../helpers/efi-guid.js';
+import { FIRMWARE_GUIDS, efiGuid, type TdxSectionSpec } from '../helpers/firmware-image.js';
 import { fwError } from '../helpers/firmware-error.js';
 import { describe, expect, it } from 'vitest';
 import { FirmwareError } from '../../src/firmware/errors.js';
@@ -32,16 +32,7 @@ import { HAVE_SHARED, sharedBytes, sharedNotice } from '../helpers/shared.js';
 
 const G = FIRMWARE_GUIDS;
 
-interface Sec {
-  dataOffset?: number;
-  raw?: number;
-  addr: bigint;
-  size: bigint;
-  /** §1.4: 0 BFV, 1 CFV, 2 TD_HOB, 3 TempMem, 4 PermMem, … */
-  type: number;
-  /** §1.4: 0x1 MR.EXTEND, 0x2 PAGE.AUG. */
-  attr?: number;
-}
+type Sec = TdxSectionSpec;
 
 const IMAGE_SIZE = 0x4000;
 /** Where the built images put the metadata GUID; the `TDVF` descriptor follows at +16. */
@@ -323,10 +314,8 @@ describe('tdvfTdxSteps section rules and errors (firmware-input.md §5.2)', () =
 
   it('refuses absurd page totals before making any step (ImageTooLarge), PAGE.AUG excluded', () => {
     const huge: Sec = { addr: 0x1_0000_0000n, size: 0x10_0000_0000_0000n, type: 3 };
-    const t0 = Date.now();
     const e = fwError(() => tdvfTdxStepIter(tdvfImage([BFV, huge])), 'ImageTooLarge');
     expect(e.offset).toBe(entryOffset(1) + 16);
-    expect(Date.now() - t0).toBeLessThan(1000);
     // Exactly at the limit is fine (adds only, no hashing needed to count them).
     const atLimit: Sec = { addr: 0x1_0000_0000n, size: BigInt(TDVF_DEFAULT_MAX_PAGES - 2) * 4096n, type: 3 };
     let n = 0;
@@ -379,7 +368,6 @@ describe('tdvfTdxSteps fuzz (firmware-input.md §5.4)', () => {
     const interesting = [0, 1, 0xff, 0x1000, 0xfff, 0x2000, 0x8000_0000, 0xffff_ffff];
     let ok = 0;
     let refused = 0;
-    const t0 = Date.now();
     for (let iter = 0; iter < 1000; iter++) {
       const img = base.slice();
       const v = new DataView(img.buffer);
@@ -418,7 +406,6 @@ describe('tdvfTdxSteps fuzz (firmware-input.md §5.4)', () => {
     }
     expect(ok).toBeGreaterThan(50);
     expect(refused).toBeGreaterThan(50);
-    expect(Date.now() - t0).toBeLessThan(30_000);
   });
 });
 

@@ -7,21 +7,7 @@
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { parseIgvm, serializeIgvm, type IgvmFile } from '../../src/index.js';
-import { HAVE_SHARED, sharedBytes, sharedJson, sharedNotice, upstreamIgvmVectors } from '../helpers/shared.js';
-
-interface UpstreamJson {
-  file_size: number;
-  file_sha256: string;
-  revision: { format_version: number; arch: 'X64' | 'AArch64'; page_size: number };
-  counts: { platform: number; initialization: number; directive: number };
-  platforms: Array<{
-    compatibility_mask: number;
-    platform_type: string;
-    highest_vtl: number;
-    platform_version: number;
-    shared_gpa_boundary: number;
-  }>;
-}
+import { HAVE_SHARED, sharedBytes, sharedJson, sharedNotice, upstreamIgvmVectors, type UpstreamJson } from '../helpers/shared.js';
 
 sharedNotice('upstream IGVM vectors');
 

@@ -35,6 +35,29 @@ export function sharedJson<T = unknown>(rel: string): T {
   return JSON.parse(readFileSync(join(SHARED_VECTORS, rel), 'utf8')) as T;
 }
 
+/** One platform of upstream's JSON: its header fields and what the measurement module said. */
+export interface UpstreamPlatform {
+  compatibility_mask: number;
+  platform_type: string;
+  highest_vtl: number;
+  platform_version: number;
+  shared_gpa_boundary: number;
+  snp_launch_digest?: string;
+  tdx_mrtd?: string;
+  vbs_digest?: string;
+  error?: string;
+  not_measurable?: boolean;
+}
+
+/** The JSON upstream's reference implementation wrote beside each vector (vectors/SOURCES.md). */
+export interface UpstreamJson {
+  file_size: number;
+  file_sha256: string;
+  revision: { format_version: number; arch: 'X64' | 'AArch64'; page_size: number };
+  counts: { platform: number; initialization: number; directive: number };
+  platforms: UpstreamPlatform[];
+}
+
 /** The IGVM vectors with upstream's JSON beside them: `igvm/upstream/*.igvm` and the COCONUT file. */
 export function upstreamIgvmVectors(): Array<{ name: string; igvm: string; json: string }> {
   if (!HAVE_SHARED) return [];

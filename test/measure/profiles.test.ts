@@ -808,28 +808,23 @@ describe('the maxPages guard', () => {
     .toBytes();
 
   it('a 16 TiB parameter insert fails with TooManyPages for SNP, TDX and VBS, quickly', () => {
-    const t0 = performance.now();
+    // A hang (hashing 2^32 pages) would hit vitest's test timeout; no time is asserted here.
     const file = parseIgvm(hugeBytes);
     const r = measure(file, { profile: 'igvm' });
     expect(codeOf(() => measureSnp(file))).toBe('TooManyPages');
     expect(codeOf(() => measureTdx(file))).toBe('TooManyPages');
     expect(codeOf(() => measureVbs(file))).toBe('TooManyPages');
-    const elapsed = performance.now() - t0;
     expect(r.platforms.map((p) => [p.platformType, 'error' in p ? p.error.code : 'no error'])).toEqual([
       ['SEV_SNP', 'TooManyPages'],
       ['TDX', 'TooManyPages'],
       ['VSM_ISOLATION', 'TooManyPages'],
     ]);
-    // A robustness bound (no hashing of 2^32 pages), not a benchmark.
-    expect(elapsed).toBeLessThan(2000);
   });
 
   it('qemu: SNP (whole area, §2.5) and TDX/VBS fail; igvmmeasure SNP measures one page (§2.3)', () => {
     const file = parseIgvm(hugeBytes);
-    const t0 = performance.now();
     const q = measure(file, { profile: 'qemu' });
     const m = measure(file, { profile: 'igvmmeasure' });
-    expect(performance.now() - t0).toBeLessThan(2000);
     expect(q.platforms.map((p) => ('error' in p ? p.error.code : 'no error'))).toEqual(['TooManyPages', 'TooManyPages', 'TooManyPages']);
     const [s, t, v] = m.platforms;
     expect(s && 'digest' in s && hex(s.digest)).toBe(

@@ -5,17 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { measure, parseIgvm, type PlatformMeasurement } from '../../src/index.js';
-import { HAVE_SHARED, sharedBytes, sharedJson, sharedNotice, upstreamIgvmVectors } from '../helpers/shared.js';
-
-interface UpstreamPlatform {
-  compatibility_mask: number;
-  platform_type: string;
-  snp_launch_digest?: string;
-  tdx_mrtd?: string;
-  vbs_digest?: string;
-  error?: string;
-  not_measurable?: boolean;
-}
+import { HAVE_SHARED, sharedBytes, sharedJson, sharedNotice, upstreamIgvmVectors, type UpstreamPlatform } from '../helpers/shared.js';
 
 /** What upstream's error text maps to: its own MeasurementError message, or our code for its panics. */
 function expectedOutcome(p: UpstreamPlatform): string {

@@ -22,7 +22,7 @@ import { referenceCorims, referenceValues } from '../../src/sign/reference.js';
 import type { Check } from '../../src/evidence/checks.js';
 import { OPENVMM_DIGESTS, openvmmSnpVbsBytes } from '../helpers/openvmm.js';
 import { runCommand } from '../helpers/run-command.js';
-import { HAVE_SHARED, SHARED_VECTORS, sharedJson, sharedNotice, upstreamIgvmVectors } from '../helpers/shared.js';
+import { HAVE_SHARED, SHARED_VECTORS, sharedJson, sharedNotice, upstreamIgvmVectors, type UpstreamJson } from '../helpers/shared.js';
 import { CORIM_WORKED_EXAMPLE } from '../helpers/corim-example.js';
 
 const hex = (b: Uint8Array): string => Buffer.from(b).toString('hex');
@@ -361,10 +361,6 @@ describe('embed, then verifyEmbeddedCorim', () => {
 
 describe('upstream vectors (../shared/vectors/igvm/upstream)', () => {
   sharedNotice('reference (upstream vectors)');
-  interface UpstreamJson {
-    file_sha256: string;
-    platforms: Array<{ compatibility_mask: number; platform_type: string; snp_launch_digest?: string; tdx_mrtd?: string; vbs_digest?: string; error?: string; not_measurable?: boolean }>;
-  }
   const vectors = upstreamIgvmVectors();
 
   it.skipIf(!HAVE_SHARED).each(vectors)('$name: reference JSON equals upstream’s digests', async ({ igvm, json }) => {

@@ -22,7 +22,7 @@ import { loadPrivateKey, loadPublicKey } from '../../src/sign/keys.js';
 import { signIgvm, verifyIgvmSignatures } from '../../src/sign/sign-file.js';
 import { expectedLaunchDigest, page4k, vmsaPage } from '../helpers/page-info.js';
 import { runCommand } from '../helpers/run-command.js';
-import { HAVE_SHARED, SHARED_VECTORS, sharedBytes, sharedJson, sharedNotice, upstreamIgvmVectors } from '../helpers/shared.js';
+import { HAVE_SHARED, SHARED_VECTORS, sharedBytes, sharedJson, sharedNotice, upstreamIgvmVectors, type UpstreamPlatform } from '../helpers/shared.js';
 
 const hex = (b: Uint8Array): string => Buffer.from(b).toString('hex');
 const sha256 = (b: Uint8Array): string => createHash('sha256').update(b).digest('hex');
@@ -426,15 +426,6 @@ describe('library API', () => {
 });
 
 // ---- every SEV_SNP file of ../shared/vectors/igvm ------------------------------------------------------
-
-interface UpstreamPlatform {
-  compatibility_mask: number;
-  platform_type: string;
-  snp_launch_digest?: string;
-  tdx_mrtd?: string;
-  vbs_digest?: string;
-  error?: string;
-}
 
 sharedNotice('sign/verify round trips (../shared/vectors/igvm)');
 describe.skipIf(!HAVE_SHARED)('sign → verify round trips on ../shared/vectors/igvm', () => {

@@ -1,7 +1,8 @@
 /**
- * Test-side GUIDs and their EFI byte order, written from spec/firmware-input.md §1.1–§1.2 (not
- * imported from src/firmware, so a wrong constant or byte order there cannot cancel out in the
- * images the tests build).
+ * What the firmware tests build images from, written from spec/firmware-input.md §1.1–§1.4 (not
+ * imported from src/firmware, so a wrong constant, byte order or field there cannot cancel out in
+ * the images the tests build): the footer-table GUIDs, their EFI byte order and a TDX metadata
+ * section entry.
  */
 
 /** The footer-table GUIDs of §1.2, as the spec writes them. */
@@ -21,4 +22,16 @@ export function efiGuid(s: string): Uint8Array {
   const h = s.replace(/-/g, '');
   const b = Array.from({ length: 16 }, (_, i) => parseInt(h.slice(2 * i, 2 * i + 2), 16));
   return Uint8Array.from([...b.slice(0, 4).reverse(), ...b.slice(4, 6).reverse(), ...b.slice(6, 8).reverse(), ...b.slice(8)]);
+}
+
+/** One TDX metadata section entry as a test writes it (§1.4); absent fields are 0. */
+export interface TdxSectionSpec {
+  dataOffset?: number;
+  raw?: number;
+  addr: bigint;
+  size: bigint;
+  /** §1.4: 0 BFV, 1 CFV, 2 TD_HOB, 3 TempMem, 4 PermMem, … */
+  type: number;
+  /** §1.4: 0x1 MR.EXTEND, 0x2 PAGE.AUG. */
+  attr?: number;
 }
