@@ -5,7 +5,6 @@
  * (spec/igvm-format.md §6.5), appended after the file's other initialization headers as
  * upstream's `add_corim` does (§14), and checks them against the file before writing.
  */
-import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { bytesData, serializeIgvm, validateFile, type CorimHeader, type IgvmFile, type InitializationHeader } from '../format/index.js';
 import type { Check } from '../evidence/checks.js';
@@ -17,7 +16,7 @@ import { decodeCoseSign1, splitAttachedCoseSign1 } from '../sign/cose.js';
 import { verifyEmbeddedCorim } from '../sign/corim-verify.js';
 import { onePath, type CliIo, type Command } from './command.js';
 import { EXIT_CHECK_FAILED, EXIT_INVALID_INPUT, EXIT_OK, InputReadError, UsageError } from './errors.js';
-import { withIgvmFile } from './input.js';
+import { withIgvmFile, sha256Hex } from './input.js';
 import { writeFileAtomically } from './output.js';
 import { progressFor } from './progress.js';
 import { stringify, type Json } from './json.js';
@@ -95,10 +94,6 @@ const SELECTOR: Record<LaunchMeasurementPlatform, PlatformSelector> = { SEV_SNP:
 
 function mask(m: number): string {
   return `0x${m.toString(16)}`;
-}
-
-function sha256(b: Uint8Array): string {
-  return createHash('sha256').update(b).digest('hex');
 }
 
 /** The mask of `file`'s one platform header of `platform`. */
@@ -224,10 +219,10 @@ export const embedCommand: Command = {
         if (write) {
           const bytes = serializeIgvm(next);
           writeFileAtomically(out, [bytes]);
-          outSha = sha256(bytes);
+          outSha = sha256Hex(bytes);
         }
         if (json) {
-          const doc: Json = { size: document.length, sha256: sha256(document) };
+          const doc: Json = { size: document.length, sha256: sha256Hex(document) };
           io.stdout(
             stringify({
               file: path,
@@ -236,7 +231,7 @@ export const embedCommand: Command = {
               compatibility_mask: m,
               platform_type: platform ?? null,
               document: split ? { ...doc, split_from: docPath } : doc,
-              signature: signature === undefined ? null : { size: signature.length, sha256: sha256(signature) },
+              signature: signature === undefined ? null : { size: signature.length, sha256: sha256Hex(signature) },
               replaced,
               checks: checks.map((c) => ({ name: c.name, ok: c.ok, detail: c.detail })),
               written: write,

@@ -5,7 +5,6 @@
  * under the early-2024 coconut QEMU fork (§4), the SEV and SEV-ES launch digests (§6.2 item 5),
  * and the TDX MRTD of a TDVF image in either host ordering (§5).
  */
-import { createHash } from 'node:crypto';
 import {
   OVMF_SNP_LOADERS,
   SVSM_SEV_FEATURES,
@@ -30,7 +29,7 @@ import type { TraceStep } from '../measure/index.js';
 import type { FirmwareSearchInput, FirmwareSetting } from '../firmware/search.js';
 import type { CliIo } from './command.js';
 import { EXIT_OK, UsageError } from './errors.js';
-import { readInput } from './input.js';
+import { readInput, choice, sha256Hex } from './input.js';
 import { stringify, type Json } from './json.js';
 import { bytesToHex } from '../format/bytes.js';
 
@@ -106,12 +105,6 @@ function refuse(values: Record<string, unknown>, names: string[], why: string): 
   for (const n of names) if (str(values, n) !== undefined) throw new UsageError(`--${n} does not apply to ${why}`);
 }
 
-function choice<T extends string>(name: string, v: string | undefined, allowed: readonly T[], fallback: T): T {
-  if (v === undefined) return fallback;
-  if (!(allowed as readonly string[]).includes(v)) throw new UsageError(`--${name} must be one of ${allowed.join(', ')}, not '${v}'`);
-  return v as T;
-}
-
 function wholeNumber(name: string, v: string, min: number): number {
   if (!/^(\d+|0x[0-9a-f]+)$/i.test(v) || !Number.isSafeInteger(Number(v)) || Number(v) < min) {
     throw new UsageError(`--${name} takes a whole number of at least ${min}, not '${v}'`);
@@ -129,11 +122,6 @@ function vcpuSignature(v: string): number {
   return qemuVcpuSignature(v);
 }
 
-/** SHA-256 of each input, for the JSON output. */
-function sha256(b: Uint8Array): string {
-  return createHash('sha256').update(b).digest('hex');
-}
-
 /** The kernel hashes of `--kernel/--initrd/--append`, with the inputs recorded for the JSON. */
 function directBoot(values: Record<string, unknown>, inputs: Record<string, Json>): SevKernelHashes | undefined {
   const kernelPath = str(values, 'kernel');
@@ -144,10 +132,10 @@ function directBoot(values: Record<string, unknown>, inputs: Record<string, Json
     return undefined;
   }
   const kernel = readInput(kernelPath, '--kernel');
-  inputs.kernel = { file: kernelPath, sha256: sha256(kernel) };
+  inputs.kernel = { file: kernelPath, sha256: sha256Hex(kernel) };
   const initrdPath = str(values, 'initrd');
   const initrd = initrdPath === undefined ? undefined : readInput(initrdPath, '--initrd');
-  if (initrdPath !== undefined && initrd !== undefined) inputs.initrd = { file: initrdPath, sha256: sha256(initrd) };
+  if (initrdPath !== undefined && initrd !== undefined) inputs.initrd = { file: initrdPath, sha256: sha256Hex(initrd) };
   const append = str(values, 'append');
   if (append !== undefined) inputs.append = append;
   return sevKernelHashes({ kernel, ...(initrd === undefined ? {} : { initrd }), ...(append === undefined ? {} : { append }) }, defaultHashBackend);
@@ -187,13 +175,13 @@ export interface FirmwareMeasurementOptions {
  * and `compare --firmware`.
  */
 export function firmwareMeasurement(values: Record<string, unknown>, io: CliIo, options: FirmwareMeasurementOptions = {}): FirmwareMeasurement {
-  const platform = choice<FirmwarePlatform>('platform', str(values, 'platform'), FIRMWARE_PLATFORMS, options.defaultPlatform ?? 'snp');
+  const platform = choice<FirmwarePlatform>('--platform', str(values, 'platform'), FIRMWARE_PLATFORMS, options.defaultPlatform ?? 'snp');
   const trace = options.trace;
   if (platform === 'tdx') {
     // MRTD depends on the TDVF metadata and BFV bytes only (§0 item 4): no vCPU or VMM inputs.
     refuse(values, ['vmm', 'vcpus', 'vcpu-type', 'guest-features', 'fpu', 'vmsa-gpa', 'svsm', 'vars-size'], '--platform tdx (MRTD has no vCPU state, firmware-input.md §5.1)');
     refuse(values, ['kernel', 'initrd', 'append'], '--platform tdx (a TD measures direct-boot inputs into RTMRs, not MRTD)');
-    const order = choice<TdxOrder>('tdx-order', str(values, 'tdx-order'), TDX_ORDERS, 'single');
+    const order = choice<TdxOrder>('--tdx-order', str(values, 'tdx-order'), TDX_ORDERS, 'single');
     const { bytes, inputs } = readFirmware(values);
     const digest = foldTdxSteps(tdvfTdxSteps(bytes, { order, file: 'TDVF' }), defaultHashBackend, trace);
     const search = { input: { kind: 'tdvf-tdx', image: bytes }, given: { tdxOrder: order } } as const;
@@ -248,11 +236,11 @@ export function hostSummary(host: Record<string, Json>): string {
 function readFirmware(values: Record<string, unknown>): { bytes: Uint8Array; inputs: Record<string, Json> } {
   const path = str(values, 'firmware') as string;
   const bytes = readInput(path, '--firmware');
-  return { bytes, inputs: { firmware: { file: path, sha256: sha256(bytes) } } };
+  return { bytes, inputs: { firmware: { file: path, sha256: sha256Hex(bytes) } } };
 }
 
 function fpuOf(values: Record<string, unknown>, fallback: FpuInit): FpuInit {
-  return choice<FpuInit>('fpu', str(values, 'fpu'), ['init2', 'legacy'], fallback);
+  return choice<FpuInit>('--fpu', str(values, 'fpu'), ['init2', 'legacy'], fallback);
 }
 
 /** `--platform snp`: OVMF under one of the loaders, or COCONUT SVSM + OVMF. */
@@ -263,7 +251,7 @@ function measureSnp(
   io: CliIo,
   trace: ((s: TraceStep) => void) | undefined,
 ): FirmwareResult {
-  const vmm = choice('vmm', str(values, 'vmm'), FIRMWARE_VMMS, 'qemu');
+  const vmm = choice('--vmm', str(values, 'vmm'), FIRMWARE_VMMS, 'qemu');
   const usesSignature = vmm === 'qemu' || vmm === SVSM_VMM;
   if (vmm === SVSM_VMM) {
     required(values, ['vcpus', 'vcpu-type', 'svsm', 'vars-size'], `--vmm ${vmm}`);
@@ -283,7 +271,7 @@ function measureSnp(
   if (vmm === SVSM_VMM) {
     const svsmPath = str(values, 'svsm') as string;
     const svsm = readInput(svsmPath, '--svsm');
-    inputs.svsm = { file: svsmPath, sha256: sha256(svsm) };
+    inputs.svsm = { file: svsmPath, sha256: sha256Hex(svsm) };
     const varsSize = wholeNumber('vars-size', str(values, 'vars-size') as string, 0);
     if (featuresArg !== undefined) io.stderr(`warning: --guest-features is ignored by ${vmm}: its SVSM VMSA has SEV_FEATURES 0x1 (firmware-input.md §4.2)\n`);
     const fpu = fpuOf(values, 'legacy');
@@ -341,7 +329,7 @@ function measureSev(
     if (tracing) traceChunks(io, 'SEV', chunks);
     return { platformType: 'SEV', algorithm: 'sha256', digest: foldSevChunks(chunks), host: { kernel_hashes: kernelHashes !== undefined } };
   }
-  const vmm = choice('vmm', str(values, 'vmm'), ['qemu'] as const, 'qemu');
+  const vmm = choice('--vmm', str(values, 'vmm'), ['qemu'] as const, 'qemu');
   required(values, ['vcpus', 'vcpu-type'], '--platform sev-es');
   const vcpus = wholeNumber('vcpus', str(values, 'vcpus') as string, 1);
   const typeName = str(values, 'vcpu-type') as string;
@@ -357,6 +345,6 @@ function measureSev(
 /** SEV/SEV-ES `--trace`: one line per hashed piece (the SHA-256 is one stream, so no running digest). */
 function traceChunks(io: CliIo, platform: string, chunks: readonly { what: string; bytes: Uint8Array }[]): void {
   chunks.forEach((c, i) => {
-    io.stdout(`${JSON.stringify({ type: 'step', step: i + 1, platform, record: 'launch_update', bytes: c.bytes.length, sha256: sha256(c.bytes), reason: c.what })}\n`);
+    io.stdout(`${JSON.stringify({ type: 'step', step: i + 1, platform, record: 'launch_update', bytes: c.bytes.length, sha256: sha256Hex(c.bytes), reason: c.what })}\n`);
   });
 }

@@ -3,7 +3,6 @@
  * [--vcpus N] [--ap-vmsa FILE] [--native-zero] [--max-pages N] [--json] [--trace]`
  * (issue: launch measurements, "The command").
  */
-import { createHash } from 'node:crypto';
 import {
   DEFAULT_MAX_PAGES,
   PLATFORM_SELECTORS,
@@ -20,7 +19,7 @@ import { progressFor } from './progress.js';
 import { onePath, type CliIo, type Command } from './command.js';
 import { EXIT_CHECK_FAILED, EXIT_OK, UsageError } from './errors.js';
 
-import { readInput, withIgvmFile } from './input.js';
+import { readInput, withIgvmFile, choice, fileSha256 } from './input.js';
 import { FIRMWARE_HELP, FIRMWARE_MEASURE_OPTIONS, measureFirmware } from './measure-firmware.js';
 import { stringify, u64Json, type Json } from './json.js';
 import { bytesToHex } from '../format/bytes.js';
@@ -66,12 +65,6 @@ function positiveInt(name: string, v: string | undefined, fallback: number): num
   return Number(v);
 }
 
-function choice<T extends string>(name: string, v: string | undefined, allowed: readonly T[], fallback: T): T {
-  if (v === undefined) return fallback;
-  if (!(allowed as readonly string[]).includes(v)) throw new UsageError(`${name} must be one of ${allowed.join(', ')}, not '${v}'`);
-  return v as T;
-}
-
 /** One platform entry of the JSON output. */
 export function platformJson(p: PlatformMeasurement): Json {
   const base = { compatibility_mask: p.compatibilityMask, platform_type: p.platformType };
@@ -110,14 +103,6 @@ function textLine(p: PlatformMeasurement): string {
   if ('digest' in p) return `${head} ${p.algorithm} ${bytesToHex(p.digest)}`;
   if ('error' in p) return `${head} error ${p.error.code}: ${p.error.message}`;
   return `${head} not measurable`;
-}
-
-/** SHA-256 of the whole file, read in bounded chunks. */
-function fileSha256(source: FileSource): string {
-  const h = createHash('sha256');
-  const chunk = 8 * 1024 * 1024;
-  for (let off = 0; off < source.size; off += chunk) h.update(source.read(off, Math.min(chunk, source.size - off)));
-  return h.digest('hex');
 }
 
 /** Warnings on stderr; the result as text, JSON, or trace result lines on stdout. */

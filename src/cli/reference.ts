@@ -4,12 +4,10 @@
  * every measurable platform, as JSON or as launch-measurement CoRIMs
  * (spec/vbs-cca-corim.md §3), optionally signed with a detached COSE_Sign1 (PS384, §3.4).
  */
-import { createHash } from 'node:crypto';
 import { statSync } from 'node:fs';
 import { basename, extname, join } from 'node:path';
 import { PLATFORM_SELECTORS, PROFILE_NAMES, type PlatformSelector, type ProfileName } from '../measure/index.js';
 import { measureParallel } from '../node/measure-file.js';
-import type { FileSource } from '../node/file-source.js';
 import { CorimError } from '../sign/corim-errors.js';
 import { importRsaPrivateKey, readCertificates, signDetachedCoseSign1 } from '../sign/cose.js';
 import { referenceCorims, referenceValues, type ReferenceCorim } from '../sign/reference.js';
@@ -17,7 +15,7 @@ import { onePath, type CliIo, type Command } from './command.js';
 import { readInputFile, reportCorimError } from './embed.js';
 import { writeFileAtomically } from './output.js';
 import { EXIT_CHECK_FAILED, EXIT_OK, UsageError } from './errors.js';
-import { withIgvmFile } from './input.js';
+import { withIgvmFile, choice, fileSha256, sha256Hex } from './input.js';
 import { progressFor } from './progress.js';
 import { stringify, toJson, u64Json } from './json.js';
 import { bytesToHex } from '../format/bytes.js';
@@ -72,12 +70,6 @@ measured (the others are still written) or there is none.`;
 
 const SHORT: Record<string, string> = { SEV_SNP: 'snp', TDX: 'tdx', VSM_ISOLATION: 'vbs' };
 
-function choice<T extends string>(name: string, v: string | undefined, allowed: readonly T[], fallback: T): T {
-  if (v === undefined) return fallback;
-  if (!(allowed as readonly string[]).includes(v)) throw new UsageError(`${name} must be one of ${allowed.join(', ')}, not '${v}'`);
-  return v as T;
-}
-
 /** An SVN: a whole number 0..2^64-1, decimal or 0x hex. */
 function parseSvn(text: string | undefined): bigint {
   if (text === undefined) return 0n;
@@ -122,18 +114,6 @@ export function signaturePath(documentPath: string): string {
   const base = ext === '' ? documentPath : documentPath.slice(0, -ext.length);
   const p = `${base}.cose`;
   return p === documentPath ? `${documentPath}.sig.cose` : p;
-}
-
-function sha256(b: Uint8Array): string {
-  return createHash('sha256').update(b).digest('hex');
-}
-
-/** SHA-256 of the whole file, read in bounded chunks. */
-function fileSha256(source: FileSource): string {
-  const h = createHash('sha256');
-  const chunk = 8 * 1024 * 1024;
-  for (let off = 0; off < source.size; off += chunk) h.update(source.read(off, Math.min(chunk, source.size - off)));
-  return h.digest('hex');
 }
 
 export const referenceCommand: Command = {
@@ -229,7 +209,7 @@ export const referenceCommand: Command = {
                 algorithm: w.v.algorithm,
                 digest: bytesToHex(w.v.digest),
                 document: w.docPath,
-                document_sha256: sha256(w.c.corim),
+                document_sha256: sha256Hex(w.c.corim),
                 signature: w.sigPath,
               })),
             }),
