@@ -6,6 +6,7 @@
  */
 export * from './format/index.js';
 export * from './measure/index.js';
+export * from './pki/index.js';
 export * from './evidence/index.js';
 export * from './sign/index.js';
 export * from './firmware/index.js';

@@ -5,7 +5,8 @@
  * for a firmware image under the host parameters of `measure --firmware` (issue 7), and on a
  * mismatch searches the host settings of spec/firmware-input.md §6.3 (firmware/search.ts).
  */
-import { compareEvidence, evidenceValues, reportedMeasurement, verifyEvidence, type Check, type Evidence } from '../evidence/index.js';
+import { compareEvidence, evidenceValues, reportedMeasurement, verifyEvidence, type Evidence } from '../evidence/index.js';
+import type { Check } from '../pki/check.js';
 import { searchFirmwareSettings, type FirmwareSearchAxes, type FirmwareSearchResult, type FirmwareSetting } from '../firmware/search.js';
 import { PROFILE_NAMES, type ProfileName } from '../measure/index.js';
 import type { CliIo, Command, CommandArgs } from './command.js';

@@ -7,7 +7,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { bytesData, serializeIgvm, validateFile, type CorimHeader, type IgvmFile, type InitializationHeader } from '../format/index.js';
-import type { Check } from '../evidence/checks.js';
+import type { Check } from '../pki/check.js';
 import { PROFILE_NAMES, type PlatformSelector, type ProfileName } from '../measure/index.js';
 import { measureParallel } from '../node/measure-file.js';
 import { CorimError } from '../sign/corim-errors.js';

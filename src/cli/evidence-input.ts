@@ -5,7 +5,8 @@
  */
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { EvidenceError, loadEvidence, type Check, type Evidence, type VerifyOptions } from '../evidence/index.js';
+import { EvidenceError, loadEvidence, type Evidence, type VerifyOptions } from '../evidence/index.js';
+import type { Check } from '../pki/check.js';
 import { kdsFetcher } from '../node/kds.js';
 import type { CommandArgs } from './command.js';
 import { InputReadError, UsageError } from './errors.js';

@@ -7,15 +7,15 @@
  * in, and a chain is accepted only when its ARK hashes to the pin of the report's product. No
  * certificate file is bundled.
  *
- * Certificates are parsed with @peculiar/x509 (through ./x509.js, which loads reflect-metadata
+ * Certificates are parsed with @peculiar/x509 (through ../pki/x509.js, which loads reflect-metadata
  * first); it tolerates the VCEK's serial number 0. Signatures are checked with WebCrypto
  * directly over the DER bytes of tbsCertificate as they appear in the certificate, so nothing
  * depends on how the library re-encodes or maps the PSS parameters.
  */
-import type { Check } from './checks.js';
+import type { Check } from '../pki/check.js';
 import { EvidenceError } from './errors.js';
 import { decodeTcbVersion, type SnpProduct, type SnpReport } from './snp-report.js';
-import { x509 } from './x509.js';
+import { x509 } from '../pki/x509.js';
 import { decodePemCertificates, latin1 } from './encoding.js';
 import { bytesToHex } from '../format/bytes.js';
 

@@ -6,7 +6,7 @@
  */
 import { decodeSnpPolicy, toAmdPublicKey, type IgvmFile, type SnpIdBlockHeader, type SupportedPlatformHeader } from '../format/index.js';
 import { defaultHashBackend, measure, searchConfigurations, type Candidate, type ProfileName } from '../measure/index.js';
-import type { Check } from './checks.js';
+import type { Check } from '../pki/check.js';
 import { bytesEqual, bytesToHex } from '../format/bytes.js';
 
 /** What a report says, for the comparison (from an SNP report or a TDX quote). */

@@ -1,6 +1,5 @@
 /** The evidence layer: SEV-SNP reports and TDX quotes, offline verification, comparison. */
 export * from './errors.js';
-export * from './checks.js';
 export { loadEvidence, verifyEvidence, evidenceValues, reportedMeasurement, type Evidence, type VerifyOptions, type EvidenceVerification } from './load.js';
 export { compareEvidence, type CompareOptions, type EvidenceValues } from './compare.js';
 export { parseSnpReport, SNP_REPORT, SNP_REPORT_SIZE, type SnpReport, type TcbVersion, type SnpProduct } from './snp-report.js';

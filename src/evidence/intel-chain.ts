@@ -9,11 +9,11 @@
  * production root's subject (tdx.md §5.3, §6 item 9).
  */
 import { sha256 } from '@noble/hashes/sha2.js';
-import type { Check } from './checks.js';
+import type { Check } from '../pki/check.js';
 import { EvidenceError } from './errors.js';
 import { decodePemCertificates, latin1 } from './encoding.js';
 import { bytesToHex } from '../format/bytes.js';
-import { x509 } from './x509.js';
+import { x509 } from '../pki/x509.js';
 
 /** SHA-256 fingerprint of Intel's production "Intel SGX Root CA" (tdx.md §4.5 "Trust anchor"). */
 export const INTEL_SGX_ROOT_CA_SHA256 = '44a0196b2b99f889b8e149e95b807a350e7424964399e885a7cbb8ccfab674d3';

@@ -3,7 +3,7 @@
  * report in any of its encodings, or a TDX quote, TDREPORT or Azure HCL report), verify it,
  * and give the values `compare` needs.
  */
-import { allPassed, type Check } from './checks.js';
+import { allPassed, type Check } from '../pki/check.js';
 import type { EvidenceValues } from './compare.js';
 import { EvidenceError } from './errors.js';
 import { loadSnpEvidence, type SnpEvidence } from './snp-input.js';

@@ -19,11 +19,11 @@ import {
   type AmdCertExtensions,
   type AmdCertRole,
 } from './amd-chain.js';
-import { allPassed, type Check } from './checks.js';
+import { allPassed, type Check } from '../pki/check.js';
 import { EvidenceError } from './errors.js';
 import type { SnpCertificates, SnpEvidence } from './snp-input.js';
 import { decodeTcbVersion, type SnpProduct, type SnpReport } from './snp-report.js';
-import { x509 } from './x509.js';
+import { x509 } from '../pki/x509.js';
 import { bytesToHex } from '../format/bytes.js';
 
 /** Where the certificates come from, besides the evidence itself. */

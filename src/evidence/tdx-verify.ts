@@ -12,7 +12,7 @@
  * collateral that cannot be parsed) throws, and then always an `EvidenceError`.
  */
 import { sha256, sha384 } from '@noble/hashes/sha2.js';
-import { allPassed, type Check } from './checks.js';
+import { allPassed, type Check } from '../pki/check.js';
 import { EvidenceError } from './errors.js';
 import {
   certificateFingerprint,
@@ -35,7 +35,7 @@ import {
   type TdxEvidence,
   type TdxQuote,
 } from './tdx-quote.js';
-import { x509 } from './x509.js';
+import { x509 } from '../pki/x509.js';
 import { bytesEqual, bytesToHex } from '../format/bytes.js';
 
 // ---- collateral --------------------------------------------------------------------------------

@@ -10,7 +10,7 @@
  * `corim-signature` (the COSE_Sign1 verifies over the document), `corim-signer-trusted` (the
  * signer's certificate chains to a trusted certificate; `ok: null` when none was given).
  */
-import type { Check } from '../evidence/checks.js';
+import type { Check } from '../pki/check.js';
 import type { CorimHeader, IgvmFile } from '../format/index.js';
 import type { MeasurementResult, PlatformMeasurement } from '../measure/index.js';
 import { CorimError } from './corim-errors.js';

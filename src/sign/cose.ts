@@ -7,12 +7,12 @@
  * travels in the protected header as an x5chain (label 33, RFC 9360).
  *
  * CBOR through cbor2 (deterministic encoding), RSA through WebCrypto, X.509 through
- * @peculiar/x509 (via ../evidence/x509.js). No `node:` import.
+ * @peculiar/x509 (via ../pki/x509.js). No `node:` import.
  */
 import { Tag } from 'cbor2';
 import { CorimError } from './corim-errors.js';
 import { CorimCborTag, decodeCbor, encodeDeterministic } from './corim.js';
-import { x509 } from '../evidence/x509.js';
+import { x509 } from '../pki/x509.js';
 import { parseCertificates } from '../evidence/amd-chain.js';
 import { EvidenceError } from '../evidence/errors.js';
 import { bytesEqual } from '../format/bytes.js';

@@ -15,7 +15,7 @@
  * other directive in its order and at its index, so header indices in traces and error
  * messages still point at the same headers after signing.
  */
-import type { Check } from '../evidence/checks.js';
+import type { Check } from '../pki/check.js';
 import {
   validateFile,
   type DirectiveHeader,

@@ -16,7 +16,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { kdsUrls } from '../../src/evidence/amd-chain.js';
-import type { Check } from '../../src/evidence/checks.js';
+import type { Check } from '../../src/pki/check.js';
 import { EvidenceError } from '../../src/evidence/errors.js';
 import { loadSnpEvidence } from '../../src/evidence/snp-input.js';
 import { parseSnpReport, SNP_REPORT_SIZE } from '../../src/evidence/snp-report.js';

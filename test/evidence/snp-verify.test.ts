@@ -18,11 +18,11 @@ import {
   verifyAmdChain,
   verifyRsaPssLink,
 } from '../../src/evidence/amd-chain.js';
-import type { Check } from '../../src/evidence/checks.js';
+import type { Check } from '../../src/pki/check.js';
 import { EvidenceError } from '../../src/evidence/errors.js';
 import { loadSnpEvidence, type SnpEvidence } from '../../src/evidence/snp-input.js';
 import { verifySnpEvidence, type SnpVerifyOptions } from '../../src/evidence/snp-verify.js';
-import { x509 } from '../../src/evidence/x509.js';
+import { x509 } from '../../src/pki/x509.js';
 import { HAVE_SHARED, SHARED_VECTORS, sharedBytes, sharedNotice } from '../helpers/shared.js';
 import { mulberry32 } from '../helpers/prng.js';
 

@@ -12,7 +12,7 @@
  * `replayCcelEventLog`, and that a single flipped bit in the signed region never verifies.
  */
 import { describe, expect, it } from 'vitest';
-import type { Check } from '../../src/evidence/checks.js';
+import type { Check } from '../../src/pki/check.js';
 import { EVIDENCE_ERROR_CODES, EvidenceError } from '../../src/evidence/errors.js';
 import {
   certificateFingerprint,

@@ -7,7 +7,7 @@
 import { constants, createPublicKey, verify as nodeVerify, type webcrypto } from 'node:crypto';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { decode, encode, Tag } from 'cbor2';
-import { x509 } from '../../src/evidence/x509.js';
+import { x509 } from '../../src/pki/x509.js';
 import { CorimError } from '../../src/sign/corim-errors.js';
 import {
   COSE_ALG_PS384,

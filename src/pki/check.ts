@@ -1,6 +1,8 @@
 /**
- * A verification result is a list of named checks, each passed or failed with a detail line
- * (issue: evidence, `report verify` JSON `checks: [{name, ok, detail}]`).
+ * The verdict vocabulary shared by every layer that checks something (pki chains, evidence,
+ * ID-block and CoRIM signatures): a verification result is a list of named checks, each
+ * passed, failed, or not made, with a detail line (`report verify --json` prints them as
+ * `checks: [{name, ok, detail}]`).
  */
 
 /** One named check. `ok: null` means the check was not made (e.g. no collateral given). */
