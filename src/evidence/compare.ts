@@ -4,7 +4,7 @@
  * fields the report echoes (spec/snp.md §3, §4). When the measurement differs, search the host
  * configurations that could explain it (measure/search.ts).
  */
-import { decodeSnpPolicy, toAmdPublicKey, type IgvmFile, type SnpIdBlockHeader, type SupportedPlatformHeader } from '../format/index.js';
+import { appliesTo, decodeSnpPolicy, guestPoliciesFor, toAmdPublicKey, type IgvmFile, type SnpIdBlockHeader, type SupportedPlatformHeader } from '../format/index.js';
 import { defaultHashBackend, measure, searchConfigurations, type Candidate, type ProfileName } from '../measure/index.js';
 import type { Check } from '../pki/check.js';
 import { bytesEqual, bytesToHex } from '../format/bytes.js';
@@ -111,11 +111,9 @@ function describe(c: Candidate): string {
 
 /** Guest policy and ID-block fields (spec/snp.md §3.1–§3.4): what the report echoes of the file. */
 function snpFileChecks(values: Extract<EvidenceValues, { platform: 'SEV_SNP' }>, file: IgvmFile, platform: SupportedPlatformHeader): Check[] {
-  const cm = platform.compatibilityMask;
-  const applies = (mask: number): boolean => ((mask & cm) >>> 0) === cm >>> 0;
   const checks: Check[] = [];
-  const policy = file.initializations.find((h) => h.kind === 'GUEST_POLICY' && applies(h.compatibilityMask));
-  if (policy !== undefined && policy.kind === 'GUEST_POLICY') {
+  const policy = guestPoliciesFor(file, platform)[0];
+  if (policy !== undefined) {
     const ok = policy.policy === values.policy;
     const d = decodeSnpPolicy(values.policy);
     checks.push(
@@ -128,7 +126,7 @@ function snpFileChecks(values: Extract<EvidenceValues, { platform: 'SEV_SNP' }>,
       ),
     );
   }
-  const block = file.directives.find((h): h is SnpIdBlockHeader => h.kind === 'SNP_ID_BLOCK' && applies(h.compatibilityMask));
+  const block = file.directives.find((h): h is SnpIdBlockHeader => h.kind === 'SNP_ID_BLOCK' && appliesTo(h.compatibilityMask, platform.compatibilityMask));
   if (block === undefined) return checks;
   const digest = (k: Parameters<typeof toAmdPublicKey>[0]): Uint8Array => defaultHashBackend.sha384(toAmdPublicKey(k));
   checks.push(idBlockCheck('id-key-digest', values.idKeyDigest, digest(block.idPublicKey), "the SHA-384 of the ID block's ID key (AMD layout)"));

@@ -21,6 +21,17 @@ export function appliesTo(mask: number | undefined, cm: number): boolean {
   return mask === undefined || ((mask & cm) >>> 0) === cm >>> 0;
 }
 
+/**
+ * The GUEST_POLICY headers that cover a platform, in file order: the one place of the rule
+ * "a policy applies when its mask holds every bit of the platform's mask" (spec/snp.md §2.2
+ * item 1, igvm-format.md §14). The measurement requires one, the ID block takes its value,
+ * and `compare` checks the reported POLICY against it.
+ */
+export function guestPoliciesFor(file: IgvmFile, platform: SupportedPlatformHeader): GuestPolicyHeader[] {
+  const cm = platform.compatibilityMask;
+  return file.initializations.filter((h): h is GuestPolicyHeader => h.kind === 'GUEST_POLICY' && appliesTo(h.compatibilityMask, cm));
+}
+
 /** The view of the platform header at `platform` (its index in `file.platforms`, or the header itself). */
 export function platformView(file: IgvmFile, platform: number | SupportedPlatformHeader): PlatformView {
   const p = typeof platform === 'number' ? file.platforms[platform] : platform;
@@ -28,6 +39,6 @@ export function platformView(file: IgvmFile, platform: number | SupportedPlatfor
   const cm = p.compatibilityMask;
   const initializations = file.initializations.filter((h) => appliesTo(compatibilityMaskOf(h), cm));
   const directives = file.directives.filter((h) => appliesTo(compatibilityMaskOf(h), cm));
-  const guestPolicy = initializations.find((h): h is GuestPolicyHeader => h.kind === 'GUEST_POLICY');
+  const guestPolicy = guestPoliciesFor(file, p)[0];
   return { platform: p, guestPolicy, initializations, directives };
 }

@@ -3,7 +3,7 @@
  * platform model. One platform's failure is reported for that platform; the others are still
  * measured (issue: launch measurements, "The command").
  */
-import type { IgvmFile, PlatformTypeName, SupportedPlatformHeader } from '../format/index.js';
+import { guestPoliciesFor, type IgvmFile, type PlatformTypeName, type SupportedPlatformHeader } from '../format/index.js';
 import { MeasurementError } from './errors.js';
 import type { HashBackend } from './hash.js';
 import { OpCursor, PageBatch, runLanes, type BatchRunner } from './batch.js';
@@ -200,12 +200,10 @@ function measureSevPlatform(file: IgvmFile, platform: SupportedPlatformHeader, p
 function laneFor(file: IgvmFile, platform: SupportedPlatformHeader, profile: LoaderProfile, options: MeasureOptions): { lane: Lane; warnings: readonly string[] } {
   const hash = options.hash ?? defaultHashBackend;
   const kernels = options.kernels ?? (options.hash === undefined ? defaultKernels : jsKernels(hash));
-  const cm = platform.compatibilityMask;
   const label = platform.platformType;
   if (platform.platformType === 'SEV_SNP' && profile.snp.requireGuestPolicy) {
     // The igvm crate requires a GUEST_POLICY covering the platform; its value is not hashed (§2.2).
-    const policy = file.initializations.find((h) => h.kind === 'GUEST_POLICY' && ((h.compatibilityMask & cm) >>> 0) === cm >>> 0);
-    if (policy === undefined) throw new MeasurementError('MissingGuestPolicy', 'no SNP guest policy found in initialization headers');
+    if (guestPoliciesFor(file, platform).length === 0) throw new MeasurementError('MissingGuestPolicy', 'no SNP guest policy found in initialization headers');
   }
   const walk = walkDirectives(file, platform, walkRulesFor(profile, platform.platformType), options);
   const nativeZero = options.nativeZero ?? profile.snp.nativeZero;

@@ -50,6 +50,7 @@ import {
   type P384PublicKey,
 } from './keys.js';
 import { bytesToHex } from '../format/bytes.js';
+import { guestPoliciesFor } from '../format/view.js';
 
 /** The ID block fields a signer chooses (the launch digest and the policy come from the file). */
 export interface IdBlockOptions {
@@ -123,8 +124,7 @@ function snpPlatforms(file: IgvmFile): SupportedPlatformHeader[] {
  */
 function policyResult(file: IgvmFile, platform: SupportedPlatformHeader): bigint | SignError {
   const cm = platform.compatibilityMask >>> 0;
-  const values = new Set<bigint>();
-  for (const h of file.initializations) if (h.kind === 'GUEST_POLICY' && ((h.compatibilityMask & cm) >>> 0) === cm) values.add(h.policy);
+  const values = new Set(guestPoliciesFor(file, platform).map((h) => h.policy));
   if (values.size === 0) {
     return new SignError('NoGuestPolicy', `no GUEST_POLICY covers the SEV_SNP platform (mask ${maskText(cm)}), so the ID block's POLICY is unknown (spec/snp.md §3.3)`);
   }
