@@ -1,6 +1,6 @@
 /**
- * `igvm-measure inspect FILE [--json] [--headers] [--strict]`: what a file contains
- * (issue: foundation, "The command").
+ * `igvm-measure inspect FILE [--json] [--headers] [--strict]`: what a file contains:
+ * the fixed header, platform headers and every header by type (spec/igvm-format.md §2–§8).
  */
 import { allHeaders, type IgvmFile, type IgvmHeader } from '../format/index.js';
 import { onePath, type Command } from './command.js';

@@ -1,7 +1,7 @@
 /**
  * Writing output files: atomically (a temporary file in the same directory, flushed, then
  * renamed), so that a reader never sees half a file and a failed write leaves the target as it
- * was (issue: release pipelines, "OUT is written atomically").
+ * was (DESIGN.md "Command line": outputs never half-written).
  */
 import { randomBytes } from 'node:crypto';
 import { closeSync, fsyncSync, openSync, renameSync, unlinkSync, writeSync } from 'node:fs';

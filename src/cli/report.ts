@@ -1,6 +1,6 @@
 /**
  * `igvm-measure report show|verify EVIDENCE`: SEV-SNP attestation reports and TDX quotes
- * (issue: evidence, "Commands").
+ * (spec/snp.md §4–§5, spec/tdx.md §4).
  */
 import { evidenceValues, verifyEvidence, type Evidence } from '../evidence/index.js';
 import { onePath, type Command } from './command.js';

@@ -1,6 +1,6 @@
 /**
- * Compare what a file should produce with what the hardware reported (issue: evidence,
- * `compare`): the launch measurement, and for SEV-SNP also the guest policy and the ID-block
+ * Compare what a file should produce with what the hardware reported (the library side of
+ * `igvm-measure compare`): the launch measurement, and for SEV-SNP also the guest policy and the ID-block
  * fields the report echoes (spec/snp.md §3, §4). When the measurement differs, search the host
  * configurations that could explain it (measure/search.ts).
  */
