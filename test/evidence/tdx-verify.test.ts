@@ -24,13 +24,9 @@ import {
 } from '../../src/evidence/intel-chain.js';
 import { loadTdxEvidence, parseTdxQuote, type TdxEvidence } from '../../src/evidence/tdx-quote.js';
 import { bytesToHex as toHex } from '../../src/format/bytes.js';
-import {
-  parseCollateral,
-  replayCcelEventLog,
-  verifyTdxEvidence,
-  type TdxVerification,
-  type TdxVerifyOptions,
-} from '../../src/evidence/tdx-verify.js';
+import { replayCcelEventLog } from '../../src/evidence/ccel.js';
+import { parseCollateral } from '../../src/evidence/tdx-collateral.js';
+import { verifyTdxEvidence, type TdxVerification, type TdxVerifyOptions } from '../../src/evidence/tdx-verify.js';
 import { HAVE_SHARED, sharedBytes, sharedJson, sharedNotice } from '../helpers/shared.js';
 import { mulberry32 } from '../helpers/prng.js';
 
