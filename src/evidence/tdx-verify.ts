@@ -16,19 +16,14 @@
 import { sha256, sha384 } from '@noble/hashes/sha2.js';
 import { allPassed, type Check } from '../pki/check.js';
 import { bytesEqual, bytesToHex } from '../format/bytes.js';
+import { HCL_HASH_TYPE, type HclReport } from './azure-hcl.js';
 import { rtmrReplayCheck } from './ccel.js';
 import { chainChecks, verifyIntelChain } from './intel-chain.js';
 import { isCollateral, parseCollateral } from './tdx-collateral.js';
 import { verifyWithCollateral } from './tdx-collateral-checks.js';
-import {
-  INTEL_QE_VENDOR_ID,
-  INTEL_TD_QE_ISVPRODID,
-  INTEL_TD_QE_MRSIGNER,
-  type HclReport,
-  type TdReport,
-  type TdxEvidence,
-  type TdxQuote,
-} from './tdx-quote.js';
+import type { TdReport } from './tdreport.js';
+import type { TdxEvidence } from './tdx-input.js';
+import { INTEL_QE_VENDOR_ID, INTEL_TD_QE_ISVPRODID, INTEL_TD_QE_MRSIGNER, type TdxQuote } from './tdx-quote.js';
 import { certificateKey, importRawP256, verifyRaw } from './tdx-signature.js';
 
 /** Options of `verifyTdxEvidence`. */
@@ -136,7 +131,7 @@ function tdReportChecks(report: TdReport, hcl: HclReport | undefined): Check[] {
   });
   if (hcl?.runtimeClaims && hcl.runtimeDataHeader) {
     const type = hcl.runtimeDataHeader.reportDataHashType;
-    if (type !== 1) {
+    if (type !== HCL_HASH_TYPE.sha256) {
       checks.push({
         name: 'hcl-report-data',
         ok: false,

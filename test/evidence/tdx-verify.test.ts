@@ -1,5 +1,6 @@
 /**
- * Offline verification of TDX evidence (src/evidence/tdx-verify.ts, intel-chain.ts).
+ * Offline verification of TDX evidence (src/evidence/tdx-verify.ts and the tdx-*.ts, ccel.ts and
+ * intel-chain.ts files it calls).
  *
  * Expected outcomes come from spec/tdx.md and vectors/SOURCES.md, cited at each use: every quote
  * of §5.1 verifies to the production root; the production root's fingerprint is §4.5's; the
@@ -22,7 +23,8 @@ import {
   parseCertificateList,
   readPckExtensions,
 } from '../../src/evidence/intel-chain.js';
-import { loadTdxEvidence, parseTdxQuote, type TdxEvidence } from '../../src/evidence/tdx-quote.js';
+import { loadTdxEvidence, type TdxEvidence } from '../../src/evidence/tdx-input.js';
+import { parseTdxQuote } from '../../src/evidence/tdx-quote.js';
 import { bytesToHex as toHex } from '../../src/format/bytes.js';
 import { replayCcelEventLog } from '../../src/evidence/ccel.js';
 import { parseCollateral } from '../../src/evidence/tdx-collateral.js';
