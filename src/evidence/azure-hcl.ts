@@ -7,9 +7,9 @@
  *
  * This file owns the layout only; snp-input.ts and tdx-input.ts parse the hardware report in it.
  * The specs fix where the hardware report and the runtime data start; the names of the header
- * words are those of openvmm's IGVM attestation definitions (`IgvmAttestRequest`,
- * `IgvmAttestRequestData`), and report type 2 = SNP / 4 = TDX is as observed in trustee's SNP
- * and TDX samples.
+ * words, the report types (2 = SNP, 4 = TDX) and the hash types (1 = SHA-256) are those of
+ * openvmm's IGVM attestation protocol (`IgvmAttestRequest`, `IgvmAttestRequestData`,
+ * `IgvmAttestReportType`, `IgvmAttestHashType`), whose request is this report.
  */
 import { bytes, defineStruct, readStruct, u32, viewOf, type StructValue } from '../format/struct.js';
 
