@@ -69,7 +69,13 @@ describe('the layout (openvmm IgvmAttestRequest)', () => {
   it('reads the request-data words and the claims of a crafted report', () => {
     const claims = new TextEncoder().encode('{"keys":[]}');
     const hcl = readHclReport(craftHcl(tdReport(), 4, claims));
-    expect(hcl.runtimeDataHeader).toEqual({ dataSize: 20 + claims.length, version: 1, reportType: 4, reportDataHashType: 1, variableDataSize: claims.length });
+    expect(hcl.runtimeDataHeader).toEqual({
+      dataSize: 20 + claims.length,
+      version: 1,
+      reportType: 4,
+      reportDataHashType: 1,
+      variableDataSize: claims.length,
+    });
     expect(hcl.runtimeClaims).toEqual(claims);
     expect(hcl.header.version).toBe(2);
     expect(isHcl(craftHcl(tdReport(), 4, claims))).toBe(true);

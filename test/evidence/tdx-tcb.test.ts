@@ -24,7 +24,13 @@
  */
 import { describe, expect, it } from 'vitest';
 import { parseCertificate, readPckExtensions } from '../../src/evidence/intel-chain.js';
-import { parseCollateral, type IsvSvnTcbLevel, type TdxModuleIdentity, type TdxTcbInfo, type TdxTcbLevel } from '../../src/evidence/tdx-collateral.js';
+import {
+  parseCollateral,
+  type IsvSvnTcbLevel,
+  type TdxModuleIdentity,
+  type TdxTcbInfo,
+  type TdxTcbLevel,
+} from '../../src/evidence/tdx-collateral.js';
 import { loadTdxEvidence } from '../../src/evidence/tdx-input.js';
 import { converge, evaluateTcb, type TcbBody, type TcbPck } from '../../src/evidence/tdx-tcb.js';
 import { verifyTdxEvidence } from '../../src/evidence/tdx-verify.js';
@@ -46,7 +52,13 @@ const ZERO_SIGNER = new Uint8Array(48);
 
 const svns = (v: number | readonly number[]): number[] => (typeof v === 'number' ? Array<number>(16).fill(v) : [...v]);
 
-function level(sgx: number | readonly number[], pceSvn: number, tdx: number | readonly number[], tcbStatus: string, advisoryIds: string[] = []): TdxTcbLevel {
+function level(
+  sgx: number | readonly number[],
+  pceSvn: number,
+  tdx: number | readonly number[],
+  tcbStatus: string,
+  advisoryIds: string[] = [],
+): TdxTcbLevel {
   return {
     sgxTcbComponents: svns(sgx).map((svn) => ({ svn })),
     pceSvn,
@@ -58,7 +70,12 @@ function level(sgx: number | readonly number[], pceSvn: number, tdx: number | re
 }
 
 function moduleIdentity(id: string, levels: ReadonlyArray<readonly [number, string]>): TdxModuleIdentity {
-  const tcbLevels: IsvSvnTcbLevel[] = levels.map(([isvSvn, tcbStatus]) => ({ isvSvn, tcbStatus, tcbDate: '2024-01-01T00:00:00Z', advisoryIds: [] }));
+  const tcbLevels: IsvSvnTcbLevel[] = levels.map(([isvSvn, tcbStatus]) => ({
+    isvSvn,
+    tcbStatus,
+    tcbDate: '2024-01-01T00:00:00Z',
+    advisoryIds: [],
+  }));
   return { id, mrSigner: ZERO_SIGNER, attributes: new Uint8Array(8), attributesMask: new Uint8Array(8).fill(0xff), tcbLevels };
 }
 
@@ -82,7 +99,12 @@ const body = (teeTcbSvn: number | readonly number[]): TcbBody => ({
   seamAttributes: 0n,
 });
 
-const pck = (sgx: number | readonly number[], pceSvn: number): TcbPck => ({ fmspc: FMSPC, pceId: PCE_ID, sgxTcbComponentSvns: svns(sgx), pceSvn });
+const pck = (sgx: number | readonly number[], pceSvn: number): TcbPck => ({
+  fmspc: FMSPC,
+  pceId: PCE_ID,
+  sgxTcbComponentSvns: svns(sgx),
+  pceSvn,
+});
 
 // ---- QVL's unit-test table -------------------------------------------------------------------
 
@@ -107,7 +129,15 @@ interface QvlRow {
   readonly result: string;
 }
 
-const row = (suite: string, levels: [TdxTcbLevel, TdxTcbLevel], mods: TdxModuleIdentity[], cert: TcbPck, teeTcbSvn: number, qe: string | undefined, result: string): QvlRow => ({
+const row = (
+  suite: string,
+  levels: [TdxTcbLevel, TdxTcbLevel],
+  mods: TdxModuleIdentity[],
+  cert: TcbPck,
+  teeTcbSvn: number,
+  qe: string | undefined,
+  result: string,
+): QvlRow => ({
   suite,
   info: tcbInfo(levels, mods),
   cert,
