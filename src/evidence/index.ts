@@ -6,6 +6,10 @@ export { parseSnpReport, SNP_REPORT, SNP_REPORT_SIZE, type SnpReport, type TcbVe
 export { loadSnpEvidence, type SnpEvidence, type SnpCertificates } from './snp-input.js';
 export { verifySnpEvidence, type SnpVerifyOptions, type SnpVerifyResult } from './snp-verify.js';
 export { AMD_ARK_SHA256, kdsUrls, parseCertificates, decodeAmdExtensions } from './amd-chain.js';
-export { parseTdxQuote, parseTdReport, loadTdxEvidence, type TdxQuote, type TdReport, type TdxEvidence } from './tdx-quote.js';
-export { verifyTdxEvidence, parseCollateral, replayCcelEventLog } from './tdx-verify.js';
+export { parseTdxQuote, type TdxQuote } from './tdx-quote.js';
+export { parseTdReport, type TdReport } from './tdreport.js';
+export { loadTdxEvidence, type TdxEvidence } from './tdx-input.js';
+export { verifyTdxEvidence } from './tdx-verify.js';
+export { parseCollateral } from './tdx-collateral.js';
+export { replayCcelEventLog } from './ccel.js';
 export { INTEL_SGX_ROOT_CA_SHA256, INTEL_SGX_PREPRODUCTION_ROOT_CA_SHA256 } from './intel-chain.js';

@@ -8,7 +8,7 @@ import type { EvidenceValues } from './compare.js';
 import { EvidenceError } from './errors.js';
 import { loadSnpEvidence, type SnpEvidence } from './snp-input.js';
 import { verifySnpEvidence } from './snp-verify.js';
-import { loadTdxEvidence, type TdxEvidence } from './tdx-quote.js';
+import { loadTdxEvidence, type TdxEvidence } from './tdx-input.js';
 import { verifyTdxEvidence } from './tdx-verify.js';
 
 /** Evidence of one platform. */

@@ -1,6 +1,6 @@
 /**
  * Finds the SNP attestation report, and any certificates that travel with it, in the forms
- * evidence comes in (issue: evidence, SNP):
+ * evidence comes in (spec/snp.md §4–§7):
  *
  *  - a raw 1184-byte report (spec/snp.md §4), optionally followed by an extended-report
  *    certificate table (spec/snp.md §5: 24-byte GUID/offset/length entries, zero-terminated);
@@ -16,6 +16,7 @@ import { describeAmdCertificate, parseCertificates } from './amd-chain.js';
 import { EvidenceError } from './errors.js';
 import { SNP_REPORT_SIZE, parseSnpReport, type SnpReport } from './snp-report.js';
 import { decodeBase64, decodeHex, latin1 } from './encoding.js';
+import { HCL_OFFSETS, HCL_REPORT_TYPE, HCL_RUNTIME_DATA_HEADER, isHcl, readHclReport } from './azure-hcl.js';
 import { bytesToHex } from '../format/bytes.js';
 
 /** How the report was found. */
@@ -44,21 +45,7 @@ export interface SnpEvidence {
   readonly hclRuntimeData?: Uint8Array;
 }
 
-// ---- Azure HCL report ----------------------------------------------------------------------
-
-/** "HCLA" (spec/snp.md §6). */
-const HCL_MAGIC = [0x48, 0x43, 0x4c, 0x41];
-/** The hardware report starts after the 32-byte HCL header (spec/snp.md §6, §7 item 9). */
-const HCL_REPORT_OFFSET = 0x20;
-/**
- * After the 1184-byte hardware-report area comes the runtime-claims header (data size,
- * version, report type, hash type, variable-data size; u32 each) and then the runtime JSON.
- * The JSON offset 0x4D4 (1236) is the one spec/tdx.md §5.2 gives for Azure's TDX HCL report;
- * the header fields and report type 2 = SNP / 4 = TDX are as observed in both trustee samples.
- */
-const HCL_RUNTIME_HEADER = HCL_REPORT_OFFSET + SNP_REPORT_SIZE;
-const HCL_RUNTIME_DATA = HCL_RUNTIME_HEADER + 20;
-const HCL_REPORT_TYPE_TDX = 4;
+// ---- helpers; the Azure HCL report ---------------------------------------------------------
 
 const u32At = (b: Uint8Array, at: number): number =>
   (b[at]! | (b[at + 1]! << 8) | (b[at + 2]! << 16) | (b[at + 3]! << 24)) >>> 0;
@@ -69,26 +56,27 @@ function shifted(e: unknown, base: number, what: string): never {
   throw e;
 }
 
-function isHcl(b: Uint8Array): boolean {
-  return b.length >= 4 && HCL_MAGIC.every((m, i) => b[i] === m);
-}
-
+/**
+ * The SNP report in an Azure HCL report (spec/snp.md §6, §7 item 9; layout in azure-hcl.ts), and
+ * the runtime data after it when it is there and fits.
+ */
 function loadHcl(b: Uint8Array): { report: SnpReport; runtime: Uint8Array | undefined } {
-  if (b.length < HCL_REPORT_OFFSET + SNP_REPORT_SIZE) {
-    throw new EvidenceError('Truncated', `an Azure HCL report needs ${HCL_REPORT_OFFSET + SNP_REPORT_SIZE} bytes (SNP report at 0x20), got ${b.length}`, b.length);
+  const at = HCL_OFFSETS.hardwareReport;
+  if (b.length < at + SNP_REPORT_SIZE) {
+    throw new EvidenceError('Truncated', `an Azure HCL report needs ${at + SNP_REPORT_SIZE} bytes (SNP report at 0x20), got ${b.length}`, b.length);
   }
-  let runtime: Uint8Array | undefined;
-  if (b.length >= HCL_RUNTIME_DATA) {
-    if (u32At(b, HCL_RUNTIME_HEADER + 8) === HCL_REPORT_TYPE_TDX) {
-      throw new EvidenceError('UnknownEvidence', 'this Azure HCL report carries a TDX TDREPORT, not an SNP report', HCL_RUNTIME_HEADER + 8);
-    }
-    const size = u32At(b, HCL_RUNTIME_HEADER + 16);
-    if (size <= b.length - HCL_RUNTIME_DATA) runtime = b.slice(HCL_RUNTIME_DATA, HCL_RUNTIME_DATA + size);
+  const hcl = readHclReport(b);
+  if (hcl.runtimeDataHeader?.reportType === HCL_REPORT_TYPE.tdx) {
+    throw new EvidenceError(
+      'UnknownEvidence',
+      'this Azure HCL report carries a TDX TDREPORT, not an SNP report',
+      HCL_OFFSETS.runtimeDataHeader + HCL_RUNTIME_DATA_HEADER.fields.reportType.offset,
+    );
   }
   try {
-    return { report: parseSnpReport(b.subarray(HCL_REPORT_OFFSET, HCL_REPORT_OFFSET + SNP_REPORT_SIZE)), runtime };
+    return { report: parseSnpReport(b.subarray(at, at + SNP_REPORT_SIZE)), runtime: hcl.runtimeClaims };
   } catch (e) {
-    shifted(e, HCL_REPORT_OFFSET, 'SNP report inside the HCL report');
+    shifted(e, at, 'SNP report inside the HCL report');
   }
 }
 

@@ -1,17 +1,18 @@
 /**
- * Intel TDX evidence: quotes v4 and v5, the 1024-byte TDREPORT, and Azure's HCL report that
- * wraps a TDREPORT (spec/tdx.md §4.1–§4.3a).
+ * The Intel TDX quote, versions 4 and 5 (spec/tdx.md §4.1–§4.3): header, TD report body (TDX 1.0
+ * and 1.5), signature data, the QE report and its certification data, and the PCK chain.
  *
  * Every structure is one `defineStruct` table (DESIGN.md "Conventions"); offsets in the tables
  * are relative to the structure, and the quote parser places each structure by the length
  * fields that precede it, never by a version-specific absolute offset (tdx.md §4.2: "Never
  * hard-code offsets across versions"; §6 item 8). Every length field is checked against the
  * real input before anything is read through it, and every failure is an `EvidenceError` with
- * the byte offset of the offending field.
+ * the byte offset of the offending field. The TDREPORT is tdreport.ts; finding the evidence in
+ * its encodings is tdx-input.ts.
  */
-import { bytes, defineStruct, readStruct, u16, u32, u64, u8, viewOf, type StructValue } from '../format/struct.js';
+import { bytes, defineStruct, readStruct, u16, u32, u64, viewOf, type StructValue } from '../format/struct.js';
 import { EvidenceError } from './errors.js';
-import { decodeHex, decodePemCertificates, latin1 } from './encoding.js';
+import { decodePemCertificates } from './encoding.js';
 
 // ---- constants -------------------------------------------------------------------------------
 
@@ -31,8 +32,6 @@ export const INTEL_QE_VENDOR_ID = '939a7233f79c4ca9940a0db3957f0607';
 export const INTEL_TD_QE_MRSIGNER = 'dc9e2a7c6f948f17474e34a7fc43ed030f7c1563f1babddf6340c82e0e54a8c5';
 /** ISVPRODID of Intel's TD Quoting Enclave (tdx.md §4.3). */
 export const INTEL_TD_QE_ISVPRODID = 2;
-/** Size of a TDREPORT (tdx.md §4.3a). */
-export const TDREPORT_SIZE = 1024;
 
 // ---- layouts -----------------------------------------------------------------------------------
 
@@ -135,84 +134,6 @@ export const SGX_REPORT_BODY = defineStruct('SgxReportBody', 384, {
   reportData: bytes(320, 64),
 });
 
-/** REPORTMACSTRUCT, the first 256 bytes of a TDREPORT (tdx.md §4.3a). */
-export const REPORT_MAC_STRUCT = defineStruct('ReportMacStruct', 256, {
-  teeType: u8(0x00),
-  subType: u8(0x01),
-  reportVersion: u8(0x02),
-  reportTypeReserved: u8(0x03),
-  reserved1: bytes(0x04, 12),
-  cpuSvn: bytes(0x10, 16),
-  teeTcbInfoHash: bytes(0x20, 48),
-  teeInfoHash: bytes(0x50, 48),
-  reportData: bytes(0x80, 64),
-  reserved2: bytes(0xc0, 32),
-  mac: bytes(0xe0, 32),
-});
-
-/** TEE_TCB_INFO, 239 bytes at TDREPORT offset 0x100 (tdx.md §4.3a). */
-export const TEE_TCB_INFO = defineStruct('TeeTcbInfo', 239, {
-  valid: bytes(0, 8),
-  teeTcbSvn: bytes(8, 16),
-  mrSeam: bytes(24, 48),
-  mrSignerSeam: bytes(72, 48),
-  seamAttributes: u64(120),
-  teeTcbSvn2: bytes(128, 16),
-  reserved: bytes(144, 95),
-});
-
-/** TDINFO, 512 bytes at TDREPORT offset 0x200 (tdx.md §4.3a). */
-export const TD_INFO = defineStruct('TdInfo', 512, {
-  tdAttributes: u64(0),
-  xfam: u64(8),
-  mrTd: bytes(16, 48),
-  mrConfigId: bytes(64, 48),
-  mrOwner: bytes(112, 48),
-  mrOwnerConfig: bytes(160, 48),
-  rtmr0: bytes(208, 48),
-  rtmr1: bytes(256, 48),
-  rtmr2: bytes(304, 48),
-  rtmr3: bytes(352, 48),
-  servTdHash: bytes(400, 48),
-  reserved: bytes(448, 64),
-});
-
-/** Where the parts of a TDREPORT lie (tdx.md §4.3a). */
-export const TDREPORT_OFFSETS = { reportMacStruct: 0x000, teeTcbInfo: 0x100, reserved: 0x1ef, tdInfo: 0x200 } as const;
-
-/**
- * Azure's HCL report header (32 bytes, "HCLA" magic). tdx.md §4.3a / §5.2 fix only where the
- * TDREPORT is (offset 32) and where the runtime-claims JSON starts (offset 1236); the names of
- * the header words are those of openvmm's IGVM attestation definitions (`IgvmAttestRequest`),
- * and they are only shown.
- */
-export const HCL_REPORT_HEADER = defineStruct('HclReportHeader', 32, {
-  signature: bytes(0, 4),
-  version: u32(4),
-  reportSize: u32(8),
-  requestType: u32(12),
-  status: u32(16),
-  reserved: bytes(20, 12),
-});
-
-/**
- * The runtime-data header that follows the 1184-byte hardware-report area of an HCL report
- * (at 0x20 + 1184 = 0x4C0); its variable data (the runtime-claims JSON) starts right after it,
- * at 1236 (tdx.md §5.2). Field names after openvmm's `IgvmAttestRequestData`.
- */
-export const HCL_RUNTIME_DATA_HEADER = defineStruct('HclRuntimeDataHeader', 20, {
-  dataSize: u32(0),
-  version: u32(4),
-  reportType: u32(8),
-  reportDataHashType: u32(12),
-  variableDataSize: u32(16),
-});
-
-/** HCL report offsets (tdx.md §4.3a: TDREPORT at 32; §5.2: runtime JSON at 1236). */
-export const HCL_OFFSETS = { tdReport: 0x20, runtimeDataHeader: 0x4c0, runtimeData: 0x4d4 } as const;
-
-const HCL_MAGIC = [0x48, 0x43, 0x4c, 0x41]; // "HCLA"
-
 // ---- types -------------------------------------------------------------------------------------
 
 /** The quote header (tdx.md §4.1). */
@@ -272,47 +193,6 @@ export interface TdxQuote {
   readonly trailingBytes: number;
 }
 
-/** REPORTMACSTRUCT fields (tdx.md §4.3a). */
-export type ReportMacStruct = StructValue<typeof REPORT_MAC_STRUCT>;
-/** TEE_TCB_INFO fields (tdx.md §4.3a). */
-export type TeeTcbInfo = StructValue<typeof TEE_TCB_INFO>;
-/** TDINFO fields (tdx.md §4.3a). */
-export type TdInfo = StructValue<typeof TD_INFO>;
-
-/** A parsed 1024-byte TDREPORT (tdx.md §4.3a). */
-export interface TdReport {
-  readonly reportMacStruct: ReportMacStruct;
-  readonly teeTcbInfo: TeeTcbInfo;
-  readonly tdInfo: TdInfo;
-  /** The 239 raw TEE_TCB_INFO bytes: SHA-384 of them is TEE_TCB_INFO_HASH. */
-  readonly teeTcbInfoBytes: Uint8Array;
-  /** The 512 raw TDINFO bytes: SHA-384 of them is TEE_INFO_HASH. */
-  readonly tdInfoBytes: Uint8Array;
-}
-
-/** Azure's HCL report around a TDREPORT (tdx.md §4.3a, §5.2). */
-export interface HclReport {
-  readonly header: StructValue<typeof HCL_REPORT_HEADER>;
-  /** The runtime-data header, when the input is long enough to hold it. */
-  readonly runtimeDataHeader?: StructValue<typeof HCL_RUNTIME_DATA_HEADER>;
-  /** The runtime-claims JSON (its SHA-256 is REPORTDATA[0..32]; tdx.md §3). */
-  readonly runtimeClaims?: Uint8Array;
-}
-
-/** How the evidence was given: raw bytes or hex text. */
-export type TdxEvidenceEncoding = 'binary' | 'hex';
-/** What the evidence is. */
-export type TdxEvidenceKind = 'quote' | 'hcl-report' | 'tdreport';
-
-/** Loaded TDX evidence: a quote, or a TDREPORT (bare or in an Azure HCL report). */
-export interface TdxEvidence {
-  readonly encoding: TdxEvidenceEncoding;
-  readonly kind: TdxEvidenceKind;
-  readonly quote?: TdxQuote;
-  readonly tdReport?: TdReport;
-  readonly hcl?: HclReport;
-}
-
 // ---- helpers -----------------------------------------------------------------------------------
 
 /** TDATTRIBUTES bit names (tdx.md §3, after openvmm `TdAttributes` and trustee `claims.rs`). */
@@ -343,7 +223,8 @@ export function decodeTdAttributes(value: bigint): string[] {
   return out;
 }
 
-function need(input: Uint8Array, offset: number, size: number, what: string, fieldOffset = offset): void {
+/** Throws `Truncated` unless `input` holds `size` bytes at `offset` (`fieldOffset`: where to point). */
+export function needBytes(input: Uint8Array, offset: number, size: number, what: string, fieldOffset = offset): void {
   if (offset + size > input.length) {
     throw new EvidenceError(
       'Truncated',
@@ -360,7 +241,7 @@ function need(input: Uint8Array, offset: number, size: number, what: string, fie
  * signature data (tdx.md §6 item 10); they are counted, not parsed. Throws `EvidenceError`.
  */
 export function parseTdxQuote(input: Uint8Array): TdxQuote {
-  need(input, 0, TDX_QUOTE_HEADER.size, 'the quote header');
+  needBytes(input, 0, TDX_QUOTE_HEADER.size, 'the quote header');
   const view = viewOf(input);
   const header = readStruct(input, 0, TDX_QUOTE_HEADER, view);
 
@@ -384,7 +265,7 @@ export function parseTdxQuote(input: Uint8Array): TdxQuote {
   let bodyType: 2 | 3 = 2;
   let bodyOffset = TDX_QUOTE_HEADER.size;
   if (header.version === 5) {
-    need(input, bodyOffset, TDX_QUOTE_V5_BODY_DESCRIPTOR.size, 'the v5 body descriptor');
+    needBytes(input, bodyOffset, TDX_QUOTE_V5_BODY_DESCRIPTOR.size, 'the v5 body descriptor');
     const d = readStruct(input, bodyOffset, TDX_QUOTE_V5_BODY_DESCRIPTOR, view);
     if (d.bodyType === TDX_BODY_TYPE.tdx10 || d.bodyType === TDX_BODY_TYPE.tdx15) {
       bodyType = d.bodyType;
@@ -403,7 +284,7 @@ export function parseTdxQuote(input: Uint8Array): TdxQuote {
     bodyOffset += TDX_QUOTE_V5_BODY_DESCRIPTOR.size;
   }
   const bodySize = bodyType === 2 ? TD_REPORT_BODY_10.size : TD_REPORT_BODY_15.size;
-  need(input, bodyOffset, bodySize, 'the TD report body');
+  needBytes(input, bodyOffset, bodySize, 'the TD report body');
   const body: TdReportBody =
     bodyType === 2
       ? readStruct(input, bodyOffset, TD_REPORT_BODY_10, view)
@@ -411,7 +292,7 @@ export function parseTdxQuote(input: Uint8Array): TdxQuote {
 
   // §4.4: the attestation key signs everything before signature_data_len.
   const sigLenOffset = bodyOffset + bodySize;
-  need(input, sigLenOffset, 4, 'signature_data_len');
+  needBytes(input, sigLenOffset, 4, 'signature_data_len');
   const signatureDataLength = view.getUint32(sigLenOffset, true);
   const sigStart = sigLenOffset + 4;
   if (signatureDataLength > input.length - sigStart) {
@@ -500,10 +381,7 @@ export function parseTdxQuote(input: Uint8Array): TdxQuote {
   };
 }
 
-// ---- PEM ---------------------------------------------------------------------------------------
-
-export { decodeBase64, decodePemCertificates } from './encoding.js';
-
+/** The PCK chain as the quote carries it (tdx.md §4.3): PEM text, maybe NUL-terminated. */
 function decodePemChain(chain: Uint8Array, offset: number): { pem: string; der: Uint8Array[] } {
   let n = chain.length;
   while (n > 0 && chain[n - 1] === 0) n--; // trailing NUL(s)
@@ -522,114 +400,3 @@ function decodePemChain(chain: Uint8Array, offset: number): { pem: string; der: 
   return { pem, der };
 }
 
-// ---- TDREPORT ----------------------------------------------------------------------------------
-
-/**
- * Parses a 1024-byte TDREPORT (tdx.md §4.3a) at `offset` in `input`. Checks that REPORTTYPE
- * names TDX (TEE type 0x81, subtype 0); the hashes are checked by `verifyTdxEvidence`.
- */
-export function parseTdReport(input: Uint8Array, offset = 0): TdReport {
-  need(input, offset, TDREPORT_SIZE, 'a TDREPORT');
-  const view = viewOf(input);
-  const reportMacStruct = readStruct(input, offset, REPORT_MAC_STRUCT, view);
-  if (reportMacStruct.teeType !== TEE_TYPE_TDX || reportMacStruct.subType !== 0) {
-    throw new EvidenceError(
-      'BadField',
-      `REPORTTYPE ${reportMacStruct.teeType.toString(16)}/${reportMacStruct.subType} is not a TDX TDREPORT (0x81/0)`,
-      offset,
-    );
-  }
-  const tcbAt = offset + TDREPORT_OFFSETS.teeTcbInfo;
-  const infoAt = offset + TDREPORT_OFFSETS.tdInfo;
-  return {
-    reportMacStruct,
-    teeTcbInfo: readStruct(input, tcbAt, TEE_TCB_INFO, view),
-    tdInfo: readStruct(input, infoAt, TD_INFO, view),
-    teeTcbInfoBytes: input.slice(tcbAt, tcbAt + TEE_TCB_INFO.size),
-    tdInfoBytes: input.slice(infoAt, infoAt + TD_INFO.size),
-  };
-}
-
-/**
- * Parses an Azure HCL report carrying a TDREPORT (tdx.md §4.3a: TDREPORT at offset 32; §5.2:
- * runtime-claims JSON at offset 1236). The runtime data is optional: a wrapper cut right after
- * the TDREPORT still yields the report.
- */
-export function parseHclTdReport(input: Uint8Array): { hcl: HclReport; tdReport: TdReport } {
-  need(input, 0, HCL_REPORT_HEADER.size, 'the HCL report header');
-  if (!isHcl(input)) throw new EvidenceError('BadField', 'no "HCLA" magic', 0);
-  const view = viewOf(input);
-  const header = readStruct(input, 0, HCL_REPORT_HEADER, view);
-  const tdReport = parseTdReport(input, HCL_OFFSETS.tdReport);
-  if (input.length < HCL_OFFSETS.runtimeData) return { hcl: { header }, tdReport };
-  const runtimeDataHeader = readStruct(input, HCL_OFFSETS.runtimeDataHeader, HCL_RUNTIME_DATA_HEADER, view);
-  const size = runtimeDataHeader.variableDataSize;
-  if (size > input.length - HCL_OFFSETS.runtimeData) {
-    throw new EvidenceError(
-      'Truncated',
-      `HCL runtime data size ${size} runs past the end of the input`,
-      HCL_OFFSETS.runtimeDataHeader + 16,
-    );
-  }
-  const runtimeClaims = input.slice(HCL_OFFSETS.runtimeData, HCL_OFFSETS.runtimeData + size);
-  return { hcl: { header, runtimeDataHeader, runtimeClaims }, tdReport };
-}
-
-function isHcl(b: Uint8Array): boolean {
-  return b.length >= 4 && HCL_MAGIC.every((c, i) => b[i] === c);
-}
-
-// ---- detection ---------------------------------------------------------------------------------
-
-
-
-
-function loadBinary(b: Uint8Array, encoding: TdxEvidenceEncoding): TdxEvidence | null {
-  if (isHcl(b)) {
-    // An HCL report also wraps SNP reports (snp.md §7 item 9); only a TDREPORT is ours.
-    if (b.length >= HCL_OFFSETS.tdReport + 1 && b[HCL_OFFSETS.tdReport] !== TEE_TYPE_TDX) {
-      throw new EvidenceError('UnknownEvidence', 'this HCL report does not carry a TDX TDREPORT (an SNP report?)', 0x20);
-    }
-    const { hcl, tdReport } = parseHclTdReport(b);
-    return { encoding, kind: 'hcl-report', tdReport, hcl };
-  }
-  if (b.length >= 8) {
-    const view = viewOf(b);
-    const version = view.getUint16(0, true);
-    const teeType = view.getUint32(4, true);
-    // A quote: version word then TEE type 0x81 (tdx.md §4.1). Other versions with a TDX TEE
-    // type are reported as unsupported rather than unknown.
-    if (teeType === TEE_TYPE_TDX && version < 0x100) {
-      return { encoding, kind: 'quote', quote: parseTdxQuote(b) };
-    }
-    if (teeType === TEE_TYPE_SGX && (version === 3 || version === 4)) {
-      throw new EvidenceError('UnknownEvidence', `this is an SGX quote (version ${version}), not a TDX quote`, 0x04);
-    }
-  }
-  if (b.length === TDREPORT_SIZE && b[0] === TEE_TYPE_TDX && b[1] === 0) {
-    return { encoding, kind: 'tdreport', tdReport: parseTdReport(b) };
-  }
-  return null;
-}
-
-/**
- * Detects and parses TDX evidence: a raw quote v4/v5, the same as hex text (optional `0x`
- * prefix, whitespace allowed), an Azure HCL report carrying a TDREPORT (tdx.md §4.3a), or a bare
- * 1024-byte TDREPORT. Anything else is `EvidenceError('UnknownEvidence')`; recognised but
- * malformed evidence throws the specific code (`Truncated`, `BadField`, ...). For hex text, an
- * error's offset is in the decoded bytes.
- */
-export function loadTdxEvidence(input: Uint8Array): TdxEvidence {
-  const direct = loadBinary(input, 'binary');
-  if (direct) return direct;
-  const decoded = decodeHex(latin1(input));
-  if (decoded) {
-    const fromHex = loadBinary(decoded, 'hex');
-    if (fromHex) return fromHex;
-  }
-  throw new EvidenceError(
-    'UnknownEvidence',
-    'not a TDX quote (v4/v5), an Azure HCL report with a TDREPORT, a TDREPORT, or any of these as hex text',
-    0,
-  );
-}

@@ -1,5 +1,6 @@
 /**
- * TDX quote, TDREPORT and Azure HCL parsing (src/evidence/tdx-quote.ts).
+ * TDX quote, TDREPORT and Azure HCL parsing (src/evidence/tdx-quote.ts, tdreport.ts, tdx-input.ts,
+ * azure-hcl.ts).
  *
  * Expected values come from spec/tdx.md (section named at each use) and vectors/SOURCES.md
  * ("Evidence (TDX)"), never from our own output. Real-data tests read ../shared/vectors and
@@ -10,13 +11,9 @@
 import { bytesToHex as toHex } from '../../src/format/bytes.js';
 import { describe, expect, it } from 'vitest';
 import { EvidenceError } from '../../src/evidence/errors.js';
-import {
-  decodeTdAttributes,
-  loadTdxEvidence,
-  parseTdReport,
-  parseTdxQuote,
-  type TdxQuote,
-} from '../../src/evidence/tdx-quote.js';
+import { parseTdReport } from '../../src/evidence/tdreport.js';
+import { loadTdxEvidence } from '../../src/evidence/tdx-input.js';
+import { decodeTdAttributes, parseTdxQuote, type TdxQuote } from '../../src/evidence/tdx-quote.js';
 import { HAVE_SHARED, sharedBytes, sharedNotice } from '../helpers/shared.js';
 
 const DIR = 'evidence/tdx';

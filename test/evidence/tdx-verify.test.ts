@@ -1,5 +1,6 @@
 /**
- * Offline verification of TDX evidence (src/evidence/tdx-verify.ts, intel-chain.ts).
+ * Offline verification of TDX evidence (src/evidence/tdx-verify.ts and the tdx-*.ts, ccel.ts and
+ * intel-chain.ts files it calls).
  *
  * Expected outcomes come from spec/tdx.md and vectors/SOURCES.md, cited at each use: every quote
  * of §5.1 verifies to the production root; the production root's fingerprint is §4.5's; the
@@ -22,15 +23,12 @@ import {
   parseCertificateList,
   readPckExtensions,
 } from '../../src/evidence/intel-chain.js';
-import { loadTdxEvidence, parseTdxQuote, type TdxEvidence } from '../../src/evidence/tdx-quote.js';
+import { loadTdxEvidence, type TdxEvidence } from '../../src/evidence/tdx-input.js';
+import { parseTdxQuote } from '../../src/evidence/tdx-quote.js';
 import { bytesToHex as toHex } from '../../src/format/bytes.js';
-import {
-  parseCollateral,
-  replayCcelEventLog,
-  verifyTdxEvidence,
-  type TdxVerification,
-  type TdxVerifyOptions,
-} from '../../src/evidence/tdx-verify.js';
+import { replayCcelEventLog } from '../../src/evidence/ccel.js';
+import { parseCollateral } from '../../src/evidence/tdx-collateral.js';
+import { verifyTdxEvidence, type TdxVerification, type TdxVerifyOptions } from '../../src/evidence/tdx-verify.js';
 import { HAVE_SHARED, sharedBytes, sharedJson, sharedNotice } from '../helpers/shared.js';
 import { mulberry32 } from '../helpers/prng.js';
 

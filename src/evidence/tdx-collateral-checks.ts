@@ -1,0 +1,138 @@
+/**
+ * The checks TDX collateral makes possible (spec/tdx.md §4.5 "With collateral you can then do
+ * the following"): `collateral-signature` (TCB info and QE identity signed by Intel SGX TCB
+ * Signing, chained to the pinned root), `collateral-expiry` (`nextUpdate` of each part),
+ * `tcb-status` and `qe-identity` (tdx-tcb.ts) and `crl` (tdx-crl.ts), in that report order.
+ */
+import type { Check } from '../pki/check.js';
+import type { x509 } from '../pki/x509.js';
+import { commonName, errorText, readPckExtensions, verifyIntelChain, type PckExtensions } from './intel-chain.js';
+import type { TdxCollateral } from './tdx-collateral.js';
+import { crlCheck, readCollateralCrl } from './tdx-crl.js';
+import type { TdxQuote } from './tdx-quote.js';
+import { certificateKey, verifyRaw } from './tdx-signature.js';
+import { evaluateQeIdentity, evaluateTcb, type TcbEvaluation } from './tdx-tcb.js';
+
+/** The verification options the collateral checks read (see `TdxVerifyOptions`). */
+export interface CollateralCheckOptions {
+  readonly root?: Uint8Array;
+  readonly acceptedTcbStatuses?: readonly string[];
+}
+
+/** Problems with one signed collateral JSON text (none: it verifies); tdx.md §4.5. */
+async function verifySignedJson(
+  label: string,
+  text: string,
+  signature: Uint8Array,
+  issuerChain: readonly Uint8Array[],
+  root: Uint8Array | undefined,
+  now: Date,
+): Promise<string[]> {
+  const problems: string[] = [];
+  const r = await verifyIntelChain(issuerChain, {
+    ...(root ? { root } : {}),
+    now,
+    depth: 1,
+    label: `${label} issuer chain`,
+  });
+  if (!r.rootPinned.ok) problems.push(`${label} issuer chain: ${r.rootPinned.detail}`);
+  if (!r.chain.ok) problems.push(`${label} issuer chain: ${r.chain.detail}`);
+  const signer = r.path[0];
+  if (!signer) return [...problems, `${label}: no signing certificate`];
+  if (commonName(signer.subject) !== 'Intel SGX TCB Signing') {
+    problems.push(`${label} is signed by "${commonName(signer.subject)}", not "Intel SGX TCB Signing"`);
+  }
+  const key = await certificateKey(signer);
+  if (typeof key === 'string') return [...problems, key];
+  // The signature covers the exact JSON text as served (tdx.md §4.5).
+  if (!(await verifyRaw(key, signature, new TextEncoder().encode(text)))) {
+    problems.push(`the ${label} signature does not verify with the "${commonName(signer.subject)}" key`);
+  }
+  return problems;
+}
+
+/**
+ * Appends the collateral checks to `checks` for a quote whose PCK chain (`path`, leaf first, and
+ * its root `rootDer`) was verified; returns the TCB status and advisories when a level matched.
+ * Throws `EvidenceError('BadCollateral')` only for an unreadable CRL.
+ */
+export async function verifyWithCollateral(
+  quote: TdxQuote,
+  c: TdxCollateral,
+  path: readonly x509.X509Certificate[],
+  rootDer: Uint8Array | undefined,
+  options: CollateralCheckOptions,
+  now: Date,
+  checks: Check[],
+): Promise<{ status: string | undefined; advisoryIds: readonly string[] | undefined }> {
+  // The anchor for the collateral chains: the given root, else each chain's own (both pinned).
+  const root = options.root;
+
+  // Collateral signatures (tdx.md §4.5 "Check collateral signatures").
+  const sigProblems = [
+    ...(await verifySignedJson('TCB info', c.tcbInfoText, c.tcbInfoSignature, c.tcbInfoIssuerChain, root, now)),
+    ...(await verifySignedJson('QE identity', c.qeIdentityText, c.qeIdentitySignature, c.qeIdentityIssuerChain, root, now)),
+  ];
+  checks.push({
+    name: 'collateral-signature',
+    ok: sigProblems.length === 0,
+    detail: sigProblems.length
+      ? sigProblems.join('; ')
+      : 'TCB info and QE identity are signed by Intel SGX TCB Signing, which chains to the pinned root',
+  });
+
+  // Parse the CRLs once; unreadable CRLs are unreadable collateral.
+  const rootCrl = readCollateralCrl(c.rootCaCrl, 'root_ca_crl');
+  const pckCrl = readCollateralCrl(c.pckCrl, 'pck_crl');
+
+  // Expiry (tdx.md §4.5 "and the nextUpdate expiry").
+  const expired: string[] = [];
+  const iso = now.toISOString();
+  if (now > c.tcbInfo.nextUpdate) expired.push(`TCB info expired at ${c.tcbInfo.nextUpdate.toISOString()}`);
+  if (now > c.qeIdentity.nextUpdate) expired.push(`QE identity expired at ${c.qeIdentity.nextUpdate.toISOString()}`);
+  for (const [what, l] of [
+    ['root CA CRL', rootCrl],
+    ['PCK CRL', pckCrl],
+  ] as const) {
+    const next = l?.nextUpdate;
+    if (next && now > next) expired.push(`${what} expired at ${next.toISOString()}`);
+  }
+  checks.push({
+    name: 'collateral-expiry',
+    ok: expired.length === 0,
+    detail: expired.length ? `at ${iso}: ${expired.join('; ')}` : `TCB info, QE identity and CRLs are current at ${iso}`,
+  });
+
+  // QE identity, then the TCB status (which converges the QE's status in).
+  const qe = evaluateQeIdentity(quote.qeReport, c.qeIdentity);
+  let tcb: TcbEvaluation;
+  const leaf = path[0];
+  if (!leaf) {
+    tcb = { ok: false, detail: 'no PCK certificate', status: undefined, advisoryIds: [] };
+  } else {
+    // A leaf without a readable SGX extension cannot be matched; that fails the check rather
+    // than the whole verification (the chain checks already say whether the leaf is Intel's).
+    let pck: PckExtensions | string;
+    try {
+      pck = readPckExtensions(leaf);
+    } catch (e) {
+      pck = errorText(e);
+    }
+    tcb =
+      typeof pck === 'string'
+        ? { ok: false, detail: pck, status: undefined, advisoryIds: [] }
+        : evaluateTcb(quote.body, pck, c.tcbInfo, qe.status);
+  }
+  const accepted = options.acceptedTcbStatuses ?? ['UpToDate'];
+  const tcbOk = tcb.ok && tcb.status !== undefined && accepted.includes(tcb.status);
+  checks.push({
+    name: 'tcb-status',
+    ok: tcbOk,
+    detail: tcb.ok && !tcbOk ? `${tcb.detail}; accepted: ${accepted.join(', ')}` : tcb.detail,
+  });
+  checks.push({ name: 'qe-identity', ok: qe.ok, detail: qe.detail });
+
+  // CRLs (tdx.md §4.5): the intermediate must not be in the root CRL, the leaf not in the PCK CRL.
+  checks.push(await crlCheck(path, rootDer, rootCrl, pckCrl));
+  return { status: tcb.status, advisoryIds: tcb.advisoryIds };
+}
