@@ -26,19 +26,8 @@ import {
 import { measure, type MeasurementResult, type PlatformMeasurement, type ProfileName } from '../measure/index.js';
 import { verifyEmbeddedCorim } from './corim-verify.js';
 import { SignError } from './errors.js';
-import {
-  ID_BLOCK_VERSION,
-  acceptExternalSignature,
-  authorToBeSigned,
-  buildIdBlockHeader,
-  encodeIdBlock,
-  idBlockOfHeader,
-  signP384,
-  signatureFromAmd,
-  verifyP384,
-  type EcdsaSignature,
-  type IdBlockFields,
-} from './id-block.js';
+import { ID_BLOCK_VERSION, authorToBeSigned, buildIdBlockHeader, encodeIdBlock, idBlockOfHeader, type IdBlockFields } from './id-block.js';
+import { acceptExternalSignature, signP384, signatureFromAmd, verifyP384, type EcdsaSignature } from './signature.js';
 import {
   SNP_ALGO_ECDSA_P384_SHA384,
   SNP_CURVE_P384,

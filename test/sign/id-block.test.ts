@@ -12,13 +12,10 @@ import { createHash, createPrivateKey, createPublicKey, generateKeyPairSync, sig
 import { describe, expect, it } from 'vitest';
 import { IgvmBuilder, parseIgvm, serializeIgvm, toAmdPublicKey, type SnpIdBlockHeader } from '../../src/index.js';
 import { SignError } from '../../src/sign/errors.js';
+import { buildIdBlockHeader, decodeIdBlock, encodeIdAuthInfo, encodeIdBlock, verifyAuthorSignature, verifyIdBlockSignature } from '../../src/sign/id-block.js';
 import {
   amdSignature,
-  buildIdBlockHeader,
-  decodeIdBlock,
   derSignature,
-  encodeIdAuthInfo,
-  encodeIdBlock,
   igvmSignature,
   rawSignature,
   signP384,
@@ -26,10 +23,8 @@ import {
   signatureFromAmd,
   signatureFromDer,
   signatureFromRaw,
-  verifyAuthorSignature,
-  verifyIdBlockSignature,
   verifyP384,
-} from '../../src/sign/id-block.js';
+} from '../../src/sign/signature.js';
 import { amdPublicKey, igvmPublicKey, loadPrivateKey, loadPublicKey, pointFromIgvmPublicKey, snpKeyDigest } from '../../src/sign/keys.js';
 import { HAVE_SHARED, sharedBytes, sharedJson, sharedNotice } from '../helpers/shared.js';
 
