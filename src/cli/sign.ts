@@ -16,7 +16,7 @@ import { measureParallel } from '../node/measure-file.js';
 import { SignError, type SignErrorCode } from '../sign/errors.js';
 import { authorToBeSigned } from '../sign/id-block.js';
 import { loadPrivateKey, loadPublicKey, snpKeyDigest, type P384KeyPair, type P384PublicKey } from '../sign/keys.js';
-import { idBlocksToBeSigned, signIgvm, type IdBlockOptions, type SignOptions } from '../sign/sign-file.js';
+import { idBlocksToBeSigned, signIgvm, type IdBlockOptions, type SignOptions } from '../sign/sign-igvm.js';
 import type { CliIo, Command, CommandArgs } from './command.js';
 import { EXIT_CHECK_FAILED, EXIT_INVALID_INPUT, EXIT_OK, EXIT_USAGE, UsageError } from './errors.js';
 import { hexOption, readInput } from './evidence-input.js';

@@ -6,7 +6,7 @@
  */
 import { measureParallel } from '../node/measure-file.js';
 import { SignError } from '../sign/errors.js';
-import { verifyIgvmSignatures } from '../sign/sign-file.js';
+import { verifyIgvmSignatures } from '../sign/verify-igvm.js';
 import { onePath, type Command } from './command.js';
 import { EXIT_CHECK_FAILED, EXIT_OK } from './errors.js';
 import { checkLines } from './evidence-input.js';
