@@ -1,7 +1,7 @@
 /**
- * The error type of the signing layer (DESIGN.md "Errors"): keys that cannot be used,
- * signatures that cannot be decoded or do not verify, files that cannot be given an ID block,
- * and option values the ID block cannot hold. A failed *check* of `verifyIgvmSignatures` is
+ * The error type of the SNP ID block part of the sign layer (spec/snp.md §3; DESIGN.md
+ * "Errors"): keys that cannot be used, signatures that cannot be decoded or do not verify,
+ * files that cannot be given an ID block, and option values the ID block cannot hold. A failed *check* of `verifyIgvmSignatures` is
  * not an error: it is a `Check` with `ok: false`. Errors are for requests that cannot be met.
  */
 import { CodedError } from '../format/coded-error.js';

@@ -1,4 +1,7 @@
-/** Release pipelines: SNP ID blocks (sign, verify), reference values, CoRIM and COSE_Sign1. */
+/**
+ * The sign layer's public API, for release pipelines: SNP ID blocks (sign, verify; spec/snp.md
+ * §3), reference values, CoRIM and COSE_Sign1 (spec/vbs-cca-corim.md §3).
+ */
 export * from './errors.js';
 export * from './corim-errors.js';
 export { loadPrivateKey, loadPublicKey, snpKeyDigest, amdPublicKey, igvmPublicKey, type P384KeyPair, type P384PublicKey } from './keys.js';

@@ -1,5 +1,5 @@
 /**
- * `igvm-measure sign` and `igvm-measure verify` (issue: release pipelines): sign → verify
+ * `igvm-measure sign` and `igvm-measure verify` (spec/snp.md §3): sign → verify
  * round trips, tampering that `verify` must catch (exit 3, naming the check), keys that are
  * not P-384, and the out-of-band flow (`--emit-tbs`, signatures made elsewhere).
  *
