@@ -211,18 +211,6 @@ export function encodeIdAuthInfo(auth: IdAuthentication): Uint8Array {
   });
 }
 
-/** Offsets of ID_AUTH_INFO's parts, for readers of the structure (spec/snp.md §3.2); from the `ID_AUTH_INFO` table. */
-export const ID_AUTH_INFO_LAYOUT = {
-  idKeyAlgo: ID_AUTH_INFO.fields.idKeyAlgo.offset,
-  authKeyAlgo: ID_AUTH_INFO.fields.authKeyAlgo.offset,
-  idBlockSig: ID_AUTH_INFO.fields.idBlockSig.offset,
-  idKey: ID_AUTH_INFO.fields.idKey.offset,
-  idKeySig: ID_AUTH_INFO.fields.idKeySig.offset,
-  authorKey: ID_AUTH_INFO.fields.authorKey.offset,
-  keySize: AMD_PUBLIC_KEY_SIZE,
-  signatureSize: AMD_SIGNATURE_SIZE,
-} as const;
-
 /** Everything of an IGVM SNP_ID_BLOCK header but its compatibility mask. */
 export interface IdBlockHeaderInput extends IdAuthentication {
   readonly compatibilityMask: number;
