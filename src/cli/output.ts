@@ -1,14 +1,16 @@
 /**
- * What commands write besides their own summaries: output files, written atomically (a
- * temporary file in the same directory, flushed, then renamed), so that a reader never sees
- * half a file and a failed write leaves the target as it was; the lines that print `Check`s;
- * and the report of a typed library error with its exit code (DESIGN.md "Command line").
+ * What commands write besides their own summaries (DESIGN.md "Command line"): output files,
+ * written atomically (a temporary file in the same directory, flushed, then renamed), so that
+ * a reader never sees half a file and a failed write leaves the target as it was; the lines
+ * that print `Check`s and measurement warnings; and the report of a typed library error with
+ * its exit code.
  */
 import { randomBytes } from 'node:crypto';
 import { closeSync, fsyncSync, openSync, renameSync, unlinkSync, writeSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import type { CodedError } from '../format/coded-error.js';
 import type { Check } from '../pki/check.js';
+import type { PlatformMeasurement } from '../measure/index.js';
 import type { CliIo } from './command.js';
 import { InputReadError } from './errors.js';
 import { stringify } from './json.js';
@@ -64,4 +66,9 @@ export function reportCodedError(e: CodedError<string>, command: string, json: b
   io.stderr(`igvm-measure ${command}: ${e.code}: ${e.message}\n`);
   if (json) io.stdout(stringify({ error: { code: e.code, message: e.message, offset: e.offset ?? null } }));
   return exitCode;
+}
+
+/** The loader-rule warnings of a measured platform on stderr, one `warning: TYPE: text` line each. */
+export function printWarnings(io: CliIo, p: PlatformMeasurement): void {
+  for (const w of 'warnings' in p ? p.warnings : []) io.stderr(`warning: ${p.platformType}: ${w}\n`);
 }

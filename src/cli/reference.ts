@@ -13,7 +13,7 @@ import { importRsaPrivateKey, readCertificates, signDetachedCoseSign1 } from '..
 import { referenceCorims, referenceValues, type ReferenceCorim } from '../sign/reference.js';
 import { onePath, type CliIo, type Command } from './command.js';
 import { measureWithProgress, readInputFile, reportCorimError } from './release.js';
-import { writeFileAtomically } from './output.js';
+import { printWarnings, writeFileAtomically } from './output.js';
 import { EXIT_CHECK_FAILED, EXIT_OK, UsageError } from './errors.js';
 import { withIgvmFile, choice, fileSha256, sha256Hex } from './input.js';
 import { stringify, toJson, u64Json } from './json.js';
@@ -162,7 +162,7 @@ export const referenceCommand: Command = {
         const result = await measureWithProgress(file, path, source.size, { profile, platform }, io);
         for (const p of result.platforms) {
           if ('error' in p) io.stderr(`igvm-measure reference: ${p.platformType} mask 0x${p.compatibilityMask.toString(16)} could not be measured: ${p.error.code}: ${p.error.message}\n`);
-          for (const w of 'warnings' in p ? p.warnings : []) io.stderr(`warning: ${p.platformType}: ${w}\n`);
+          printWarnings(io, p);
         }
         const failed = result.platforms.some((p) => 'error' in p);
         const refs = referenceValues(file, result);

@@ -21,7 +21,7 @@ import type { CliIo, Command, CommandArgs } from './command.js';
 import { EXIT_OK, UsageError } from './errors.js';
 import { hexOption, readInput } from './evidence-input.js';
 import { choice, withIgvmFile } from './input.js';
-import { writeFileAtomically } from './output.js';
+import { printWarnings, writeFileAtomically } from './output.js';
 import { measureWithProgress, privateKeyOption, publicKeyOption, reportSignError, stringOption } from './release.js';
 import { stringify, u64Json, type Json } from './json.js';
 import { bytesToHex } from '../format/bytes.js';
@@ -194,9 +194,7 @@ function planOf(values: CommandArgs['values'], positionals: readonly string[]): 
 
 async function measureSnp(file: IgvmFile, path: string, size: number, profile: ProfileName, io: CliIo): Promise<MeasurementResult> {
   const measured = await measureWithProgress(file, path, size, { platform: 'snp', profile }, io);
-  for (const p of measured.platforms) {
-    for (const w of 'warnings' in p ? p.warnings : []) io.stderr(`warning: ${p.platformType}: ${w}\n`);
-  }
+  for (const p of measured.platforms) printWarnings(io, p);
   return measured;
 }
 
