@@ -1,24 +1,23 @@
 /**
- * `igvm-measure embed FILE --corim DOC [--corim-signature SIG] [--mask N] -o OUT` (issue:
- * release pipelines, "Commands"): stores a CoRIM document and its detached COSE_Sign1 in an
- * IGVM file as CORIM_DOCUMENT / CORIM_SIGNATURE initialization headers
- * (spec/igvm-format.md §6.5), appended after the file's other initialization headers as
- * upstream's `add_corim` does (§14), and checks them against the file before writing.
+ * `igvm-measure embed FILE --corim DOC [--corim-signature SIG] [--mask N] -o OUT`: stores a
+ * CoRIM document and its detached COSE_Sign1 in an IGVM file as CORIM_DOCUMENT /
+ * CORIM_SIGNATURE initialization headers (spec/igvm-format.md §6.5, spec/vbs-cca-corim.md
+ * §3.4; the rules are `embedCorim` in src/sign/corim-embed.ts), and checks them against the
+ * file before writing.
  */
-import { readFileSync } from 'node:fs';
-import { bytesData, serializeIgvm, validateFile, type CorimHeader, type IgvmFile, type InitializationHeader } from '../format/index.js';
+import { serializeIgvm, type IgvmFile } from '../format/index.js';
 import type { Check } from '../pki/check.js';
-import { PROFILE_NAMES, type PlatformSelector, type ProfileName } from '../measure/index.js';
-import { measureParallel } from '../node/measure-file.js';
+import { PROFILE_NAMES, type PlatformSelector } from '../measure/index.js';
 import { CorimError } from '../sign/corim-errors.js';
 import { decodeLaunchMeasurementCorim, readUnsignedCorim, type LaunchMeasurementPlatform } from '../sign/corim.js';
-import { decodeCoseSign1, splitAttachedCoseSign1 } from '../sign/cose.js';
+import { decodeCoseSign1 } from '../sign/cose.js';
+import { corimInput, embedCorim } from '../sign/corim-embed.js';
 import { verifyEmbeddedCorim } from '../sign/corim-verify.js';
 import { onePath, type CliIo, type Command } from './command.js';
-import { EXIT_CHECK_FAILED, EXIT_INVALID_INPUT, EXIT_OK, InputReadError, UsageError } from './errors.js';
-import { withIgvmFile, sha256Hex } from './input.js';
-import { writeFileAtomically } from './output.js';
-import { progressFor } from './progress.js';
+import { EXIT_CHECK_FAILED, EXIT_OK, UsageError } from './errors.js';
+import { choice, withIgvmFile, sha256Hex } from './input.js';
+import { checkLines, writeFileAtomically } from './output.js';
+import { measureWithProgress, readInputFile, reportCorimError } from './release.js';
 import { stringify, type Json } from './json.js';
 
 const HELP = `Usage: igvm-measure embed FILE --corim DOC [--corim-signature SIG] [--mask N] -o OUT
@@ -63,25 +62,6 @@ Options:
 Exit codes: 0 written, 1 FILE, DOC or SIG is unreadable or malformed, 2 usage
 error, 3 a check failed (nothing written).`;
 
-/** Reads a whole input file named by an option, or `InputReadError`. */
-export function readInputFile(path: string, what: string): Uint8Array {
-  try {
-    return new Uint8Array(readFileSync(path));
-  } catch (e) {
-    const code = (e as { code?: string }).code;
-    const why = code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'not a regular file' : code === 'EACCES' ? 'permission denied' : (e as Error).message;
-    throw new InputReadError(`cannot read ${what} ${path}: ${why}`, path);
-  }
-}
-
-
-/** Prints a `CorimError` like run.ts prints the other input errors; exit 1. */
-export function reportCorimError(e: CorimError, command: string, json: boolean, io: CliIo): number {
-  io.stderr(`igvm-measure ${command}: ${e.code}: ${e.message}\n`);
-  if (json) io.stdout(stringify({ error: e.toJSON() }));
-  return EXIT_INVALID_INPUT;
-}
-
 /** A u32 compatibility mask from decimal or 0x-hex text. */
 export function parseMask(text: string): number {
   const t = text.trim();
@@ -106,30 +86,6 @@ function derivedMask(file: IgvmFile, platform: LaunchMeasurementPlatform, path: 
   return headers[0]!.compatibilityMask;
 }
 
-/**
- * The file's initialization headers with the CoRIM headers of `m` removed (they are replaced),
- * refusing CoRIM headers that only partly overlap `m` (they cannot be split).
- */
-function withoutCorimFor(file: IgvmFile, m: number): { kept: InitializationHeader[]; replaced: number } {
-  const kept: InitializationHeader[] = [];
-  let replaced = 0;
-  for (const h of file.initializations) {
-    if ((h.kind === 'CORIM_DOCUMENT' || h.kind === 'CORIM_SIGNATURE') && (h.compatibilityMask & m) !== 0) {
-      if (h.compatibilityMask !== m) {
-        throw new UsageError(`the file has a ${h.kind} for mask ${mask(h.compatibilityMask)}, which overlaps --mask ${mask(m)} without being equal; use --mask ${mask(h.compatibilityMask)} to replace it`);
-      }
-      replaced++;
-      continue;
-    }
-    kept.push(h);
-  }
-  return { kept, replaced };
-}
-
-function checkLine(c: Check): string {
-  return `${c.ok === true ? 'ok  ' : c.ok === false ? 'FAIL' : 'skip'} ${c.name}: ${c.detail}\n`;
-}
-
 export const embedCommand: Command = {
   name: 'embed',
   summary: 'store a CoRIM document and its COSE_Sign1 signature in an IGVM file',
@@ -151,8 +107,7 @@ export const embedCommand: Command = {
     const out = values.output as string | undefined;
     if (docPath === undefined) throw new UsageError('embed needs --corim DOC');
     if (out === undefined) throw new UsageError('embed needs -o OUT');
-    const profile = (values.profile as string | undefined) ?? 'igvm';
-    if (!(PROFILE_NAMES as readonly string[]).includes(profile)) throw new UsageError(`--profile must be one of ${PROFILE_NAMES.join(', ')}, not '${profile}'`);
+    const profile = choice('--profile', values.profile as string | undefined, PROFILE_NAMES, 'igvm');
     const explicitMask = values.mask === undefined ? undefined : parseMask(values.mask as string);
     const noVerify = values['no-verify'] === true;
 
@@ -161,15 +116,12 @@ export const embedCommand: Command = {
       let signature = sigPath === undefined ? undefined : readInputFile(sigPath, '--corim-signature');
       // A signed CoRIM (COSE_Sign1 with the document attached) is split (vbs-cca-corim.md §3.4).
       let split = false;
-      try {
-        readUnsignedCorim(document);
-      } catch (e) {
-        if (!(e instanceof CorimError && e.code === 'SignedCorim')) throw e;
-        const parts = splitAttachedCoseSign1(document);
-        if (parts === undefined) throw new CorimError('SignedCorim', `--corim ${docPath} is a COSE_Sign1 with a detached payload; pass the document as --corim and this file as --corim-signature`);
+      const input = corimInput(document);
+      if (input === 'detached') throw new CorimError('SignedCorim', `--corim ${docPath} is a COSE_Sign1 with a detached payload; pass the document as --corim and this file as --corim-signature`);
+      if (input.signature !== undefined) {
         if (signature !== undefined) throw new UsageError(`--corim ${docPath} is a signed CoRIM that carries its own signature; drop --corim-signature`);
-        document = parts.document;
-        signature = parts.signature;
+        document = input.document;
+        signature = input.signature;
         split = true;
         readUnsignedCorim(document);
       }
@@ -190,17 +142,12 @@ export const embedCommand: Command = {
         const m = explicitMask ?? derivedMask(file, platform!, path);
         const all = file.platforms.reduce((acc, p) => acc | p.compatibilityMask, 0);
         if ((m & ~all) !== 0) throw new UsageError(`--mask ${mask(m)} has bits that are no platform of ${path} (platform masks ${mask(all)})`);
-        const { kept, replaced } = withoutCorimFor(file, m);
-        const added: CorimHeader[] = [{ kind: 'CORIM_DOCUMENT', compatibilityMask: m, fileOffset: 0, data: bytesData(document) }];
-        if (signature !== undefined) added.push({ kind: 'CORIM_SIGNATURE', compatibilityMask: m, fileOffset: 0, data: bytesData(signature) });
-        const next: IgvmFile = {
-          revision: file.revision,
-          platforms: file.platforms,
-          initializations: [...kept, ...added],
-          directives: file.directives,
-          ...(file.platformOptionals === undefined ? {} : { platformOptionals: file.platformOptionals }),
-        };
-        validateFile(next);
+        const embedded = embedCorim(file, m, document, signature);
+        if ('overlapping' in embedded) {
+          const h = embedded.overlapping;
+          throw new UsageError(`the file has a ${h.kind} for mask ${mask(h.compatibilityMask)}, which overlaps --mask ${mask(m)} without being equal; use --mask ${mask(h.compatibilityMask)} to replace it`);
+        }
+        const { file: next, added, replaced } = embedded;
 
         // Check only the new headers, against the file's digests (CoRIM headers are not measured).
         let checks: Check[] = [];
@@ -208,9 +155,7 @@ export const embedCommand: Command = {
           // A derived mask is that platform's alone; an explicit one may name any platform, and
           // every platform it names must be measured for its check to be made.
           const selector = platform === undefined || explicitMask !== undefined ? 'all' : SELECTOR[platform];
-          const progress = progressFor(io, `measuring ${path}`, source.size);
-          const measured = await measureParallel(file, { profile: profile as ProfileName, platform: selector, onProgress: (done, total) => progress.update(done, total) });
-          progress.end();
+          const measured = await measureWithProgress(file, path, source.size, { profile, platform: selector }, io);
           checks = await verifyEmbeddedCorim({ ...next, initializations: added }, measured);
         }
         const failed = checks.some((c) => c.ok === false);
@@ -238,7 +183,7 @@ export const embedCommand: Command = {
             }),
           );
         } else {
-          io.stderr(checks.map(checkLine).join(''));
+          io.stderr(checkLines(checks, 'inline'));
           if (write) {
             io.stdout(`wrote ${out}: CORIM_DOCUMENT (${document.length} bytes)${signature === undefined ? '' : ` and CORIM_SIGNATURE (${signature.length} bytes)`} for mask ${mask(m)}${replaced > 0 ? `, replacing ${replaced} CoRIM header(s)` : ''}\n`);
           }

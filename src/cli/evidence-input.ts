@@ -6,7 +6,6 @@
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { EvidenceError, loadEvidence, type Evidence, type VerifyOptions } from '../evidence/index.js';
-import type { Check } from '../pki/check.js';
 import { kdsFetcher } from '../node/kds.js';
 import type { CommandArgs } from './command.js';
 import { InputReadError, UsageError } from './errors.js';
@@ -86,10 +85,8 @@ export function verifyOptionsOf(values: CommandArgs['values']): VerifyOptions {
   };
 }
 
-/** Checks as text lines: `ok  name  detail` (`--` for checks not made). */
-export function checkLines(checks: readonly Check[]): string {
-  return checks.map((c) => `${c.ok === true ? 'ok  ' : c.ok === false ? 'FAIL' : '--  '}  ${c.name.padEnd(26)} ${c.detail}\n`).join('');
-}
+/** Checks as text lines (one printer for every command: output.ts). */
+export { checkLines } from './output.js';
 
 /** Parses a hex option (whitespace and an optional 0x tolerated). */
 export function hexOption(name: string, v: string | undefined): Uint8Array | undefined {

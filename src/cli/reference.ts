@@ -1,22 +1,21 @@
 /**
  * `igvm-measure reference FILE [--format json|corim] [--svn N] [--profile P] [-o OUT]
- * [--sign KEY --cert CERT]` (issue: release pipelines, "Commands"): the reference values of
- * every measurable platform, as JSON or as launch-measurement CoRIMs
- * (spec/vbs-cca-corim.md §3), optionally signed with a detached COSE_Sign1 (PS384, §3.4).
+ * [--sign KEY --cert CERT]`: the reference values of every measurable platform
+ * (`referenceValues`, `referenceCorims` in src/sign/reference.ts), as JSON or as
+ * launch-measurement CoRIMs (spec/vbs-cca-corim.md §3.3), optionally signed with a detached
+ * COSE_Sign1 (PS384, §3.4); this file names the output files and prints.
  */
 import { statSync } from 'node:fs';
 import { basename, extname, join } from 'node:path';
 import { PLATFORM_SELECTORS, PROFILE_NAMES, type PlatformSelector, type ProfileName } from '../measure/index.js';
-import { measureParallel } from '../node/measure-file.js';
 import { CorimError } from '../sign/corim-errors.js';
 import { importRsaPrivateKey, readCertificates, signDetachedCoseSign1 } from '../sign/cose.js';
 import { referenceCorims, referenceValues, type ReferenceCorim } from '../sign/reference.js';
 import { onePath, type CliIo, type Command } from './command.js';
-import { readInputFile, reportCorimError } from './embed.js';
-import { writeFileAtomically } from './output.js';
+import { measureWithProgress, readInputFile, reportCorimError } from './release.js';
+import { printWarnings, writeFileAtomically } from './output.js';
 import { EXIT_CHECK_FAILED, EXIT_OK, UsageError } from './errors.js';
 import { withIgvmFile, choice, fileSha256, sha256Hex } from './input.js';
-import { progressFor } from './progress.js';
 import { stringify, toJson, u64Json } from './json.js';
 import { bytesToHex } from '../format/bytes.js';
 
@@ -160,12 +159,10 @@ export const referenceCommand: Command = {
           : { privateKey: await importRsaPrivateKey(readInputFile(keyPath, '--sign')), certificates: readCertificates(readInputFile(certPath, '--cert')) };
 
       return await withIgvmFile(path, {}, async (file, source) => {
-        const progress = progressFor(io, `measuring ${path}`, source.size);
-        const result = await measureParallel(file, { profile, platform, onProgress: (done, total) => progress.update(done, total) });
-        progress.end();
+        const result = await measureWithProgress(file, path, source.size, { profile, platform }, io);
         for (const p of result.platforms) {
           if ('error' in p) io.stderr(`igvm-measure reference: ${p.platformType} mask 0x${p.compatibilityMask.toString(16)} could not be measured: ${p.error.code}: ${p.error.message}\n`);
-          for (const w of 'warnings' in p ? p.warnings : []) io.stderr(`warning: ${p.platformType}: ${w}\n`);
+          printWarnings(io, p);
         }
         const failed = result.platforms.some((p) => 'error' in p);
         const refs = referenceValues(file, result);

@@ -1,8 +1,9 @@
 /**
  * `igvm-measure sign FILE -o OUT --id-key PEM [--author-key PEM] [--family-id HEX]
- * [--image-id HEX] [--version N] [--svn N] [--profile P]`, the out-of-band forms
- * (`--emit-tbs OUT`, `--id-signature FILE --id-public-key PEM` and the author equivalents),
- * issue: release pipelines, "Commands".
+ * [--image-id HEX] [--version N] [--svn N] [--profile P]` and the out-of-band forms
+ * (`--emit-tbs OUT`, `--id-signature FILE --id-public-key PEM` and the author equivalents):
+ * argument parsing and printing around `signIgvmDetailed` and `soleIdBlockToBeSigned`
+ * (src/sign/sign-igvm.ts, spec/snp.md §3).
  *
  * FILE is only read. OUT is written atomically: into a temporary file in OUT's directory,
  * then renamed over OUT, so a reader never sees a half-written file and a failure leaves no
@@ -12,18 +13,17 @@ import { realpathSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { serializeIgvmChunks, type IgvmFile, type SnpIdBlockHeader } from '../format/index.js';
 import { PROFILE_NAMES, type MeasurementResult, type ProfileName } from '../measure/index.js';
-import { measureParallel } from '../node/measure-file.js';
-import { SignError, type SignErrorCode } from '../sign/errors.js';
+import { SignError } from '../sign/errors.js';
 import { authorToBeSigned } from '../sign/id-block.js';
-import { loadPrivateKey, loadPublicKey, snpKeyDigest, type P384KeyPair, type P384PublicKey } from '../sign/keys.js';
-import { idBlocksToBeSigned, signIgvm, type IdBlockOptions, type SignOptions } from '../sign/sign-file.js';
+import { snpKeyDigest } from '../sign/keys.js';
+import { signIgvmDetailed, soleIdBlockToBeSigned, type IdBlockOptions, type SignOptions } from '../sign/sign-igvm.js';
 import type { CliIo, Command, CommandArgs } from './command.js';
-import { EXIT_CHECK_FAILED, EXIT_INVALID_INPUT, EXIT_OK, EXIT_USAGE, UsageError } from './errors.js';
+import { EXIT_OK, UsageError } from './errors.js';
 import { hexOption, readInput } from './evidence-input.js';
-import { withIgvmFile } from './input.js';
-import { writeFileAtomically } from './output.js';
+import { choice, withIgvmFile } from './input.js';
+import { printWarnings, writeFileAtomically } from './output.js';
+import { measureWithProgress, privateKeyOption, publicKeyOption, reportSignError, stringOption } from './release.js';
 import { stringify, u64Json, type Json } from './json.js';
-import { progressFor } from './progress.js';
 import { bytesToHex } from '../format/bytes.js';
 
 const HELP = `Usage: igvm-measure sign FILE -o OUT --id-key PEM [options]
@@ -81,44 +81,6 @@ Exit codes: 0 written, 1 unreadable or invalid input (file, key, signature),
 2 usage error, 3 the file cannot be signed (the platform cannot be measured, or
 its policy is unknown) or a signature does not verify.`;
 
-/** The exit code of a signing error (DESIGN.md "Command line"). */
-export function signErrorExitCode(code: SignErrorCode): number {
-  switch (code) {
-    case 'BadOption':
-      return EXIT_USAGE;
-    case 'SignatureDoesNotVerify':
-    case 'NotMeasurable':
-    case 'NoGuestPolicy':
-    case 'ConflictingGuestPolicy':
-      return EXIT_CHECK_FAILED;
-    case 'BadKey':
-    case 'WrongCurve':
-    case 'BadSignature':
-    case 'NoSnpPlatform':
-      return EXIT_INVALID_INPUT;
-  }
-}
-
-/** Prints a `SignError` the way run.ts prints the other errors, and returns its exit code. */
-export function reportSignError(e: SignError, command: string, json: boolean, io: CliIo): number {
-  io.stderr(`igvm-measure ${command}: ${e.code}: ${e.message}\n`);
-  if (json) io.stdout(stringify({ error: { code: e.code, message: e.message, offset: null } }));
-  return signErrorExitCode(e.code);
-}
-
-/** The value of a string option. */
-export function stringOption(values: CommandArgs['values'], name: string): string | undefined {
-  const v = values[name];
-  return typeof v === 'string' ? v : undefined;
-}
-
-/** A `--profile` value. */
-export function profileOption(v: string | undefined): ProfileName | undefined {
-  if (v === undefined) return undefined;
-  if (!(PROFILE_NAMES as readonly string[]).includes(v)) throw new UsageError(`--profile must be one of ${PROFILE_NAMES.join(', ')}, not '${v}'`);
-  return v as ProfileName;
-}
-
 function u32Option(name: string, v: string | undefined): number | undefined {
   if (v === undefined) return undefined;
   if (!/^\d+$/.test(v) || Number(v) > 0xffff_ffff) throw new UsageError(`${name} takes a whole number from 0 to 4294967295, not '${v}'`);
@@ -133,18 +95,6 @@ function idOption(name: string, v: string | undefined): Uint8Array | undefined {
   const out = new Uint8Array(16);
   out.set(bytes);
   return out;
-}
-
-/** Reads a PEM/DER key file named by an option. */
-async function privateKeyOption(values: CommandArgs['values'], name: string): Promise<P384KeyPair | undefined> {
-  const path = stringOption(values, name);
-  return path === undefined ? undefined : loadPrivateKey(readInput(path, `--${name}`), `--${name} ${path}`);
-}
-
-/** Reads a public key file named by an option (a private key's public half is accepted). */
-export async function publicKeyOption(values: CommandArgs['values'], name: string): Promise<P384PublicKey | undefined> {
-  const path = stringOption(values, name);
-  return path === undefined ? undefined : loadPublicKey(readInput(path, `--${name}`), `--${name} ${path}`);
 }
 
 /** The same file, also through symbolic links, when both exist. */
@@ -227,7 +177,7 @@ function planOf(values: CommandArgs['values'], positionals: readonly string[]): 
     if (out !== undefined && path !== undefined && samePath(out, path)) throw new UsageError(`${out} is FILE itself; sign never modifies FILE, write elsewhere`);
   }
   if (emitTbs !== undefined && emitAuthorTbs !== undefined && samePath(emitTbs, emitAuthorTbs)) throw new UsageError('--emit-tbs and --emit-author-tbs name the same file');
-  const profile = profileOption(opt('profile')) ?? 'igvm';
+  const profile = choice('--profile', opt('profile'), PROFILE_NAMES, 'igvm');
   const familyId = idOption('--family-id', opt('family-id'));
   const imageId = idOption('--image-id', opt('image-id'));
   const version = u32Option('--version', opt('version'));
@@ -243,12 +193,8 @@ function planOf(values: CommandArgs['values'], positionals: readonly string[]): 
 }
 
 async function measureSnp(file: IgvmFile, path: string, size: number, profile: ProfileName, io: CliIo): Promise<MeasurementResult> {
-  const progress = progressFor(io, `measuring ${path}`, size);
-  const measured = await measureParallel(file, { platform: 'snp', profile, onProgress: (done, total) => progress.update(done, total) });
-  progress.end();
-  for (const p of measured.platforms) {
-    for (const w of 'warnings' in p ? p.warnings : []) io.stderr(`warning: ${p.platformType}: ${w}\n`);
-  }
+  const measured = await measureWithProgress(file, path, size, { platform: 'snp', profile }, io);
+  for (const p of measured.platforms) printWarnings(io, p);
   return measured;
 }
 
@@ -259,9 +205,7 @@ async function emit(plan: Plan, values: CommandArgs['values'], io: CliIo): Promi
     const path = plan.path!;
     const tbs = await withIgvmFile(path, {}, async (file, source) => {
       const measured = await measureSnp(file, path, source.size, plan.profile, io);
-      const blocks = idBlocksToBeSigned(file, { ...plan.fields, measured });
-      if (blocks.length !== 1) throw new SignError('BadOption', `the file has ${blocks.length} SEV_SNP platforms; out-of-band signing takes one ID block`);
-      return blocks[0]!;
+      return soleIdBlockToBeSigned(file, { ...plan.fields, measured });
     });
     writeFileAtomically(plan.emitTbs, [tbs.bytes]);
     doc.tbs = plan.emitTbs;
@@ -310,14 +254,10 @@ async function sign(plan: Plan, values: CommandArgs['values'], io: CliIo): Promi
   };
   const summary = await withIgvmFile(path, {}, async (file, source) => {
     const measured = await measureSnp(file, path, source.size, plan.profile, io);
-    const blocks = idBlocksToBeSigned(file, { ...plan.fields, measured });
-    const signed = await signIgvm(file, { ...options, measured });
+    const signed = await signIgvmDetailed(file, { ...options, measured });
     // The page data is read from FILE while OUT is written, so write before FILE is closed.
-    writeFileAtomically(output, fileChunks(signed));
-    return blocks.map((b) => {
-      const header = signed.directives.find((d): d is SnpIdBlockHeader => d.kind === 'SNP_ID_BLOCK' && d.compatibilityMask === b.compatibilityMask)!;
-      return { header, launchDigest: b.launchDigest, policy: b.policy };
-    });
+    writeFileAtomically(output, fileChunks(signed.file));
+    return signed.idBlocks.map(({ block, header }) => ({ header, launchDigest: block.launchDigest, policy: block.policy }));
   });
   if (plan.json) {
     io.stdout(stringify({ file: path, output, profile: plan.profile, platforms: summary.map((s) => platformJson(s.header, s.launchDigest, s.policy)) }));

@@ -1,19 +1,19 @@
 /**
  * `igvm-measure verify FILE [--trusted-id-key PEM] [--trusted-author-key PEM] [--profile P]
  * [--json]`: recompute the file's digests and check the signatures it carries against them
- * (issue: release pipelines, "Commands"). Exit 0 all checks pass (or nothing to verify),
- * 3 any check fails, 1 the file is invalid.
+ * (`verifyIgvmSignatures`, src/sign/verify-igvm.ts; spec/snp.md §3, spec/vbs-cca-corim.md
+ * §3.4). Exit 0 all checks pass (or nothing to verify), 3 any check fails, 1 the file is
+ * invalid.
  */
-import { measureParallel } from '../node/measure-file.js';
+import { PROFILE_NAMES } from '../measure/index.js';
 import { SignError } from '../sign/errors.js';
-import { verifyIgvmSignatures } from '../sign/sign-file.js';
+import { verifyIgvmSignatures } from '../sign/verify-igvm.js';
 import { onePath, type Command } from './command.js';
 import { EXIT_CHECK_FAILED, EXIT_OK } from './errors.js';
-import { checkLines } from './evidence-input.js';
-import { withIgvmFile } from './input.js';
+import { choice, withIgvmFile } from './input.js';
 import { stringify } from './json.js';
-import { progressFor } from './progress.js';
-import { profileOption, publicKeyOption, reportSignError, stringOption } from './sign.js';
+import { checkLines } from './output.js';
+import { measureWithProgress, publicKeyOption, reportSignError, stringOption } from './release.js';
 
 const HELP = `Usage: igvm-measure verify FILE [--trusted-id-key PEM] [--trusted-author-key PEM]
                            [--profile P] [--json]
@@ -59,7 +59,7 @@ export const verifyCommand: Command = {
   },
   async run({ values, positionals }, io) {
     const path = onePath(positionals, 'verify');
-    const profile = profileOption(stringOption(values, 'profile')) ?? 'igvm';
+    const profile = choice('--profile', stringOption(values, 'profile'), PROFILE_NAMES, 'igvm');
     const json = values.json === true;
     try {
       const trustedIdKey = await publicKeyOption(values, 'trusted-id-key');
@@ -69,12 +69,7 @@ export const verifyCommand: Command = {
           profile,
           ...(trustedIdKey !== undefined ? { trustedIdKey } : {}),
           ...(trustedAuthorKey !== undefined ? { trustedAuthorKey } : {}),
-          measurer: async (f, p) => {
-            const progress = progressFor(io, `measuring ${path}`, source.size);
-            const result = await measureParallel(f, { profile: p, onProgress: (done, total) => progress.update(done, total) });
-            progress.end();
-            return result;
-          },
+          measurer: (f, p) => measureWithProgress(f, path, source.size, { profile: p }, io),
         }),
       );
       const ok = checks.every((c) => c.ok !== false);

@@ -1,8 +1,9 @@
 /**
- * The error type of the CoRIM / COSE part of the sign layer (DESIGN.md "Errors"): a CoRIM
- * document, a COSE_Sign1 envelope, a key or a certificate that cannot be read or used. A
- * signature that does not verify or a digest that differs is not an error: it is a `Check`
- * with `ok: false` (src/sign/corim-verify.ts). Errors are for input that cannot be read at all.
+ * The error type of the CoRIM / COSE part of the sign layer (spec/vbs-cca-corim.md §3;
+ * DESIGN.md "Errors"): a CoRIM document, a COSE_Sign1 envelope, a key or a certificate that
+ * cannot be read or used. A signature that does not verify or a digest that differs is not an
+ * error: it is a `Check` with `ok: false` (src/sign/corim-verify.ts). Errors are for input
+ * that cannot be read at all.
  */
 import { CodedError } from '../format/coded-error.js';
 

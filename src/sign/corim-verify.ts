@@ -1,5 +1,5 @@
 /**
- * Checks of the CoRIM documents a file carries (issue: release pipelines, `verify`): each
+ * Checks of the CoRIM documents a file carries, for `verify` and `embed`: each
  * CORIM_DOCUMENT's reference values against the computed digests of the platforms its mask
  * names, and each CORIM_SIGNATURE's COSE_Sign1 over the document of its mask bits
  * (spec/igvm-format.md §6.5, spec/vbs-cca-corim.md §3.3–§3.4). This signature is the

@@ -1,9 +1,10 @@
 /**
- * The error type of the signing layer (DESIGN.md "Errors"): keys that cannot be used,
- * signatures that cannot be decoded or do not verify, files that cannot be given an ID block,
- * and option values the ID block cannot hold. A failed *check* of `verifyIgvmSignatures` is
+ * The error type of the SNP ID block part of the sign layer (spec/snp.md §3; DESIGN.md
+ * "Errors"): keys that cannot be used, signatures that cannot be decoded or do not verify,
+ * files that cannot be given an ID block, and option values the ID block cannot hold. A failed *check* of `verifyIgvmSignatures` is
  * not an error: it is a `Check` with `ok: false`. Errors are for requests that cannot be met.
  */
+import { CodedError } from '../format/coded-error.js';
 
 /** Every code a `SignError` can carry. */
 export const SIGN_ERROR_CODES = [
@@ -22,17 +23,19 @@ export const SIGN_ERROR_CODES = [
 export type SignErrorCode = (typeof SIGN_ERROR_CODES)[number];
 
 /** A signing request that cannot be met. */
-export class SignError extends Error {
+export class SignError extends CodedError<SignErrorCode> {
   override readonly name = 'SignError';
-  readonly code: SignErrorCode;
 
+  /** A signing error points at no byte offset of an input, so it takes none. */
   constructor(code: SignErrorCode, message: string) {
-    super(message);
-    this.code = code;
+    super(code, message);
   }
 
-  /** `{code, message}` for JSON output. */
-  toJSON(): { code: string; message: string } {
-    return { code: this.code, message: this.message };
+  /**
+   * `{code, message}` for JSON output: without the `offset: null` of other `CodedError`s, as
+   * the signing layer has always written it (the CLI adds `offset: null` itself).
+   */
+  override toJSON(): ReturnType<CodedError<SignErrorCode>['toJSON']> {
+    return { code: this.code, message: this.message } as ReturnType<CodedError<SignErrorCode>['toJSON']>;
   }
 }

@@ -1,9 +1,14 @@
-/** Release pipelines: SNP ID blocks (sign, verify), reference values, CoRIM and COSE_Sign1. */
+/**
+ * The sign layer's public API, for release pipelines: SNP ID blocks (sign, verify; spec/snp.md
+ * §3), reference values, CoRIM and COSE_Sign1 (spec/vbs-cca-corim.md §3).
+ */
 export * from './errors.js';
 export * from './corim-errors.js';
 export { loadPrivateKey, loadPublicKey, snpKeyDigest, amdPublicKey, igvmPublicKey, type P384KeyPair, type P384PublicKey } from './keys.js';
-export { encodeIdBlock, decodeIdBlock, encodeIdAuthInfo, buildIdBlockHeader, signP384, verifyP384, verifyIdBlockSignature, verifyAuthorSignature } from './id-block.js';
-export { signIgvm, verifyIgvmSignatures, idBlockToBeSigned, idBlocksToBeSigned, type SignOptions } from './sign-file.js';
+export { encodeIdBlock, decodeIdBlock, encodeIdAuthInfo, buildIdBlockHeader, verifyIdBlockSignature, verifyAuthorSignature } from './id-block.js';
+export { signP384, verifyP384 } from './signature.js';
+export { signIgvm, idBlockToBeSigned, idBlocksToBeSigned, type SignOptions } from './sign-igvm.js';
+export { verifyIgvmSignatures } from './verify-igvm.js';
 export { buildLaunchMeasurementCorim, decodeLaunchMeasurementCorim, LAUNCH_MEASUREMENT_PROFILE } from './corim.js';
 export { signDetachedCoseSign1, verifyDetachedCoseSign1, decodeCoseSign1, COSE_ALG_PS384 } from './cose.js';
 export { verifyEmbeddedCorim } from './corim-verify.js';

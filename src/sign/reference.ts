@@ -1,7 +1,7 @@
 /**
- * Reference values of an IGVM file for release pipelines (issue: release pipelines,
- * `reference`): the launch digest of every measurable platform, as plain values (the CLI's
- * JSON) or as one launch-measurement CoRIM per platform (spec/vbs-cca-corim.md §3).
+ * Reference values of an IGVM file for release pipelines and verifiers: the launch digest of
+ * every measurable platform, as plain values (the CLI's JSON) or as one launch-measurement
+ * CoRIM per platform (spec/vbs-cca-corim.md §3.2–§3.3, spec/igvm-format.md §14).
  */
 import type { IgvmFile, PlatformTypeName } from '../format/index.js';
 import type { MeasurementResult, PlatformDigest, ProfileName } from '../measure/index.js';

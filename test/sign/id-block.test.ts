@@ -12,13 +12,11 @@ import { createHash, createPrivateKey, createPublicKey, generateKeyPairSync, sig
 import { describe, expect, it } from 'vitest';
 import { IgvmBuilder, parseIgvm, serializeIgvm, toAmdPublicKey, type SnpIdBlockHeader } from '../../src/index.js';
 import { SignError } from '../../src/sign/errors.js';
+import { ID_AUTH_INFO, ID_BLOCK, buildIdBlockHeader, decodeIdBlock, encodeIdAuthInfo, encodeIdBlock, verifyAuthorSignature, verifyIdBlockSignature } from '../../src/sign/id-block.js';
+import { fieldSize, type FieldSpec } from '../../src/format/struct.js';
 import {
   amdSignature,
-  buildIdBlockHeader,
-  decodeIdBlock,
   derSignature,
-  encodeIdAuthInfo,
-  encodeIdBlock,
   igvmSignature,
   rawSignature,
   signP384,
@@ -26,10 +24,8 @@ import {
   signatureFromAmd,
   signatureFromDer,
   signatureFromRaw,
-  verifyAuthorSignature,
-  verifyIdBlockSignature,
   verifyP384,
-} from '../../src/sign/id-block.js';
+} from '../../src/sign/signature.js';
 import { amdPublicKey, igvmPublicKey, loadPrivateKey, loadPublicKey, pointFromIgvmPublicKey, snpKeyDigest } from '../../src/sign/keys.js';
 import { HAVE_SHARED, sharedBytes, sharedJson, sharedNotice } from '../helpers/shared.js';
 
@@ -323,6 +319,17 @@ describe('ECDSA signature encodings (spec/snp.md §3.2: R, S little-endian, zero
 // ---- the ID block and ID_AUTH_INFO layouts ---------------------------------------------------------------------
 
 describe('ID block and ID_AUTH_INFO layouts', () => {
+  // [offset, size] rows copied from the tables of spec/snp.md §3.1 and §3.2, reserved rows included.
+  const table = (layout: { readonly fields: Record<string, FieldSpec> }): [number, number][] => Object.values(layout.fields).map((f) => [f.offset, fieldSize(f)]);
+  it('the ID_BLOCK table is spec/snp.md §3.1 row for row', () => {
+    expect(ID_BLOCK.size).toBe(0x60);
+    expect(table(ID_BLOCK)).toEqual([[0x00, 48], [0x30, 16], [0x40, 16], [0x50, 4], [0x54, 4], [0x58, 8]]);
+  });
+  it('the ID_AUTH_INFO table is spec/snp.md §3.2 row for row, tiling 4096 bytes', () => {
+    expect(ID_AUTH_INFO.size).toBe(0x1000);
+    expect(table(ID_AUTH_INFO)).toEqual([[0x000, 4], [0x004, 4], [0x008, 56], [0x040, 512], [0x240, 1028], [0x644, 60], [0x680, 512], [0x880, 1028], [0xc84, 892]]);
+  });
+
   it('every field at its §3.1 offset, little-endian', () => {
     const ld = new Uint8Array(48).map((_, i) => i + 1);
     const block = encodeIdBlock({ ld, familyId: new Uint8Array(16).fill(0xf1), imageId: new Uint8Array(16).fill(0x1a), guestSvn: 0x01020304, policy: 0x3001fn });

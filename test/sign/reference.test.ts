@@ -1,6 +1,6 @@
 /**
  * Reference values, `igvm-measure reference`, `igvm-measure embed` and the verification of
- * embedded CoRIMs (issue: release pipelines). Expected digests come from the spec (openvmm's
+ * embedded CoRIMs (spec/vbs-cca-corim.md §3). Expected digests come from the spec (openvmm's
  * vectors: snp.md §2.4, vbs-cca-corim.md §1.4, via test/helpers/openvmm.ts), the 306-byte
  * CoRIM of vbs-cca-corim.md §3.3, and upstream's JSON in ../shared/vectors/igvm/upstream.
  */

@@ -1,5 +1,5 @@
 /**
- * `igvm-measure sign` and `igvm-measure verify` (issue: release pipelines): sign → verify
+ * `igvm-measure sign` and `igvm-measure verify` (spec/snp.md §3): sign → verify
  * round trips, tampering that `verify` must catch (exit 3, naming the check), keys that are
  * not P-384, and the out-of-band flow (`--emit-tbs`, signatures made elsewhere).
  *
@@ -19,7 +19,8 @@ import { verifyCommand } from '../../src/cli/verify.js';
 import { IgvmBuilder, measure, parseIgvm, serializeIgvm, type DirectiveHeader, type IgvmFile, type PageDataHeader, type SnpIdBlockHeader } from '../../src/index.js';
 import { bytesData } from '../../src/format/source.js';
 import { loadPrivateKey, loadPublicKey } from '../../src/sign/keys.js';
-import { signIgvm, verifyIgvmSignatures } from '../../src/sign/sign-file.js';
+import { signIgvm } from '../../src/sign/sign-igvm.js';
+import { verifyIgvmSignatures } from '../../src/sign/verify-igvm.js';
 import { expectedLaunchDigest, page4k, vmsaPage } from '../helpers/page-info.js';
 import { runCommand } from '../helpers/run-command.js';
 import { HAVE_SHARED, SHARED_VECTORS, sharedBytes, sharedJson, sharedNotice, upstreamIgvmVectors, type UpstreamPlatform } from '../helpers/shared.js';
