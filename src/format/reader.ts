@@ -22,6 +22,7 @@ import {
   variableHeaderTypeName,
   type ParameterUsageType,
 } from './constants.js';
+import { hexNumber } from './bytes.js';
 import { crc32 } from './crc32.js';
 import { IgvmFormatError, type IgvmErrorCode } from './errors.js';
 import {
@@ -136,7 +137,7 @@ function readFixedHeader(source: ByteSource): { revision: IgvmRevision; info: Ig
   const head = source.read(0, Math.min(source.size, FIXED_HEADER_V2_SIZE));
   const v1 = readStruct(head, 0, FIXED_HEADER_V1);
   if (v1.magic !== IGVM_MAGIC) {
-    throw fixedError(`bad magic 0x${hex32(v1.magic)} (expected 0x${hex32(IGVM_MAGIC)}, "IGVM")`, 0);
+    throw fixedError(`bad magic ${hexNumber(v1.magic, 8)} (expected ${hexNumber(IGVM_MAGIC, 8)}, "IGVM")`, 0);
   }
   let revision: IgvmRevision;
   let fixedBytes: Uint8Array;
@@ -181,7 +182,7 @@ function readFixedHeader(source: ByteSource): { revision: IgvmRevision; info: Ig
   );
   if (computed !== v1.checksum) {
     throw fixedError(
-      `checksum mismatch: header says 0x${hex32(v1.checksum)}, computed 0x${hex32(computed)}`,
+      `checksum mismatch: header says ${hexNumber(v1.checksum, 8)}, computed ${hexNumber(computed, 8)}`,
       0x14,
       'InvalidChecksum',
     );
@@ -196,10 +197,6 @@ function readFixedHeader(source: ByteSource): { revision: IgvmRevision; info: Ig
       dataStart: v1.variableHeaderOffset + v1.variableHeaderSize,
     },
   };
-}
-
-function hex32(n: number): string {
-  return n.toString(16).padStart(8, '0');
 }
 
 type SectionName = 'platform' | 'initialization' | 'directive';
@@ -282,7 +279,7 @@ class HeaderReader {
       ) {
         const why =
           sectionOfEntry === undefined
-            ? `type 0x${tlv.type.toString(16)} is outside every header type range`
+            ? `type ${hexNumber(tlv.type)} is outside every header type range`
             : `a ${sectionOfEntry} header cannot follow ${state} headers`;
         throw new IgvmFormatError('InvalidBinaryVariableHeaderSection', `header ${index}: ${why}`, {
           offset,
@@ -310,7 +307,7 @@ class HeaderReader {
       } catch (e) {
         if (e instanceof HeaderProblem) {
           const at = e.fieldOffset === undefined ? offset : offset + VARIABLE_HEADER.size + e.fieldOffset;
-          const name = variableHeaderTypeName(type) ?? `0x${type.toString(16)}`;
+          const name = variableHeaderTypeName(type) ?? hexNumber(type);
           throw new IgvmFormatError(e.code, `header ${index} (${name}): ${e.message}`, {
             offset: at,
             headerIndex: index,
@@ -347,7 +344,7 @@ class HeaderReader {
       problem(
         'InvalidVariableHeaderType',
         name === undefined || layout === undefined
-          ? `unknown ${state} header type 0x${type.toString(16)}`
+          ? `unknown ${state} header type ${hexNumber(type)}`
           : `length ${length} is not the ${layout.size} bytes of ${layout.name}`,
         -4,
       );
@@ -447,7 +444,7 @@ class HeaderReader {
         const typeName = pageDataTypeName(raw.dataType);
         // Alignment before the data type, as upstream (§7.2); the low half decides alignment.
         const gpa = (BigInt(raw.gpaHigh) << 32n) | BigInt(raw.gpaLow);
-        if (raw.gpaLow % PAGE_SIZE_4K !== 0) problem('UnalignedAddress', `gpa 0x${gpa.toString(16)} is not 4 KiB aligned`, PAGE_DATA.fields.gpa.offset);
+        if (raw.gpaLow % PAGE_SIZE_4K !== 0) problem('UnalignedAddress', `gpa ${hexNumber(gpa)} is not 4 KiB aligned`, PAGE_DATA.fields.gpa.offset);
         if (typeName === undefined) problem('InvalidPageDataType', `unknown page data type ${raw.dataType}`, PAGE_DATA.fields.dataType.offset);
         // All of validateHeader's PAGE_DATA rules are checked above (a parsed page is 4 KiB).
         const page = new this.PageData(loc.offset, loc.index, gpa, raw.compatibilityMask, raw.fileOffset, raw.flags, typeName);
@@ -490,7 +487,7 @@ class HeaderReader {
     checkHeader(validateHeader(h, this.revision));
     if (this.strict && h.kind === 'VP_CONTEXT') {
       const reserved = readStruct(section, at, VP_CONTEXT, this.sectionView).reserved;
-      if (reserved !== 0) problem('StrictReservedBits', `reserved field is 0x${reserved.toString(16)}`, VP_CONTEXT.fields.reserved.offset);
+      if (reserved !== 0) problem('StrictReservedBits', `reserved field is ${hexNumber(reserved)}`, VP_CONTEXT.fields.reserved.offset);
     }
     return h;
   }
@@ -511,7 +508,7 @@ class HeaderReader {
         const vmsa = this.extract4k(raw.fileOffset, fo);
         // Upstream checks the VMSA GPA's alignment (§10.2 UnalignedAddress, "SNP only").
         if (raw.gpa % BigInt(PAGE_SIZE_4K) !== 0n) {
-          problem('UnalignedAddress', `VMSA gpa 0x${raw.gpa.toString(16)} is not 4 KiB aligned`, 0);
+          problem('UnalignedAddress', `VMSA gpa ${hexNumber(raw.gpa)} is not 4 KiB aligned`, 0);
         }
         payload = { format: 'sev-vmsa', vmsa };
         break;
@@ -530,7 +527,7 @@ class HeaderReader {
         return problem(
           'InvalidVpContextPlatformType',
           platform === undefined
-            ? `compatibility mask 0x${raw.compatibilityMask.toString(16)} is not exactly one platform header's mask`
+            ? `compatibility mask ${hexNumber(raw.compatibilityMask)} is not exactly one platform header's mask`
             : `${platform.platformType} platforms have no VP context`,
           VP_CONTEXT.fields.compatibilityMask.offset,
         );
@@ -561,7 +558,7 @@ class HeaderReader {
       if (known === undefined) {
         problem(
           arch === 'x64' ? 'UnsupportedX64Register' : 'UnsupportedAArch64Register',
-          `register ${i}: name 0x${rec.registerName.toString(16).padStart(8, '0')} is not accepted in a VBS VP context`,
+          `register ${i}: name ${hexNumber(rec.registerName, 8)} is not accepted in a VBS VP context`,
           fo,
         );
       }

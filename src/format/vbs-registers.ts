@@ -5,6 +5,7 @@
  * reader's job, which uses these tables.
  */
 import type { IgvmArchitecture } from './constants.js';
+import { hexNumber } from './bytes.js';
 import { IgvmFormatError } from './errors.js';
 import { bytes, defineStruct, readStruct, u16, u32, u64, u8, writeStruct } from './struct.js';
 
@@ -198,7 +199,7 @@ export const AARCH64_REGISTER_NAMES_FOR_DISPLAY: ReadonlyMap<number, string> = n
 export function vbsRegisterName(arch: IgvmArchitecture, name: number): string {
   const accepted = arch === 'x64' ? X64_VBS_REGISTERS : AARCH64_VBS_REGISTERS;
   const display = arch === 'x64' ? X64_REGISTER_NAMES_FOR_DISPLAY : AARCH64_REGISTER_NAMES_FOR_DISPLAY;
-  return accepted.get(name)?.name ?? display.get(name) ?? `0x${(name >>> 0).toString(16).padStart(8, '0')}`;
+  return accepted.get(name)?.name ?? display.get(name) ?? hexNumber(name >>> 0, 8);
 }
 
 const REGISTER_VALUE_SIZE = 16;
