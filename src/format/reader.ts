@@ -25,6 +25,7 @@ import {
 import { hexNumber } from './bytes.js';
 import { crc32 } from './crc32.js';
 import { IgvmFormatError, type IgvmErrorCode } from './errors.js';
+import { HEADER_LAYOUT_BY_TYPE, isCorimType, tlvPayloadSpan } from './header-layouts.js';
 import {
   CCA_POLICY,
   CORIM_DATA,
@@ -293,7 +294,7 @@ class HeaderReader {
       let consumed: number;
       try {
         if (opaque) {
-          consumed = align8(tlv.length);
+          consumed = tlvPayloadSpan(tlv.length);
           if (consumed > available) problem('InvalidVariableHeaderSize', `optional header of ${tlv.length} bytes overruns the section`);
           const payload = section.slice(payloadStart, payloadStart + tlv.length);
           const h = { kind: 'OPTIONAL_UNKNOWN', type: tlv.type, payload, offset, index } as const;
@@ -322,7 +323,7 @@ class HeaderReader {
   }
 
   private knownType(type: number, length: number): boolean {
-    const layout = LAYOUT_BY_TYPE.get(type);
+    const layout = HEADER_LAYOUT_BY_TYPE.get(type);
     return layout !== undefined && layout.size === length && (this.corim || !isCorimType(type));
   }
 
@@ -337,7 +338,7 @@ class HeaderReader {
     index: number,
     state: SectionName,
   ): number {
-    const layout = LAYOUT_BY_TYPE.get(type);
+    const layout = HEADER_LAYOUT_BY_TYPE.get(type);
     // Upstream matches the type and the exact payload length together (§3.5).
     if (layout === undefined || layout.size !== length || (!this.corim && isCorimType(type))) {
       const name = variableHeaderTypeName(type);
@@ -350,7 +351,7 @@ class HeaderReader {
       );
     }
     // It then reads the struct, and for VP_CONTEXT skips 24 bytes (20 rounded up to 8).
-    const consumed = align8(layout.size);
+    const consumed = tlvPayloadSpan(layout.size);
     if (available < consumed) {
       problem('InvalidVariableHeaderSize', `needs ${consumed} bytes but only ${available} remain in the section`);
     }
@@ -599,33 +600,6 @@ class HeaderReader {
 }
 
 type Loc = { offset: number; index: number };
-
-const LAYOUT_BY_TYPE = new Map<number, StructLayout<Record<string, FieldSpec>>>([
-  [VariableHeaderType.SUPPORTED_PLATFORM, SUPPORTED_PLATFORM],
-  [VariableHeaderType.GUEST_POLICY, GUEST_POLICY],
-  [VariableHeaderType.RELOCATABLE_REGION, RELOCATABLE_REGION],
-  [VariableHeaderType.PAGE_TABLE_RELOCATION_REGION, PAGE_TABLE_RELOCATION],
-  [VariableHeaderType.CORIM_DOCUMENT, CORIM_DATA],
-  [VariableHeaderType.CORIM_SIGNATURE, CORIM_DATA],
-  [VariableHeaderType.CCA_POLICY, CCA_POLICY],
-  [VariableHeaderType.PARAMETER_AREA, PARAMETER_AREA],
-  [VariableHeaderType.PAGE_DATA, PAGE_DATA],
-  [VariableHeaderType.PARAMETER_INSERT, PARAMETER_INSERT],
-  [VariableHeaderType.VP_CONTEXT, VP_CONTEXT],
-  [VariableHeaderType.REQUIRED_MEMORY, REQUIRED_MEMORY],
-  [VariableHeaderType.SNP_ID_BLOCK, SNP_ID_BLOCK],
-  [VariableHeaderType.VBS_MEASUREMENT, VBS_MEASUREMENT],
-  [VariableHeaderType.ERROR_RANGE, ERROR_RANGE],
-  ...PARAMETER_USAGE_TYPES.map((name) => [VariableHeaderType[name], PARAMETER] as const),
-]);
-
-function isCorimType(type: number): boolean {
-  return type === VariableHeaderType.CORIM_DOCUMENT || type === VariableHeaderType.CORIM_SIGNATURE;
-}
-
-function align8(n: number): number {
-  return Math.ceil(n / 8) * 8;
-}
 
 function reservedZero(value: number | Uint8Array, field: FieldSpec): void {
   const nonZero = typeof value === 'number' ? value !== 0 : value.some((b) => b !== 0);
