@@ -1,8 +1,8 @@
 /**
  * The VBS VP context: a list of Hyper-V register records (VSM_ISOLATION platforms,
  * spec/igvm-format.md §8.4). This file holds the record layouts, the register-name tables
- * and the value codecs; validating a decoded list (count, VTLs, accepted names) is the
- * reader's job, which uses these tables.
+ * and the value codecs; validating a decoded list (count, VTLs, accepted names) is the job of
+ * vp-context-reader.ts and validate.ts, which use these tables.
  */
 import type { IgvmArchitecture } from './constants.js';
 import { hexNumber } from './bytes.js';
