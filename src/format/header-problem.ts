@@ -40,10 +40,10 @@ export function checkHeader(err: IgvmFormatError | undefined): void {
 }
 
 /**
- * Context decoders (native-context.ts, vbs-registers.ts) throw `IgvmFormatError`; this turns
- * it into a problem located at the field that points to the context (`fieldOffset`).
+ * Runs a context decoder (native-context.ts), which throws `IgvmFormatError`, and turns such
+ * an error into a problem located at the field that points to the context (`fieldOffset`).
  */
-export function decodeBlob<T>(decode: () => T, fieldOffset: number): T {
+export function asHeaderProblem<T>(decode: () => T, fieldOffset: number): T {
   try {
     return decode();
   } catch (e) {

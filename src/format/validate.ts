@@ -161,6 +161,12 @@ interface Located {
   readonly index?: number;
 }
 
+/** A relocation header's need for a VBS VP context (§10.1, §17 item 3). */
+type VpContextNeed = { mask: number; vpIndex: number; vtl: number; h: Located };
+
+/** A page-table relocation region, for the parameter-insert rule (§6.4, §10.1). */
+type PageTableRegion = { mask: number; start: bigint; end: bigint };
+
 function at(h: Located, section: IgvmSection): { offset?: number; headerIndex?: number; section: IgvmSection } {
   const where: { offset?: number; headerIndex?: number; section: IgvmSection } = { section };
   if (h.offset !== undefined) where.offset = h.offset;
@@ -214,8 +220,8 @@ export function validateFile(file: IgvmFile, options: ValidateOptions = {}): voi
   }
   const check = options.headersChecked === true ? () => undefined : validateHeader;
   validatePlatforms(file, check);
-  const needsVpContext: Array<{ mask: number; vpIndex: number; vtl: number; h: Located }> = [];
-  const ptRegions: Array<{ mask: number; start: bigint; end: bigint }> = [];
+  const needsVpContext: VpContextNeed[] = [];
+  const ptRegions: PageTableRegion[] = [];
   validateInitializations(file, needsVpContext, ptRegions, check);
   validateDirectives(file, needsVpContext, ptRegions, check);
   if (options.strict === true) validateStrict(file);
@@ -241,8 +247,8 @@ function validatePlatforms(file: IgvmFile, validateHeader: HeaderCheck): void {
 
 function validateInitializations(
   file: IgvmFile,
-  needsVpContext: Array<{ mask: number; vpIndex: number; vtl: number; h: Located }>,
-  ptRegions: Array<{ mask: number; start: bigint; end: bigint }>,
+  needsVpContext: VpContextNeed[],
+  ptRegions: PageTableRegion[],
   validateHeader: HeaderCheck,
 ): void {
   const overlaps = new RangesPerBit();
@@ -304,8 +310,8 @@ function validateInitializations(
 
 function validateDirectives(
   file: IgvmFile,
-  needsVpContext: Array<{ mask: number; vpIndex: number; vtl: number; h: Located }>,
-  ptRegions: Array<{ mask: number; start: bigint; end: bigint }>,
+  needsVpContext: VpContextNeed[],
+  ptRegions: PageTableRegion[],
   validateHeader: HeaderCheck,
 ): void {
   // Parameter-area lifecycle, over all directives whatever their masks (§7.1).

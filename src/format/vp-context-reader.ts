@@ -8,7 +8,7 @@ import { PAGE_SIZE_4K, type IgvmArchitecture } from './constants.js';
 import { hexNumber } from './bytes.js';
 import type { FileDataSection } from './file-data.js';
 import { HEADER_LAYOUTS } from './header-layouts.js';
-import { decodeBlob, problem } from './header-problem.js';
+import { asHeaderProblem, problem } from './header-problem.js';
 import { decodeCcaContext, decodeNativeX64Context } from './native-context.js';
 import { readStruct } from './struct.js';
 import type { SupportedPlatformHeader, VpContextPayload } from './types.js';
@@ -61,9 +61,9 @@ export function readVpContextPayload(raw: VpContextFields, input: VpContextInput
     }
     case 'NATIVE':
     case 'SEV':
-      return { format: 'native-x64', context: decodeBlob(() => decodeNativeX64Context(input.data.extract4k(raw.fileOffset, fo)), fo) };
+      return { format: 'native-x64', context: asHeaderProblem(() => decodeNativeX64Context(input.data.extract4k(raw.fileOffset, fo)), fo) };
     case 'CCA':
-      return { format: 'cca', context: decodeBlob(() => decodeCcaContext(input.data.extract4k(raw.fileOffset, fo)), fo) };
+      return { format: 'cca', context: asHeaderProblem(() => decodeCcaContext(input.data.extract4k(raw.fileOffset, fo)), fo) };
     case 'VSM_ISOLATION':
       return readVbsContext(raw.fileOffset, raw.vpIndex, input);
     default:

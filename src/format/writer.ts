@@ -16,6 +16,7 @@ import {
   VariableHeaderType,
   ARCHITECTURE_VALUE,
 } from './constants.js';
+import { bytesEqual } from './bytes.js';
 import { crc32 } from './crc32.js';
 import { IgvmFormatError } from './errors.js';
 import { HEADER_LAYOUTS, tlvPayloadSpan, type AnyLayout, type HeaderLayoutName } from './header-layouts.js';
@@ -277,7 +278,7 @@ class FileDataWriter {
     const key = contentHash(bytes);
     const bucket = this.seen.get(key);
     if (bucket !== undefined) {
-      for (const e of bucket) if (sameBytes(e.bytes, bytes)) return e.offset;
+      for (const e of bucket) if (bytesEqual(e.bytes, bytes)) return e.offset;
     }
     const offset = this.next;
     if (offset + bytes.length >= U32_LIMIT) {
@@ -314,8 +315,3 @@ function contentHash(b: Uint8Array): number {
 
 const LITTLE_ENDIAN = new Uint8Array(Uint32Array.of(1).buffer)[0] === 1;
 
-function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
-  if (a.length !== b.length) return false;
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
-  return true;
-}
