@@ -4,8 +4,9 @@
  * type and length against the one type → layout table (§3.5, header-layouts.ts), and one
  * decoder per header type with upstream's per-header checks in upstream's order (§5–§7,
  * §17 item 12). VP context payloads are read by vp-context-reader.ts (§8), data ranges are
- * checked by file-data.ts (§9). A per-header problem leaves here as an `IgvmFormatError` with
- * the file offset of the faulty field, the header index and the section (§10.2).
+ * checked by file-data-reader.ts (§9). A per-header problem leaves here as an
+ * `IgvmFormatError` with the file offset of the faulty field, the header index and the
+ * section (§10.2).
  */
 import {
   IGVM_VHT_OPTIONAL_BIT,
@@ -19,7 +20,7 @@ import {
 } from './constants.js';
 import { hexNumber } from './bytes.js';
 import { IgvmFormatError } from './errors.js';
-import { FileDataSection } from './file-data.js';
+import { FileDataSection } from './file-data-reader.js';
 import { HEADER_LAYOUTS, HEADER_LAYOUT_BY_TYPE, isCorimType, tlvPayloadSpan, type HeaderLayoutName } from './header-layouts.js';
 import { HeaderProblem, checkHeader, checkPadding, problem, reservedZero } from './header-problem.js';
 import { SNP_ID_BLOCK_PUBLIC_KEY, SNP_ID_BLOCK_SIGNATURE, VARIABLE_HEADER } from './layouts.js';

@@ -6,7 +6,7 @@
  */
 import { PAGE_SIZE_4K, type IgvmArchitecture } from './constants.js';
 import { hexNumber } from './bytes.js';
-import type { FileDataSection } from './file-data.js';
+import type { FileDataSection } from './file-data-reader.js';
 import { HEADER_LAYOUTS } from './header-layouts.js';
 import { asHeaderProblem, problem } from './header-problem.js';
 import { decodeCcaContext, decodeNativeX64Context } from './native-context.js';
