@@ -2,7 +2,8 @@
  * A builder for IGVM files in code (tests, the project's sample vectors, the `sign` command).
  * Methods append headers in call order, which is file order within each section; defaults
  * follow upstream's (platform version 1, highest VTL 0, flags 0, NORMAL pages). `build()`
- * validates the result as the parser would; `toBytes()` serializes it like upstream (§12).
+ * validates the result as the parser would (spec/igvm-format.md §10.1); `toBytes()` serializes
+ * it like upstream (§12). The headers it makes are those of §5–§8.
  */
 import type { IgvmArchitecture, PageDataTypeName, ParameterUsageType, PlatformTypeName } from './constants.js';
 import { IgvmFormatError } from './errors.js';

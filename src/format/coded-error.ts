@@ -3,6 +3,8 @@
  * (DESIGN.md "Errors"): a stable `code`, a message, the offset where one applies, and
  * `{code, message, offset}` for JSON output. Each layer subclasses it with its own code list
  * and `name`, so `instanceof` still tells the layers apart (the CLI maps them to exit codes).
+ * It implements no spec section of its own; each layer's codes cite theirs (for this layer,
+ * spec/igvm-format.md §10.2–§10.5 in errors.ts).
  */
 export class CodedError<C extends string> extends Error {
   readonly code: C;

@@ -1,7 +1,7 @@
 /**
  * The one error type of the format layer. Every failure to read, validate or write an IGVM
  * file is an `IgvmFormatError` with a stable `code`; no other exception type escapes the
- * format API for any input (issue: foundation; DESIGN.md "Errors").
+ * format API for any input (DESIGN.md "Errors").
  *
  * Codes are upstream's error names (spec/igvm-format.md §10.2, §10.3) so that a result can be
  * compared with what microsoft/igvm reports. For a per-header error upstream wraps the inner
@@ -11,26 +11,11 @@
  * checks, §10.4) are marked in the table below.
  */
 
-/** Every code an `IgvmFormatError` can carry. */
-export const IGVM_ERROR_CODES = [
-  // File-level (spec §10.3)
-  'InvalidFixedHeader',
-  'UnsupportedPageSize',
-  'InvalidChecksum',
-  'InvalidBinaryVariableHeaderSection',
-  'NoPlatformHeaders',
-  'PlatformArchUnsupported',
-  'MultiplePlatformHeadersWithSameIsolation',
-  'InvalidParameterAreaIndex',
-  'InvalidCcaPolicyCompatibilityMask',
-  'InvalidHeaderArch',
-  'MultiplePageTableRelocationHeaders',
-  'RelocationRegionsOverlap',
-  'ParameterInsertInsidePageTableRegion',
-  'NoMatchingVpContext',
-  'VariableHeaderSectionTooLarge',
-  'TotalFileSizeTooLarge',
-  // Per-header (spec §10.2)
+/**
+ * Codes that upstream raises from a single header (`BinaryHeaderError`, spec §10.2), and so
+ * wraps by section in `upstream`.
+ */
+const PER_HEADER_CODES = [
   'UnalignedAddress',
   'UnalignedSize',
   'InvalidDataSize',
@@ -56,6 +41,29 @@ export const IGVM_ERROR_CODES = [
   'MultipleCorimDocuments',
   'MultipleCorimSignatures',
   'MissingCorimDocument',
+] as const;
+
+/** Every code an `IgvmFormatError` can carry. */
+export const IGVM_ERROR_CODES = [
+  // File-level (spec §10.3)
+  'InvalidFixedHeader',
+  'UnsupportedPageSize',
+  'InvalidChecksum',
+  'InvalidBinaryVariableHeaderSection',
+  'NoPlatformHeaders',
+  'PlatformArchUnsupported',
+  'MultiplePlatformHeadersWithSameIsolation',
+  'InvalidParameterAreaIndex',
+  'InvalidCcaPolicyCompatibilityMask',
+  'InvalidHeaderArch',
+  'MultiplePageTableRelocationHeaders',
+  'RelocationRegionsOverlap',
+  'ParameterInsertInsidePageTableRegion',
+  'NoMatchingVpContext',
+  'VariableHeaderSectionTooLarge',
+  'TotalFileSizeTooLarge',
+  // Per-header (spec §10.2)
+  ...PER_HEADER_CODES,
   // Strict mode only (spec §10.4, §17): checks the spec states and upstream skips.
   'StrictVariableHeaderOffset',
   'StrictNonZeroPadding',
@@ -91,34 +99,7 @@ const WRAPPER: Partial<Record<IgvmSection, string>> = {
   directive: 'InvalidBinaryDirectiveHeader',
 };
 
-/** Codes that upstream raises from a single header (and so wraps by section). */
-const PER_HEADER = new Set<IgvmErrorCode>([
-  'UnalignedAddress',
-  'UnalignedSize',
-  'InvalidDataSize',
-  'InvalidVariableHeaderSize',
-  'InvalidVariableHeaderType',
-  'InvalidPageDataType',
-  'InvalidVpContextPlatformType',
-  'InvalidContext',
-  'InvalidCompatibilityMask',
-  'InvalidVtl',
-  'InvalidPlatformType',
-  'InvalidPlatformVersion',
-  'InvalidSharedGpaBoundary',
-  'InvalidOnesZeroesMasks',
-  'ReservedNotZero',
-  'NoVbsVpContextRegisters',
-  'RelocationSize',
-  'RelocationAlignment',
-  'RelocationAddress',
-  'InvalidPageTableRegionSize',
-  'UnsupportedX64Register',
-  'UnsupportedAArch64Register',
-  'MultipleCorimDocuments',
-  'MultipleCorimSignatures',
-  'MissingCorimDocument',
-]);
+const PER_HEADER = new Set<IgvmErrorCode>(PER_HEADER_CODES);
 
 /** A malformed or invalid IGVM file, or a value the format cannot represent. */
 export class IgvmFormatError extends Error {

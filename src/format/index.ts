@@ -1,4 +1,7 @@
-/** The IGVM format layer: read, validate, write and build files (spec/igvm-format.md). */
+/**
+ * The IGVM format layer's public surface: read (spec/igvm-format.md §2–§9), validate (§10),
+ * write (§12) and build files, plus the VMSA, native, CCA and VBS context codecs (§8).
+ */
 export * from './constants.js';
 export * from './errors.js';
 export { CodedError } from './coded-error.js';

@@ -5,6 +5,7 @@
  * `file_offset` and rejects a non-zero tail with `InvalidContext` (§8.1); the writer emits
  * the struct followed by zeros (§12 step 6).
  */
+import { hexNumber } from './bytes.js';
 import { IgvmFormatError } from './errors.js';
 import { defineStruct, readStruct, u16, u32, u64, writeStruct, bytes } from './struct.js';
 import type { FieldSpec, StructLayout, StructValue } from './struct.js';
@@ -92,7 +93,7 @@ function decodeBlob<F extends Record<string, FieldSpec>>(
     if (blob[i] !== 0) {
       throw new IgvmFormatError(
         'InvalidContext',
-        `${layout.name}: non-zero byte 0x${(blob[i] ?? 0).toString(16).padStart(2, '0')} at offset 0x${i.toString(16)} of the ${CONTEXT_BLOB_SIZE}-byte context blob (bytes 0x${layout.size.toString(16)}.. must be zero)`,
+        `${layout.name}: non-zero byte ${hexNumber(blob[i] ?? 0, 2)} at offset ${hexNumber(i)} of the ${CONTEXT_BLOB_SIZE}-byte context blob (bytes ${hexNumber(layout.size)}.. must be zero)`,
       );
     }
   }

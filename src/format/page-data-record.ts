@@ -1,10 +1,10 @@
 /**
- * The parsed form of PAGE_DATA, the one header a file can have millions of (a 1 GiB guest
- * image is 262,144 of them). Each keeps only its fields: the data is made on demand from the
- * file offset (an accessor, so `{...header}` does not copy it; read `header.data`), and the
- * source sits on the class (one class per parsed file). The fields are read straight from the
- * header section through the PAGE_DATA table (layouts.ts). Everything else sees an ordinary
- * `PageDataHeader`.
+ * The parsed form of PAGE_DATA (spec/igvm-format.md §7.2; its data, §9), the one header a
+ * file can have millions of (a 1 GiB guest image is 262,144 of them). Each keeps only its
+ * fields: the data is made on demand from the file offset (an accessor, so `{...header}` does
+ * not copy it; read `header.data`), and the source sits on the class (one class per parsed
+ * file). The fields are read straight from the header section through the PAGE_DATA table
+ * (layouts.ts). Everything else sees an ordinary `PageDataHeader`.
  */
 import { PAGE_SIZE_4K, type PageDataTypeName } from './constants.js';
 import { PAGE_DATA } from './layouts.js';

@@ -1,8 +1,9 @@
 /**
  * Where a parser reads bytes from. The format layer never touches the file system (DESIGN.md:
  * a browser-usable core), so a file on disk is read through a `ByteSource` that the CLI makes
- * with positional reads; an in-memory buffer is its own source. This is what lets page data
- * stay unread until a consumer asks for it.
+ * with positional reads; an in-memory buffer is its own source. This is what lets the file
+ * data section (spec/igvm-format.md §9), page data above all, stay unread until a consumer
+ * asks for it.
  */
 import type { IgvmData } from './types.js';
 

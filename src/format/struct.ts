@@ -1,10 +1,10 @@
-import { IgvmFormatError } from './errors.js';
-
 /**
- * One table per on-disk structure: each layout lists every field with its byte offset and
- * size, and the same table drives both the reader and the writer so they cannot drift apart
- * (DESIGN.md, "Conventions"). All integers are little-endian (spec/igvm-format.md, preamble).
+ * The struct codec behind the on-disk tables: a layout lists every field with its byte offset
+ * and size, and the same table drives both the reader and the writer so they cannot drift
+ * apart (DESIGN.md "One table per on-disk structure"). All integers are little-endian
+ * (spec/igvm-format.md, the preamble before §1); the tables themselves are in layouts.ts.
  */
+import { IgvmFormatError } from './errors.js';
 
 /** A field of an on-disk structure: an unsigned little-endian integer or a byte array. */
 export type FieldSpec =

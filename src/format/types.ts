@@ -1,6 +1,7 @@
 /**
  * The typed model of an IGVM file: the three header sections as discriminated unions (on
- * `kind`, the spec's type name without the `IGVM_VHT_` prefix), in file order. The fields
+ * `kind`, the spec's type name without the `IGVM_VHT_` prefix, spec/igvm-format.md §3.5), in
+ * file order, with the headers of §5–§7 and the VP context payloads of §8. The fields
  * are those of the on-disk tables in layouts.ts, less the reserved fields that upstream
  * validates and drops (spec/igvm-format.md §10.2 `ReservedNotZero`); file offsets are kept
  * for display, but the writer recomputes them (§12).

@@ -14,6 +14,7 @@ import {
   PageDataFlags,
   type PlatformTypeName,
 } from './constants.js';
+import { hexNumber } from './bytes.js';
 import { IgvmFormatError, type IgvmErrorCode, type IgvmSection } from './errors.js';
 import type { IgvmFile, IgvmHeader, IgvmRevision, SupportedPlatformHeader } from './types.js';
 import { AARCH64_VBS_REGISTERS, X64_VBS_REGISTERS } from './vbs-registers.js';
@@ -23,10 +24,6 @@ const LARGE_PAGE = 2n * 1024n * 1024n;
 
 function err(code: IgvmErrorCode, message: string): IgvmFormatError {
   return new IgvmFormatError(code, message);
-}
-
-function hex(n: bigint | number): string {
-  return `0x${n.toString(16)}`;
 }
 
 function popcount(n: number): number {
@@ -50,7 +47,7 @@ export function validateHeader(h: IgvmHeader, revision: IgvmRevision): IgvmForma
   switch (h.kind) {
     case 'SUPPORTED_PLATFORM': {
       if (popcount(h.compatibilityMask) !== 1) {
-        return err('InvalidCompatibilityMask', `platform compatibility mask ${hex(h.compatibilityMask)} must have exactly one bit set`);
+        return err('InvalidCompatibilityMask', `platform compatibility mask ${hexNumber(h.compatibilityMask)} must have exactly one bit set`);
       }
       if (h.highestVtl !== 0 && h.highestVtl !== 2) return err('InvalidVtl', `highest_vtl ${h.highestVtl} must be 0 or 2`);
       // An unknown type is reported by the reader, which knows the raw value (§5).
@@ -59,19 +56,19 @@ export function validateHeader(h: IgvmHeader, revision: IgvmRevision): IgvmForma
         return err('InvalidPlatformVersion', `${h.platformType} platform version ${h.platformVersion} must be 1`);
       }
       if ((h.platformType === 'NATIVE' || h.platformType === 'VSM_ISOLATION') && h.sharedGpaBoundary !== 0n) {
-        return err('InvalidSharedGpaBoundary', `${h.platformType} shared_gpa_boundary must be 0, not ${hex(h.sharedGpaBoundary)}`);
+        return err('InvalidSharedGpaBoundary', `${h.platformType} shared_gpa_boundary must be 0, not ${hexNumber(h.sharedGpaBoundary)}`);
       }
       return undefined;
     }
     case 'RELOCATABLE_REGION': {
       if (h.vtl > 2) return err('InvalidVtl', `vtl ${h.vtl} must be 0, 1 or 2`);
       if (h.relocationRegionSize % PAGE !== 0n) {
-        return err('RelocationSize', `relocation_region_size ${hex(h.relocationRegionSize)} is not a multiple of 4 KiB`);
+        return err('RelocationSize', `relocation_region_size ${hexNumber(h.relocationRegionSize)} is not a multiple of 4 KiB`);
       }
       // Size 0 and alignment 0 make upstream panic (§10.5); we reject them instead.
       if (h.relocationRegionSize === 0n) return err('RelocationSize', 'relocation_region_size is 0');
       if (h.relocationAlignment % PAGE !== 0n || h.relocationAlignment === 0n) {
-        return err('RelocationAlignment', `relocation_alignment ${hex(h.relocationAlignment)} is not a non-zero multiple of 4 KiB`);
+        return err('RelocationAlignment', `relocation_alignment ${hexNumber(h.relocationAlignment)} is not a non-zero multiple of 4 KiB`);
       }
       for (const [name, v] of [
         ['relocation_region_gpa', h.relocationRegionGpa],
@@ -79,17 +76,17 @@ export function validateHeader(h: IgvmHeader, revision: IgvmRevision): IgvmForma
         ['maximum_relocation_gpa', h.maximumRelocationGpa],
       ] as const) {
         if (v % h.relocationAlignment !== 0n) {
-          return err('RelocationAddress', `${name} ${hex(v)} is not a multiple of relocation_alignment ${hex(h.relocationAlignment)}`);
+          return err('RelocationAddress', `${name} ${hexNumber(v)} is not a multiple of relocation_alignment ${hexNumber(h.relocationAlignment)}`);
         }
       }
       return undefined;
     }
     case 'PAGE_TABLE_RELOCATION_REGION': {
       if (h.vtl > 2) return err('InvalidVtl', `vtl ${h.vtl} must be 0, 1 or 2`);
-      if (h.gpa % PAGE !== 0n) return err('UnalignedAddress', `gpa ${hex(h.gpa)} is not 4 KiB aligned`);
-      if (h.size % PAGE !== 0n) return err('UnalignedSize', `size ${hex(h.size)} is not a multiple of 4 KiB`);
-      if (h.usedSize % PAGE !== 0n) return err('UnalignedSize', `used_size ${hex(h.usedSize)} is not a multiple of 4 KiB`);
-      if (h.usedSize > h.size) return err('InvalidPageTableRegionSize', `used_size ${hex(h.usedSize)} exceeds size ${hex(h.size)}`);
+      if (h.gpa % PAGE !== 0n) return err('UnalignedAddress', `gpa ${hexNumber(h.gpa)} is not 4 KiB aligned`);
+      if (h.size % PAGE !== 0n) return err('UnalignedSize', `size ${hexNumber(h.size)} is not a multiple of 4 KiB`);
+      if (h.usedSize % PAGE !== 0n) return err('UnalignedSize', `used_size ${hexNumber(h.usedSize)} is not a multiple of 4 KiB`);
+      if (h.usedSize > h.size) return err('InvalidPageTableRegionSize', `used_size ${hexNumber(h.usedSize)} exceeds size ${hexNumber(h.size)}`);
       // A zero-sized region makes upstream's overlap check underflow (§10.5 suggests RelocationSize).
       if (h.size === 0n) return err('RelocationSize', 'page-table region size is 0');
       return undefined;
@@ -98,27 +95,27 @@ export function validateHeader(h: IgvmHeader, revision: IgvmRevision): IgvmForma
       if ((h.attributesRequiredZeroes & h.attributesRequiredOnes) !== 0n) {
         return err(
           'InvalidOnesZeroesMasks',
-          `attribute bits ${hex(h.attributesRequiredZeroes & h.attributesRequiredOnes)} are required both zero and one`,
+          `attribute bits ${hexNumber(h.attributesRequiredZeroes & h.attributesRequiredOnes)} are required both zero and one`,
         );
       }
       return undefined;
     case 'PARAMETER_AREA':
-      if (h.numberOfBytes % PAGE !== 0n) return err('UnalignedSize', `number_of_bytes ${hex(h.numberOfBytes)} is not a multiple of 4 KiB`);
+      if (h.numberOfBytes % PAGE !== 0n) return err('UnalignedSize', `number_of_bytes ${hexNumber(h.numberOfBytes)} is not a multiple of 4 KiB`);
       if (BigInt(h.data.length) > h.numberOfBytes) {
-        return err('InvalidDataSize', `initial data of ${h.data.length} bytes exceeds number_of_bytes ${hex(h.numberOfBytes)}`);
+        return err('InvalidDataSize', `initial data of ${h.data.length} bytes exceeds number_of_bytes ${hexNumber(h.numberOfBytes)}`);
       }
       return undefined;
     case 'PAGE_DATA':
-      if (h.gpa % PAGE !== 0n) return err('UnalignedAddress', `gpa ${hex(h.gpa)} is not 4 KiB aligned`);
+      if (h.gpa % PAGE !== 0n) return err('UnalignedAddress', `gpa ${hexNumber(h.gpa)} is not 4 KiB aligned`);
       if (h.data.length > PAGE_SIZE_4K) return err('InvalidDataSize', `page data of ${h.data.length} bytes exceeds 4096`);
       return undefined;
     case 'PARAMETER_INSERT':
     case 'ERROR_RANGE':
-      if (h.gpa % PAGE !== 0n) return err('UnalignedAddress', `gpa ${hex(h.gpa)} is not 4 KiB aligned`);
+      if (h.gpa % PAGE !== 0n) return err('UnalignedAddress', `gpa ${hexNumber(h.gpa)} is not 4 KiB aligned`);
       return undefined;
     case 'REQUIRED_MEMORY':
-      if (h.gpa % PAGE !== 0n) return err('UnalignedAddress', `gpa ${hex(h.gpa)} is not 4 KiB aligned`);
-      if (h.numberOfBytes % PAGE_SIZE_4K !== 0) return err('UnalignedSize', `number_of_bytes ${hex(h.numberOfBytes)} is not a multiple of 4 KiB`);
+      if (h.gpa % PAGE !== 0n) return err('UnalignedAddress', `gpa ${hexNumber(h.gpa)} is not 4 KiB aligned`);
+      if (h.numberOfBytes % PAGE_SIZE_4K !== 0) return err('UnalignedSize', `number_of_bytes ${hexNumber(h.numberOfBytes)} is not a multiple of 4 KiB`);
       return undefined;
     case 'VP_CONTEXT':
       return validateVpContext(h, revision);
@@ -130,7 +127,7 @@ export function validateHeader(h: IgvmHeader, revision: IgvmRevision): IgvmForma
 function validateVpContext(h: Extract<IgvmHeader, { kind: 'VP_CONTEXT' }>, _revision: IgvmRevision): IgvmFormatError | undefined {
   const p = h.payload;
   if (p.format === 'sev-vmsa') {
-    if (h.gpa % PAGE !== 0n) return err('UnalignedAddress', `VMSA gpa ${hex(h.gpa)} is not 4 KiB aligned`);
+    if (h.gpa % PAGE !== 0n) return err('UnalignedAddress', `VMSA gpa ${hexNumber(h.gpa)} is not 4 KiB aligned`);
     if (p.vmsa.length !== PAGE_SIZE_4K) return err('InvalidDataSize', `a VMSA is 4096 bytes, not ${p.vmsa.length}`);
   } else if (p.format === 'vbs') {
     if (p.registers.length === 0) return err('NoVbsVpContextRegisters', 'the VBS register list is empty');
@@ -143,7 +140,7 @@ function validateVpContext(h: Extract<IgvmHeader, { kind: 'VP_CONTEXT' }>, _revi
       if (known === undefined || known.kind !== r.value.kind) {
         return err(
           p.architecture === 'x64' ? 'UnsupportedX64Register' : 'UnsupportedAArch64Register',
-          `register ${i}: name ${hex(r.name)} is not accepted in a VBS VP context${known ? ` as a ${r.value.kind} value` : ''}`,
+          `register ${i}: name ${hexNumber(r.name)} is not accepted in a VBS VP context${known ? ` as a ${r.value.kind} value` : ''}`,
         );
       }
     }
@@ -163,6 +160,12 @@ interface Located {
   readonly offset?: number;
   readonly index?: number;
 }
+
+/** A relocation header's need for a VBS VP context (§10.1, §17 item 3). */
+type VpContextNeed = { mask: number; vpIndex: number; vtl: number; h: Located };
+
+/** A page-table relocation region, for the parameter-insert rule (§6.4, §10.1). */
+type PageTableRegion = { mask: number; start: bigint; end: bigint };
 
 function at(h: Located, section: IgvmSection): { offset?: number; headerIndex?: number; section: IgvmSection } {
   const where: { offset?: number; headerIndex?: number; section: IgvmSection } = { section };
@@ -217,8 +220,8 @@ export function validateFile(file: IgvmFile, options: ValidateOptions = {}): voi
   }
   const check = options.headersChecked === true ? () => undefined : validateHeader;
   validatePlatforms(file, check);
-  const needsVpContext: Array<{ mask: number; vpIndex: number; vtl: number; h: Located }> = [];
-  const ptRegions: Array<{ mask: number; start: bigint; end: bigint }> = [];
+  const needsVpContext: VpContextNeed[] = [];
+  const ptRegions: PageTableRegion[] = [];
   validateInitializations(file, needsVpContext, ptRegions, check);
   validateDirectives(file, needsVpContext, ptRegions, check);
   if (options.strict === true) validateStrict(file);
@@ -244,8 +247,8 @@ function validatePlatforms(file: IgvmFile, validateHeader: HeaderCheck): void {
 
 function validateInitializations(
   file: IgvmFile,
-  needsVpContext: Array<{ mask: number; vpIndex: number; vtl: number; h: Located }>,
-  ptRegions: Array<{ mask: number; start: bigint; end: bigint }>,
+  needsVpContext: VpContextNeed[],
+  ptRegions: PageTableRegion[],
   validateHeader: HeaderCheck,
 ): void {
   const overlaps = new RangesPerBit();
@@ -268,11 +271,11 @@ function validateInitializations(
       }
       case 'PAGE_TABLE_RELOCATION_REGION': {
         if ((h.compatibilityMask & ptMasks) !== 0) {
-          fail('MultiplePageTableRelocationHeaders', `a second page-table relocation region for mask ${hex(h.compatibilityMask & ptMasks)}`, h);
+          fail('MultiplePageTableRelocationHeaders', `a second page-table relocation region for mask ${hexNumber(h.compatibilityMask & ptMasks)}`, h);
         }
         ptMasks |= h.compatibilityMask;
         if (overlaps.addOverlaps(h.compatibilityMask, h.gpa, h.gpa + h.size - 1n)) {
-          fail('RelocationRegionsOverlap', `page-table region [${hex(h.gpa)}, +${hex(h.size)}) overlaps another relocation region`, h);
+          fail('RelocationRegionsOverlap', `page-table region [${hexNumber(h.gpa)}, +${hexNumber(h.size)}) overlaps another relocation region`, h);
         }
         needsVpContext.push({ mask: h.compatibilityMask, vpIndex: h.vpIndex, vtl: h.vtl, h });
         ptRegions.push({ mask: h.compatibilityMask, start: h.gpa, end: h.gpa + h.size });
@@ -281,7 +284,7 @@ function validateInitializations(
       case 'RELOCATABLE_REGION': {
         const end = h.relocationRegionGpa + h.relocationRegionSize - 1n;
         if (overlaps.addOverlaps(h.compatibilityMask, h.relocationRegionGpa, end)) {
-          fail('RelocationRegionsOverlap', `relocatable region [${hex(h.relocationRegionGpa)}, +${hex(h.relocationRegionSize)}) overlaps another relocation region`, h);
+          fail('RelocationRegionsOverlap', `relocatable region [${hexNumber(h.relocationRegionGpa)}, +${hexNumber(h.relocationRegionSize)}) overlaps another relocation region`, h);
         }
         needsVpContext.push({ mask: h.compatibilityMask, vpIndex: h.vpIndex, vtl: h.vtl, h });
         break;
@@ -307,8 +310,8 @@ function validateInitializations(
 
 function validateDirectives(
   file: IgvmFile,
-  needsVpContext: Array<{ mask: number; vpIndex: number; vtl: number; h: Located }>,
-  ptRegions: Array<{ mask: number; start: bigint; end: bigint }>,
+  needsVpContext: VpContextNeed[],
+  ptRegions: PageTableRegion[],
   validateHeader: HeaderCheck,
 ): void {
   // Parameter-area lifecycle, over all directives whatever their masks (§7.1).
@@ -332,7 +335,7 @@ function validateDirectives(
         areas.set(h.parameterAreaIndex, 'inserted');
         const inside = ptRegions.find((r) => (r.mask & h.compatibilityMask) !== 0 && h.gpa >= r.start && h.gpa < r.end);
         if (inside !== undefined) {
-          fail('ParameterInsertInsidePageTableRegion', `parameter insert at ${hex(h.gpa)} lies inside a page-table relocation region`, h);
+          fail('ParameterInsertInsidePageTableRegion', `parameter insert at ${hexNumber(h.gpa)} lies inside a page-table relocation region`, h);
         }
         break;
       }
@@ -368,7 +371,7 @@ function validateDirectives(
   if (missing !== undefined) {
     fail(
       'NoMatchingVpContext',
-      `no VBS VP context for vp_index ${missing.vpIndex}, VTL ${missing.vtl}, mask ${hex(missing.mask)} named by a relocation header`,
+      `no VBS VP context for vp_index ${missing.vpIndex}, VTL ${missing.vtl}, mask ${hexNumber(missing.mask)} named by a relocation header`,
       missing.h,
     );
   }
@@ -407,19 +410,19 @@ function validateStrict(file: IgvmFile): void {
     }
     if (h.kind === 'PAGE_DATA') {
       const reservedFlags = h.flags & ~(PageDataFlags.IS_2MB_PAGE | PageDataFlags.UNMEASURED | PageDataFlags.SHARED);
-      if (reservedFlags !== 0) fail('StrictReservedBits', `page data flags ${hex(h.flags >>> 0)} set reserved bits`, h);
+      if (reservedFlags !== 0) fail('StrictReservedBits', `page data flags ${hexNumber(h.flags >>> 0)} set reserved bits`, h);
       if (h.flags & PageDataFlags.IS_2MB_PAGE && h.gpa % LARGE_PAGE !== 0n) {
-        fail('StrictUnalignedLargePage', `a 2 MiB page at ${hex(h.gpa)} is not 2 MiB aligned`, h);
+        fail('StrictUnalignedLargePage', `a 2 MiB page at ${hexNumber(h.gpa)} is not 2 MiB aligned`, h);
       }
       for (const bit of bitsOf(mask)) {
         let set = gpasPerBit.get(bit);
         if (set === undefined) gpasPerBit.set(bit, (set = new Set()));
-        if (set.has(h.gpa)) fail('StrictOverlappingPageData', `page ${hex(h.gpa)} is loaded twice for mask bit ${bit}`, h);
+        if (set.has(h.gpa)) fail('StrictOverlappingPageData', `page ${hexNumber(h.gpa)} is loaded twice for mask bit ${bit}`, h);
         set.add(h.gpa);
       }
     }
     if (h.kind === 'ERROR_RANGE' && h.sizeBytes % PAGE_SIZE_4K !== 0) {
-      fail('StrictUnalignedSize', `error range size ${hex(h.sizeBytes)} is not a multiple of 4 KiB`, h);
+      fail('StrictUnalignedSize', `error range size ${hexNumber(h.sizeBytes)} is not a multiple of 4 KiB`, h);
     }
   }
 }

@@ -1,10 +1,11 @@
 /**
  * The VBS VP context: a list of Hyper-V register records (VSM_ISOLATION platforms,
  * spec/igvm-format.md §8.4). This file holds the record layouts, the register-name tables
- * and the value codecs; validating a decoded list (count, VTLs, accepted names) is the
- * reader's job, which uses these tables.
+ * and the value codecs; validating a decoded list (count, VTLs, accepted names) is the job of
+ * vp-context-reader.ts and validate.ts, which use these tables.
  */
 import type { IgvmArchitecture } from './constants.js';
+import { hexNumber } from './bytes.js';
 import { IgvmFormatError } from './errors.js';
 import { bytes, defineStruct, readStruct, u16, u32, u64, u8, writeStruct } from './struct.js';
 
@@ -198,7 +199,7 @@ export const AARCH64_REGISTER_NAMES_FOR_DISPLAY: ReadonlyMap<number, string> = n
 export function vbsRegisterName(arch: IgvmArchitecture, name: number): string {
   const accepted = arch === 'x64' ? X64_VBS_REGISTERS : AARCH64_VBS_REGISTERS;
   const display = arch === 'x64' ? X64_REGISTER_NAMES_FOR_DISPLAY : AARCH64_REGISTER_NAMES_FOR_DISPLAY;
-  return accepted.get(name)?.name ?? display.get(name) ?? `0x${(name >>> 0).toString(16).padStart(8, '0')}`;
+  return accepted.get(name)?.name ?? display.get(name) ?? hexNumber(name >>> 0, 8);
 }
 
 const REGISTER_VALUE_SIZE = 16;

@@ -1,8 +1,9 @@
 /**
  * The IGVM writer, byte-identical to upstream's `IgvmFile::serialize`
  * (spec/igvm-format.md §12): validate, lay out the platform, initialization and directive
- * headers with 8-byte TLV alignment, append file data through a de-duplicating writer shared
- * by all headers, then fill in the fixed header and its CRC-32.
+ * headers with 8-byte TLV alignment (§3.2) from the one type → layout table
+ * (header-layouts.ts), append file data through the de-duplicating writer shared by all
+ * headers (file-data-writer.ts), then fill in the fixed header and its CRC-32 (§2.4).
  */
 import {
   FIXED_HEADER_V1_SIZE,
@@ -17,36 +18,15 @@ import {
   ARCHITECTURE_VALUE,
 } from './constants.js';
 import { crc32 } from './crc32.js';
+import { FileDataWriter, U32_LIMIT } from './file-data-writer.js';
 import { IgvmFormatError } from './errors.js';
-import {
-  CCA_POLICY,
-  CORIM_DATA,
-  ERROR_RANGE,
-  FIXED_HEADER_V1,
-  FIXED_HEADER_V2,
-  GUEST_POLICY,
-  PAGE_DATA,
-  PAGE_TABLE_RELOCATION,
-  PARAMETER,
-  PARAMETER_AREA,
-  PARAMETER_INSERT,
-  RELOCATABLE_REGION,
-  REQUIRED_MEMORY,
-  SNP_ID_BLOCK,
-  SNP_ID_BLOCK_PUBLIC_KEY,
-  SNP_ID_BLOCK_SIGNATURE,
-  SUPPORTED_PLATFORM,
-  VARIABLE_HEADER,
-  VBS_MEASUREMENT,
-  VP_CONTEXT,
-} from './layouts.js';
+import { HEADER_LAYOUTS, tlvPayloadSpan, type AnyLayout, type HeaderLayoutName } from './header-layouts.js';
+import { FIXED_HEADER_V1, FIXED_HEADER_V2, SNP_ID_BLOCK_PUBLIC_KEY, SNP_ID_BLOCK_SIGNATURE, VARIABLE_HEADER } from './layouts.js';
 import { encodeCcaContext, encodeNativeX64Context } from './native-context.js';
-import { encodeStruct, writeStruct, type FieldSpec, type StructLayout } from './struct.js';
+import { encodeStruct, writeStruct, type StructValue } from './struct.js';
 import type { DirectiveHeader, IgvmFile, IgvmHeader, InitializationHeader, VpContextHeader } from './types.js';
 import { validateFile } from './validate.js';
 import { encodeVbsRegisterList } from './vbs-registers.js';
-
-const U32_LIMIT = 0x1_0000_0000;
 
 /** The serialized file as pieces: the header part, then the file data blobs in order. */
 export interface IgvmChunks {
@@ -82,26 +62,24 @@ export function serializeIgvmChunks(file: IgvmFile): IgvmChunks {
   const extras = file.platformOptionals ?? [];
   const headers: IgvmHeader[] = [...file.platforms, ...extras.map((e) => e.header), ...file.initializations, ...file.directives];
   let vhs = 0;
-  for (const h of headers) vhs += VARIABLE_HEADER.size + align8(payloadSize(h));
+  for (const h of headers) vhs += VARIABLE_HEADER.size + tlvPayloadSpan(payloadSize(h));
   if (fhs + vhs >= U32_LIMIT) {
     throw new IgvmFormatError('VariableHeaderSectionTooLarge', `the variable header section (${vhs} bytes) does not fit the u32 offsets of the format`);
   }
   const header = new Uint8Array(fhs + vhs);
   const data = new FileDataWriter(fhs + vhs);
   let pos = fhs;
-  const emit = <F extends Record<string, FieldSpec>>(
-    type: number,
-    layout: StructLayout<F>,
-    values: Parameters<typeof writeStruct<F>>[3],
-  ): void => {
-    writeStruct(header, pos, VARIABLE_HEADER, { type, length: layout.size });
-    writeStruct(header, pos + VARIABLE_HEADER.size, layout, values);
-    pos += VARIABLE_HEADER.size + align8(layout.size);
+  // The TLV type and length and the payload layout all come from the one table (§3.5).
+  const emit: Emit = (kind, values) => {
+    const layout: AnyLayout = HEADER_LAYOUTS[kind];
+    writeStruct(header, pos, VARIABLE_HEADER, { type: VariableHeaderType[kind], length: layout.size });
+    writeStruct(header, pos + VARIABLE_HEADER.size, layout, values as Partial<StructValue<AnyLayout>>);
+    pos += VARIABLE_HEADER.size + tlvPayloadSpan(layout.size);
   };
 
   file.platforms.forEach((p, i) => {
     for (const e of extras) if (e.after === i) pos = emitOpaque(header, pos, e.header.type, e.header.payload);
-    emit(VariableHeaderType.SUPPORTED_PLATFORM, SUPPORTED_PLATFORM, { ...p, platformType: PlatformType[p.platformType] });
+    emit('SUPPORTED_PLATFORM', { ...p, platformType: PlatformType[p.platformType] });
   });
   for (const e of extras) if (e.after >= file.platforms.length) pos = emitOpaque(header, pos, e.header.type, e.header.payload);
   for (const h of file.initializations) {
@@ -133,36 +111,33 @@ export function serializeIgvmChunks(file: IgvmFile): IgvmChunks {
   return { totalSize, header, data: data.chunks };
 }
 
-type Emit = <F extends Record<string, FieldSpec>>(
-  type: number,
-  layout: StructLayout<F>,
-  values: Parameters<typeof writeStruct<F>>[3],
-) => void;
+/** Writes one header's TLV and payload, laid out by its kind's entry in `HEADER_LAYOUTS`. */
+type Emit = <K extends HeaderLayoutName>(kind: K, values: Partial<StructValue<(typeof HEADER_LAYOUTS)[K]>>) => void;
 
 function writeInitialization(h: Exclude<InitializationHeader, { kind: 'OPTIONAL_UNKNOWN' }>, emit: Emit, data: FileDataWriter): void {
   switch (h.kind) {
     case 'GUEST_POLICY':
-      emit(VariableHeaderType.GUEST_POLICY, GUEST_POLICY, h);
+      emit('GUEST_POLICY', h);
       break;
     case 'CCA_POLICY':
-      emit(VariableHeaderType.CCA_POLICY, CCA_POLICY, h);
+      emit('CCA_POLICY', h);
       break;
     case 'RELOCATABLE_REGION':
       // Upstream rebuilds the flags from its three booleans, dropping other bits (§12 step 5).
-      emit(VariableHeaderType.RELOCATABLE_REGION, RELOCATABLE_REGION, {
+      emit('RELOCATABLE_REGION', {
         ...h,
         flags: h.flags & (RelocatableRegionFlags.IS_VTL2 | RelocatableRegionFlags.APPLY_PC | RelocatableRegionFlags.APPLY_GDTR),
       });
       break;
     case 'PAGE_TABLE_RELOCATION_REGION':
-      emit(VariableHeaderType.PAGE_TABLE_RELOCATION_REGION, PAGE_TABLE_RELOCATION, h);
+      emit('PAGE_TABLE_RELOCATION_REGION', h);
       break;
     case 'CORIM_DOCUMENT':
     case 'CORIM_SIGNATURE': {
       // Upstream calls the data writer even for an empty payload, which then yields the
       // current end offset rather than 0 (§12 step 5).
       const bytes = h.data.bytes();
-      emit(VariableHeaderType[h.kind], CORIM_DATA, { compatibilityMask: h.compatibilityMask, fileOffset: data.write(bytes), sizeBytes: bytes.length });
+      emit(h.kind, { compatibilityMask: h.compatibilityMask, fileOffset: data.write(bytes), sizeBytes: bytes.length });
       break;
     }
   }
@@ -173,7 +148,7 @@ function writeDirective(h: Exclude<DirectiveHeader, { kind: 'OPTIONAL_UNKNOWN' }
     case 'PAGE_DATA': {
       const bytes = h.data.bytes();
       const fileOffset = bytes.length === 0 ? 0 : data.write(padTo(bytes, PAGE_SIZE_4K));
-      emit(VariableHeaderType.PAGE_DATA, PAGE_DATA, {
+      emit('PAGE_DATA', {
         gpa: h.gpa,
         compatibilityMask: h.compatibilityMask,
         fileOffset,
@@ -191,22 +166,22 @@ function writeDirective(h: Exclude<DirectiveHeader, { kind: 'OPTIONAL_UNKNOWN' }
         }
         fileOffset = data.write(padTo(h.data.bytes(), Number(h.numberOfBytes)));
       }
-      emit(VariableHeaderType.PARAMETER_AREA, PARAMETER_AREA, { ...h, fileOffset });
+      emit('PARAMETER_AREA', { ...h, fileOffset });
       break;
     }
     case 'PARAMETER_INSERT':
-      emit(VariableHeaderType.PARAMETER_INSERT, PARAMETER_INSERT, h);
+      emit('PARAMETER_INSERT', h);
       break;
     case 'VP_CONTEXT':
       writeVpContext(h, emit, data);
       break;
     case 'REQUIRED_MEMORY':
-      emit(VariableHeaderType.REQUIRED_MEMORY, REQUIRED_MEMORY, { ...h, flags: h.flags & RequiredMemoryFlags.VTL2_PROTECTABLE });
+      emit('REQUIRED_MEMORY', { ...h, flags: h.flags & RequiredMemoryFlags.VTL2_PROTECTABLE });
       break;
     case 'SNP_ID_BLOCK': {
       const sig = (s: typeof h.idKeySignature): Uint8Array => encodeStruct(SNP_ID_BLOCK_SIGNATURE, s);
       const key = (k: typeof h.idPublicKey): Uint8Array => encodeStruct(SNP_ID_BLOCK_PUBLIC_KEY, k);
-      emit(VariableHeaderType.SNP_ID_BLOCK, SNP_ID_BLOCK, {
+      emit('SNP_ID_BLOCK', {
         ...h,
         idKeySignature: sig(h.idKeySignature),
         idPublicKey: key(h.idPublicKey),
@@ -216,15 +191,15 @@ function writeDirective(h: Exclude<DirectiveHeader, { kind: 'OPTIONAL_UNKNOWN' }
       break;
     }
     case 'VBS_MEASUREMENT':
-      emit(VariableHeaderType.VBS_MEASUREMENT, VBS_MEASUREMENT, h);
+      emit('VBS_MEASUREMENT', h);
       break;
     case 'ERROR_RANGE':
       // Upstream's writer panics here (todo!()); the natural 24-byte entry is written (§7.10).
-      emit(VariableHeaderType.ERROR_RANGE, ERROR_RANGE, h);
+      emit('ERROR_RANGE', h);
       break;
     default:
       // The ten parameter-usage headers: the 8-byte payload as it is (§12 step 6).
-      emit(VariableHeaderType[h.kind], PARAMETER, h);
+      emit(h.kind, h);
       break;
   }
 }
@@ -250,7 +225,7 @@ function writeVpContext(h: VpContextHeader, emit: Emit, data: FileDataWriter): v
       vpIndex = 0;
       break;
   }
-  emit(VariableHeaderType.VP_CONTEXT, VP_CONTEXT, {
+  emit('VP_CONTEXT', {
     gpa,
     compatibilityMask: h.compatibilityMask,
     fileOffset: data.write(blob),
@@ -263,44 +238,12 @@ function writeVpContext(h: VpContextHeader, emit: Emit, data: FileDataWriter): v
 function emitOpaque(header: Uint8Array, pos: number, type: number, payload: Uint8Array): number {
   writeStruct(header, pos, VARIABLE_HEADER, { type, length: payload.length });
   header.set(payload, pos + VARIABLE_HEADER.size);
-  return pos + VARIABLE_HEADER.size + align8(payload.length);
+  return pos + VARIABLE_HEADER.size + tlvPayloadSpan(payload.length);
 }
 
 function payloadSize(h: IgvmHeader): number {
   if (h.kind === 'OPTIONAL_UNKNOWN') return h.payload.length;
-  return LAYOUT_SIZE[h.kind];
-}
-
-const LAYOUT_SIZE: Record<Exclude<IgvmHeader['kind'], 'OPTIONAL_UNKNOWN'>, number> = {
-  SUPPORTED_PLATFORM: SUPPORTED_PLATFORM.size,
-  GUEST_POLICY: GUEST_POLICY.size,
-  RELOCATABLE_REGION: RELOCATABLE_REGION.size,
-  PAGE_TABLE_RELOCATION_REGION: PAGE_TABLE_RELOCATION.size,
-  CORIM_DOCUMENT: CORIM_DATA.size,
-  CORIM_SIGNATURE: CORIM_DATA.size,
-  CCA_POLICY: CCA_POLICY.size,
-  PARAMETER_AREA: PARAMETER_AREA.size,
-  PAGE_DATA: PAGE_DATA.size,
-  PARAMETER_INSERT: PARAMETER_INSERT.size,
-  VP_CONTEXT: VP_CONTEXT.size,
-  REQUIRED_MEMORY: REQUIRED_MEMORY.size,
-  SNP_ID_BLOCK: SNP_ID_BLOCK.size,
-  VBS_MEASUREMENT: VBS_MEASUREMENT.size,
-  ERROR_RANGE: ERROR_RANGE.size,
-  VP_COUNT_PARAMETER: PARAMETER.size,
-  SRAT: PARAMETER.size,
-  MADT: PARAMETER.size,
-  MMIO_RANGES: PARAMETER.size,
-  MEMORY_MAP: PARAMETER.size,
-  COMMAND_LINE: PARAMETER.size,
-  SLIT: PARAMETER.size,
-  PPTT: PARAMETER.size,
-  DEVICE_TREE: PARAMETER.size,
-  ENVIRONMENT_INFO_PARAMETER: PARAMETER.size,
-};
-
-function align8(n: number): number {
-  return Math.ceil(n / 8) * 8;
+  return HEADER_LAYOUTS[h.kind].size;
 }
 
 function padTo(bytes: Uint8Array, size: number): Uint8Array {
@@ -308,71 +251,4 @@ function padTo(bytes: Uint8Array, size: number): Uint8Array {
   const out = new Uint8Array(size);
   out.set(bytes);
   return out;
-}
-
-/**
- * The file data section writer (§12 step 4): identical blobs, of any header, share one copy;
- * a zero-length write returns the current end without adding anything. Blobs are found by a
- * hash of their full contents and then compared byte for byte.
- */
-class FileDataWriter {
-  readonly chunks: Uint8Array[] = [];
-  private next: number;
-  private readonly start: number;
-  private readonly seen = new Map<number, Array<{ bytes: Uint8Array; offset: number }>>();
-
-  constructor(start: number) {
-    this.start = start;
-    this.next = start;
-  }
-
-  get size(): number {
-    return this.next - this.start;
-  }
-
-  write(bytes: Uint8Array): number {
-    const key = contentHash(bytes);
-    const bucket = this.seen.get(key);
-    if (bucket !== undefined) {
-      for (const e of bucket) if (sameBytes(e.bytes, bytes)) return e.offset;
-    }
-    const offset = this.next;
-    if (offset + bytes.length >= U32_LIMIT) {
-      throw new IgvmFormatError('TotalFileSizeTooLarge', 'the file data does not fit the u32 offsets of the format');
-    }
-    this.next += bytes.length;
-    if (bytes.length > 0) this.chunks.push(bytes);
-    if (bucket === undefined) this.seen.set(key, [{ bytes, offset }]);
-    else bucket.push({ bytes, offset });
-    return offset;
-  }
-}
-
-/**
- * A fast non-cryptographic hash of every byte (FNV-style over little-endian 32-bit words).
- * It must not depend on where the bytes sit in memory: the same blob at an unaligned offset
- * must hash the same, or de-duplication would miss it.
- */
-function contentHash(b: Uint8Array): number {
-  let h = 0x811c9dc5 ^ b.length;
-  const words = b.length >>> 2;
-  if (b.byteOffset % 4 === 0 && LITTLE_ENDIAN) {
-    const w = new Int32Array(b.buffer, b.byteOffset, words);
-    for (let i = 0; i < words; i++) h = Math.imul(h ^ w[i]!, 0x01000193);
-  } else {
-    for (let i = 0; i < words; i++) {
-      const j = i * 4;
-      h = Math.imul(h ^ (b[j]! | (b[j + 1]! << 8) | (b[j + 2]! << 16) | (b[j + 3]! << 24)), 0x01000193);
-    }
-  }
-  for (let i = words * 4; i < b.length; i++) h = Math.imul(h ^ b[i]!, 0x01000193);
-  return h >>> 0;
-}
-
-const LITTLE_ENDIAN = new Uint8Array(Uint32Array.of(1).buffer)[0] === 1;
-
-function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
-  if (a.length !== b.length) return false;
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
-  return true;
 }

@@ -1,5 +1,6 @@
 import { describe, it, expect } from 'vitest';
 import { IgvmFormatError } from '../../src/format/errors.js';
+import { HEADER_LAYOUT_BY_TYPE, tlvPayloadSpan } from '../../src/format/header-layouts.js';
 import * as layouts from '../../src/format/layouts.js';
 import { fieldSize } from '../../src/format/struct.js';
 import type { FieldSpec, StructLayout } from '../../src/format/struct.js';
@@ -395,4 +396,50 @@ describe('VBS register list (§8.4)', () => {
     expect(list.subarray(4 + 64 + 16, 4 + 64 + 32)).toEqual(hex('ffffffffffffffff 0000000000000000'));
     expect(encodeVbsRegisterList([])).toEqual(hex('00000000'));
   });
+});
+
+describe('the one type → layout table (header-layouts.ts) is the master type table', () => {
+  // Copied from spec/igvm-format.md §3.5: type value, payload struct, Len (the exact TLV
+  // length), Entry (TLV header + payload + padding). 0x306 RESERVED_DO_NOT_USE has none.
+  const MASTER: Array<[number, string, number, number]> = [
+    [0x001, 'IGVM_VHS_SUPPORTED_PLATFORM', 16, 24],
+    [0x101, 'IGVM_VHS_GUEST_POLICY', 16, 24],
+    [0x102, 'IGVM_VHS_RELOCATABLE_REGION', 48, 56],
+    [0x103, 'IGVM_VHS_PAGE_TABLE_RELOCATION', 32, 40],
+    [0x104, 'IGVM_VHS_CORIM_DATA', 16, 24],
+    [0x105, 'IGVM_VHS_CORIM_DATA', 16, 24],
+    [0x106, 'IGVM_VHS_CCA_POLICY', 32, 40],
+    [0x301, 'IGVM_VHS_PARAMETER_AREA', 16, 24],
+    [0x302, 'IGVM_VHS_PAGE_DATA', 24, 32],
+    [0x303, 'IGVM_VHS_PARAMETER_INSERT', 16, 24],
+    [0x304, 'IGVM_VHS_VP_CONTEXT', 20, 32],
+    [0x305, 'IGVM_VHS_REQUIRED_MEMORY', 24, 32],
+    [0x307, 'IGVM_VHS_PARAMETER', 8, 16],
+    [0x308, 'IGVM_VHS_PARAMETER', 8, 16],
+    [0x309, 'IGVM_VHS_PARAMETER', 8, 16],
+    [0x30a, 'IGVM_VHS_PARAMETER', 8, 16],
+    [0x30b, 'IGVM_VHS_SNP_ID_BLOCK', 696, 704],
+    [0x30c, 'IGVM_VHS_PARAMETER', 8, 16],
+    [0x30d, 'IGVM_VHS_ERROR_RANGE', 16, 24],
+    [0x30e, 'IGVM_VHS_PARAMETER', 8, 16],
+    [0x30f, 'IGVM_VHS_PARAMETER', 8, 16],
+    [0x310, 'IGVM_VHS_PARAMETER', 8, 16],
+    [0x311, 'IGVM_VHS_VBS_MEASUREMENT', 864, 872],
+    [0x312, 'IGVM_VHS_PARAMETER', 8, 16],
+    [0x313, 'IGVM_VHS_PARAMETER', 8, 16],
+  ];
+
+  it('has exactly the types of §3.5 that carry a payload struct', () => {
+    expect([...HEADER_LAYOUT_BY_TYPE.keys()].sort((a, b) => a - b)).toEqual(MASTER.map(([t]) => t));
+    expect(HEADER_LAYOUT_BY_TYPE.has(0x306)).toBe(false);
+  });
+
+  for (const [type, struct, len, entry] of MASTER) {
+    it(`0x${type.toString(16)}: ${struct}, length ${len}, entry ${entry}`, () => {
+      const layout = HEADER_LAYOUT_BY_TYPE.get(type)!;
+      expect(layout.name).toBe(struct);
+      expect(layout.size).toBe(len);
+      expect(8 + tlvPayloadSpan(layout.size)).toBe(entry);
+    });
+  }
 });
