@@ -19,7 +19,7 @@ import { FIRMWARE_PAGE_SIZE, apResetEipFor, checkFirmwareImageLength } from './f
 import { sevHashTableGpa, sevHashTablePage, type SevKernelHashes } from './kernel-hashes.js';
 import { findSevMetadata, type SevMetadataSection, type SevSectionType } from './sev-metadata.js';
 import { VMM_VMSA_PROFILES, resetStateVmsa, type FpuInit, type VmmVmsaProfile } from './vmsa-qemu.js';
-import { KVM_VMSA_GPA } from '../measure/walker.js';
+import { KVM_VMSA_GPA } from '../measure/profiles.js';
 
 type PageType = Exclude<SnpPageTypeName, 'VMSA'>;
 

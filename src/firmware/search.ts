@@ -28,7 +28,7 @@ import { defaultHashBackend } from '../measure/hash-default.js';
 import type { HashBackend } from '../measure/hash.js';
 import { padToPage, type SnpStep, type SnpVmsaStep, type StepSource } from '../measure/launch-steps.js';
 import { SnpLaunchDigest, type SnpPageTypeName } from '../measure/snp.js';
-import { KVM_VMSA_GPA } from '../measure/walker.js';
+import { KVM_VMSA_GPA } from '../measure/profiles.js';
 import { FirmwareError } from './errors.js';
 import type { SevKernelHashes } from './kernel-hashes.js';
 import { ovmfSevChunks, ovmfSevEsChunks } from './ovmf-sev.js';

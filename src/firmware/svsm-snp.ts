@@ -8,7 +8,7 @@
  */
 import { defaultHashBackend } from '../measure/hash-default.js';
 import type { HashBackend } from '../measure/hash.js';
-import { KVM_VMSA_GPA } from '../measure/walker.js';
+import { KVM_VMSA_GPA } from '../measure/profiles.js';
 import { encodeSevVmsa } from '../format/vmsa.js';
 import { FirmwareError, hex } from './errors.js';
 import { FIRMWARE_PAGE_SIZE, checkFirmwareImageLength, findFooterTable, svsmInfoOffset } from './footer.js';

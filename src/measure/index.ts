@@ -8,7 +8,7 @@ export { PageBatch, StepArrays, OpCursor, fillBatch, runLanes, DEFAULT_BATCH_SLO
 export * from './steps.js';
 export * from './launch-steps.js';
 export * from './profiles.js';
-export { walkDirectives, DEFAULT_MAX_PAGES, KVM_VMSA_GPA, type Walk, type WalkOptions } from './walker.js';
+export { walkDirectives, DEFAULT_MAX_PAGES, type Walk, type WalkOptions } from './walker.js';
 export { SnpLaunchDigest, SnpBatchRunner, SnpPageType, hashSlotsOf, type SnpJob, PAGE_INFO_SIZE, type SnpPageTypeName, type SnpModelOptions } from './snp.js';
 export { TdxMrtd, TdxBatchRunner } from './tdx.js';
 export { VbsBootDigest, VbsBatchRunner } from './vbs.js';

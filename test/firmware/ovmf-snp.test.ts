@@ -33,7 +33,7 @@ import { nodeHashBackend } from '../../src/measure/hash-node.js';
 import type { SnpStep } from '../../src/measure/launch-steps.js';
 import { expectedLaunchDigest, expectedLaunchDigestFromHashes, type PageInfoHashStep, type PageInfoStep } from '../helpers/page-info.js';
 import { HAVE_SHARED, sharedBytes, sharedNotice } from '../helpers/shared.js';
-import { KVM_VMSA_GPA } from '../../src/measure/walker.js';
+import { KVM_VMSA_GPA } from '../../src/measure/profiles.js';
 
 // ---- Values from the spec ------------------------------------------------------------------
 
