@@ -25,6 +25,7 @@ import {
   type TdxOrder,
 } from '../firmware/index.js';
 import { defaultHashBackend } from '../measure/hash-default.js';
+import '../node/backends.js';
 import type { TraceStep } from '../measure/index.js';
 import type { FirmwareSearchInput, FirmwareSetting } from '../firmware/search.js';
 import type { CliIo } from './command.js';

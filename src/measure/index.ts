@@ -1,7 +1,7 @@
 /** The measurement layer: walker, loader profiles, and the SNP, TDX and VBS models. */
 export * from './errors.js';
 export * from './hash.js';
-export { defaultHashBackend, defaultKernels } from './hash-default.js';
+export { defaultHashBackend, defaultKernels, setDefaultHashBackend } from './hash-default.js';
 export { nobleHashBackend } from './hash-noble.js';
 export { jsKernels, SLOT_SIZE, type HashKernels, type TdxState } from './kernels.js';
 export { PageBatch, StepArrays, OpCursor, fillBatch, runLanes, DEFAULT_BATCH_SLOTS, DEFAULT_BATCH_STEPS, type BatchRunner, type StepJob } from './batch.js';

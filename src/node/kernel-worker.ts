@@ -4,7 +4,7 @@
  * between batches. Pages arrive as a SharedArrayBuffer (no copy); step arrays are transferred.
  */
 import { parentPort } from 'node:worker_threads';
-import { defaultKernels as kernels } from '../measure/hash-default.js';
+import { nodeKernels as kernels } from './backends.js';
 import type { TdxState } from '../measure/kernels.js';
 
 /** A request to the worker; `id` pairs it with its reply. */

@@ -18,7 +18,7 @@ import { PageBatch, fillBatch, runLanes, type StepJob } from '../measure/batch.j
 import type { Lane } from '../measure/measure.js';
 import { hashSlotsOf, type SnpBatchRunner } from '../measure/snp.js';
 import type { VbsBatchRunner } from '../measure/vbs.js';
-import { defaultKernels } from '../measure/hash-default.js';
+import { nodeKernels } from './backends.js';
 import type { KernelReply, KernelRequest } from './kernel-worker.js';
 
 /** Options of `runLanesParallel`. */
@@ -218,7 +218,7 @@ async function hashOnWorkers(
   });
   const out = new Uint8Array(48 * slots.length);
   // The main thread's share, while the workers hash the rest.
-  if (own > 0) defaultKernels.sha384Slots(main!.pages, slots.subarray(0, own), out.subarray(0, 48 * own));
+  if (own > 0) nodeKernels.sha384Slots(main!.pages, slots.subarray(0, own), out.subarray(0, 48 * own));
   let at = 48 * own;
   for (const p of await Promise.all(pending)) {
     out.set(p.out!, at);

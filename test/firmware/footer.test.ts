@@ -11,7 +11,7 @@
 import { OVMF_SNP_LOADERS, ovmfSnpSteps, type OvmfSnpLoaderName } from '../../src/firmware/ovmf-snp.js';
 import { ovmfSevEsChunks } from '../../src/firmware/ovmf-sev.js';
 import { sevKernelHashes } from '../../src/firmware/kernel-hashes.js';
-import { nodeHashBackend } from '../../src/measure/hash-node.js';
+import { nodeHashBackend } from '../../src/node/hash-node.js';
 import { createHash } from 'node:crypto';
 import { FIRMWARE_GUIDS, efiGuid, type TdxSectionSpec } from '../helpers/firmware-image.js';
 import { fwError } from '../helpers/firmware-error.js';

@@ -26,7 +26,7 @@ import {
 } from '../../src/firmware/ovmf-sev.js';
 import { decodeSevVmsa } from '../../src/format/vmsa.js';
 import { nobleHashBackend } from '../../src/measure/hash-noble.js';
-import { nodeHashBackend } from '../../src/measure/hash-node.js';
+import { nodeHashBackend } from '../../src/node/hash-node.js';
 import { HAVE_SHARED, sharedBytes, sharedNotice } from '../helpers/shared.js';
 
 const toHex = (b: Uint8Array): string => Buffer.from(b).toString('hex');

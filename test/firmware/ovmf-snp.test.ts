@@ -29,7 +29,7 @@ import {
   vcpuSignatureFromFms,
 } from '../../src/firmware/vmsa-qemu.js';
 import { decodeSevVmsa } from '../../src/format/vmsa.js';
-import { nodeHashBackend } from '../../src/measure/hash-node.js';
+import { nodeHashBackend } from '../../src/node/hash-node.js';
 import type { SnpStep } from '../../src/measure/launch-steps.js';
 import { expectedLaunchDigest, expectedLaunchDigestFromHashes, type PageInfoHashStep, type PageInfoStep } from '../helpers/page-info.js';
 import { HAVE_SHARED, sharedBytes, sharedNotice } from '../helpers/shared.js';

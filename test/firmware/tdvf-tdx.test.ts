@@ -24,7 +24,7 @@ import {
 import * as firmwareIndex from '../../src/firmware/index.js';
 import type { TdxStep } from '../../src/measure/launch-steps.js';
 import type { TraceStep } from '../../src/measure/steps.js';
-import { nodeHashBackend } from '../../src/measure/hash-node.js';
+import { nodeHashBackend } from '../../src/node/hash-node.js';
 import { mulberry32 } from '../helpers/prng.js';
 import { HAVE_SHARED, sharedBytes, sharedNotice } from '../helpers/shared.js';
 
