@@ -80,3 +80,4 @@ export * from './kernel-hashes.js';
 export * from './tdvf-tdx.js';
 export * from './ovmf-sev.js';
 export * from './search.js';
+export * from './measure-firmware.js';

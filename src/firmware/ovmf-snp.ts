@@ -9,11 +9,11 @@
  * VMSA per vCPU at the loader's VMSA GPA, BSP first. Steps are the neutral launch steps of
  * src/measure/launch-steps.ts, so the same SNP model folds them as IGVM directives.
  */
+import { foldSnpSteps } from '../measure/fold.js';
 import { defaultHashBackend } from '../measure/hash-default.js';
 import type { HashBackend } from '../measure/hash.js';
 import type { SnpPageStep, SnpStep, StepSource } from '../measure/launch-steps.js';
-import type { TraceSink } from '../measure/steps.js';
-import { SnpLaunchDigest, type SnpPageTypeName } from '../measure/snp.js';
+import type { SnpPageTypeName } from '../measure/snp.js';
 import { FirmwareError, hex } from './errors.js';
 import { FIRMWARE_PAGE_SIZE, apResetEipFor, checkFirmwareImageLength } from './footer.js';
 import { sevHashTableGpa, sevHashTablePage, type SevKernelHashes } from './kernel-hashes.js';
@@ -270,18 +270,8 @@ export function ovmfSnpSteps(image: Uint8Array, options: OvmfSnpOptions): SnpSte
 }
 
 /**
- * Folds SNP launch steps into a launch digest (snp.md §1.1) with the same model as IGVM files.
- * `trace` sees every PAGE_INFO step.
- */
-export function foldSnpSteps(steps: Iterable<SnpStep>, hash: HashBackend = defaultHashBackend, trace?: TraceSink): Uint8Array {
-  const ld = new SnpLaunchDigest(hash, trace === undefined ? {} : { trace });
-  for (const s of steps) ld.step(s);
-  return ld.launchDigest;
-}
-
-/**
  * The SNP launch digest (48 bytes) of an OVMF image: `ovmfSnpSteps` folded with
- * `SnpLaunchDigest`. For the snp.md §1.7 example it is `e1e1ca02…0e2b`.
+ * `SnpLaunchDigest` (measure's `foldSnpSteps`). For the snp.md §1.7 example it is `e1e1ca02…0e2b`.
  * Throws as {@link ovmfSnpSteps}.
  */
 export function ovmfSnpLaunchDigest(image: Uint8Array, options: OvmfSnpOptions, hash: HashBackend = defaultHashBackend): Uint8Array {

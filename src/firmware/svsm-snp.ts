@@ -6,6 +6,7 @@
  * This is the only firmware path whose digests were captured on real AMD hardware (§4.3), so it
  * is what checks our SNP model against silicon.
  */
+import { foldSnpSteps } from '../measure/fold.js';
 import { defaultHashBackend } from '../measure/hash-default.js';
 import type { HashBackend } from '../measure/hash.js';
 import { KVM_VMSA_GPA } from '../measure/profiles.js';
@@ -13,7 +14,7 @@ import { encodeSevVmsa } from '../format/vmsa.js';
 import { FirmwareError, hex } from './errors.js';
 import { FIRMWARE_PAGE_SIZE, checkFirmwareImageLength, findFooterTable, svsmInfoOffset } from './footer.js';
 import type { SnpStep } from '../measure/launch-steps.js';
-import { OVMF_SNP_LOADERS, flashPageSteps, foldSnpSteps, sevSectionSteps } from './ovmf-snp.js';
+import { OVMF_SNP_LOADERS, flashPageSteps, sevSectionSteps } from './ovmf-snp.js';
 import { findSevMetadata } from './sev-metadata.js';
 import { checkU32, fpuState, type FpuInit } from './vmsa-qemu.js';
 

@@ -14,11 +14,10 @@
  * gce-tcb-verifier), which MR.EXTENDs every region including a TD HOB built from the machine
  * shape's RAM banks; it needs the machine type and is off by default there too (§6.3).
  */
+import { foldTdxSteps } from '../measure/fold.js';
 import { defaultHashBackend } from '../measure/hash-default.js';
 import type { HashBackend } from '../measure/hash.js';
 import type { StepSource, TdxStep } from '../measure/launch-steps.js';
-import type { TraceSink } from '../measure/steps.js';
-import { TdxMrtd } from '../measure/tdx.js';
 import { FirmwareError, hex } from './errors.js';
 import { FIRMWARE_PAGE_SIZE } from './footer.js';
 import { TDX_METADATA_SECTION, parseTdxMetadata, tdxSectionRawData, type TdxMetadataSection } from './tdx-metadata.js';
@@ -203,13 +202,6 @@ export function tdvfTdxStepIter(image: Uint8Array, options: TdvfTdxOptions = {})
  */
 export function tdvfTdxSteps(image: Uint8Array, options: TdvfTdxOptions = {}): TdxStep[] {
   return Array.from(tdvfTdxStepIter(image, options));
-}
-
-/** Folds TDX steps into the 48-byte MRTD (§5.1) with `TdxMrtd`; `trace` sees every primitive step. */
-export function foldTdxSteps(steps: Iterable<TdxStep>, hash: HashBackend = defaultHashBackend, trace?: TraceSink): Uint8Array {
-  const mrtd = new TdxMrtd(hash, { trace, platform: 'TDX' });
-  for (const s of steps) mrtd.step(s);
-  return mrtd.finish();
 }
 
 /**

@@ -15,3 +15,5 @@ export { VbsBootDigest, VbsBatchRunner } from './vbs.js';
 export * from './measure.js';
 export { searchConfigurations, snpVcpuSweep, type Candidate, type SearchResult, type SearchOptions } from './search.js';
 export * from './sev.js';
+export * from './fold.js';
+export * from './vcpu-sweep.js';

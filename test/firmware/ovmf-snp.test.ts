@@ -16,7 +16,6 @@ import { catchFirmwareError } from '../helpers/firmware-error.js';
 import { describe, expect, it } from 'vitest';
 import {
   OVMF_SNP_LOADERS,
-  foldSnpSteps,
   ovmfSnpLaunchDigest,
   ovmfSnpSteps,
   type OvmfSnpOptions,
@@ -30,6 +29,7 @@ import {
 } from '../../src/firmware/vmsa-qemu.js';
 import { decodeSevVmsa } from '../../src/format/vmsa.js';
 import { nodeHashBackend } from '../../src/node/hash-node.js';
+import { foldSnpSteps } from '../../src/measure/fold.js';
 import type { SnpStep } from '../../src/measure/launch-steps.js';
 import { expectedLaunchDigest, expectedLaunchDigestFromHashes, type PageInfoHashStep, type PageInfoStep } from '../helpers/page-info.js';
 import { HAVE_SHARED, sharedBytes, sharedNotice } from '../helpers/shared.js';

@@ -11,7 +11,7 @@
 import { createHash } from 'node:crypto';
 import { catchFirmwareError as catchError } from '../helpers/firmware-error.js';
 import { describe, expect, it } from 'vitest';
-import { foldSnpSteps } from '../../src/firmware/ovmf-snp.js';
+import { foldSnpSteps } from '../../src/measure/fold.js';
 import { svsmSnpLaunchDigest, svsmSnpSteps, svsmVmsa, type SvsmSnpOptions } from '../../src/firmware/svsm-snp.js';
 import { decodeSevVmsa, encodeSevVmsa } from '../../src/format/vmsa.js';
 import { nodeHashBackend } from '../../src/node/hash-node.js';
