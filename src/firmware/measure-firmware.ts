@@ -13,7 +13,7 @@ import { foldSevChunks, foldSnpSteps, foldTdxSteps } from '../measure/fold.js';
 import { defaultHashBackend } from '../measure/hash-default.js';
 import type { HashBackend } from '../measure/hash.js';
 import type { TraceSink } from '../measure/steps.js';
-import { FirmwareError } from './errors.js';
+import { FirmwareError, hexNumber } from './errors.js';
 import { sevKernelHashes, type DirectBootInputs } from './kernel-hashes.js';
 import { SEV_ES_DEFAULT_FPU, ovmfSevChunks, ovmfSevEsChunks } from './ovmf-sev.js';
 import { OVMF_SNP_LOADERS, ovmfSnpSteps, type OvmfSnpLoaderName } from './ovmf-snp.js';
@@ -91,8 +91,6 @@ export function vcpuSignatureOf(vcpuType: string): number {
   return qemuVcpuSignature(vcpuType);
 }
 
-const hex = (v: number | bigint): string => `0x${v.toString(16)}`;
-
 function need<T>(value: T | undefined, what: string, why: string): T {
   if (value === undefined) throw new FirmwareError('InvalidHostParameter', `${why} needs ${what}: there is no safe default (firmware-input.md §6.3)`);
   return value;
@@ -137,7 +135,7 @@ function measureSnp(image: Uint8Array, o: FirmwareMeasureOptions, hash: HashBack
   const usesSignature = vmm === 'qemu' || vmm === SVSM_VMM;
   const vcpuType = usesSignature ? need(o.vcpuType, 'a vCPU type', `snp under ${vmm}`) : o.vcpuType;
   const signature = vcpuType === undefined ? 0 : vcpuSignatureOf(vcpuType);
-  const cpu: FirmwareHostParameters = vcpuType === undefined ? {} : { vcpu_type: vcpuType, vcpu_signature: hex(signature) };
+  const cpu: FirmwareHostParameters = vcpuType === undefined ? {} : { vcpu_type: vcpuType, vcpu_signature: hexNumber(signature) };
   const trace = o.trace;
 
   if (vmm === SVSM_VMM) {
@@ -145,7 +143,7 @@ function measureSnp(image: Uint8Array, o: FirmwareMeasureOptions, hash: HashBack
     const varsSize = need(o.varsSize, 'the OVMF_VARS size', `snp under ${vmm}`);
     const fpu = o.fpu ?? 'legacy';
     const steps = svsmSnpSteps(image, svsm, { vcpus, vcpuSignature: signature, varsSize, fpu });
-    const host = { vmm, vcpus, ...cpu, fpu, sev_features: hex(SVSM_SEV_FEATURES), vars_size: varsSize };
+    const host = { vmm, vcpus, ...cpu, fpu, sev_features: hexNumber(SVSM_SEV_FEATURES), vars_size: varsSize };
     const search = { input: { kind: 'svsm-snp', code: image, svsm, varsSize, vcpuSignature: signature }, given: { vcpus, fpu } } as const;
     return { platform: 'snp', platformType: 'SEV_SNP', algorithm: 'sha384', digest: foldSnpSteps(steps, hash, trace), host, search };
   }
@@ -156,7 +154,7 @@ function measureSnp(image: Uint8Array, o: FirmwareMeasureOptions, hash: HashBack
   const kernelHashes = o.directBoot === undefined ? undefined : sevKernelHashes(o.directBoot, hash);
   const kh = kernelHashes === undefined ? {} : { kernelHashes };
   const steps = ovmfSnpSteps(image, { vmm, vcpus, vcpuSignature: signature, sevFeatures, fpu, vmsaGpa, ...kh });
-  const host = { vmm, vcpus, ...cpu, fpu, sev_features: hex(sevFeatures), vmsa_gpa: hex(vmsaGpa), kernel_hashes: kernelHashes !== undefined };
+  const host = { vmm, vcpus, ...cpu, fpu, sev_features: hexNumber(sevFeatures), vmsa_gpa: hexNumber(vmsaGpa), kernel_hashes: kernelHashes !== undefined };
   const search = {
     input: { kind: 'ovmf-snp', image, vmm, vcpuSignature: signature, ...kh },
     given: { vcpus, sevFeatures, fpu, vmsaGpa },
@@ -180,7 +178,7 @@ function measureSev(platform: 'sev' | 'sev-es', image: Uint8Array, o: FirmwareMe
   const fpu = o.fpu ?? SEV_ES_DEFAULT_FPU;
   const chunks = ovmfSevEsChunks(image, { vcpus, vcpuSignature: signature, fpu, ...kh });
   const digest = foldSevChunks(chunks, hash, { trace: o.trace, platform: 'SEV_ES' });
-  const host = { vmm, vcpus, vcpu_type: vcpuType, vcpu_signature: hex(signature), fpu, kernel_hashes: kernelHashes !== undefined };
+  const host = { vmm, vcpus, vcpu_type: vcpuType, vcpu_signature: hexNumber(signature), fpu, kernel_hashes: kernelHashes !== undefined };
   const search = { input: { kind: 'ovmf-sev-es', image, vcpuSignature: signature, ...kh }, given: { vcpus, fpu } } as const;
   return { platform, platformType: 'SEV_ES', algorithm: 'sha256', digest, host, search };
 }

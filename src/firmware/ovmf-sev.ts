@@ -16,7 +16,7 @@ import { foldSevChunks } from '../measure/fold.js';
 import { defaultHashBackend } from '../measure/hash-default.js';
 import type { HashBackend } from '../measure/hash.js';
 import type { SevChunk } from '../measure/launch-steps.js';
-import { FirmwareError, hex } from './errors.js';
+import { FirmwareError, hexNumber } from './errors.js';
 import { apResetEipFor, checkFirmwareImageLength } from './footer.js';
 import { sevHashTable, sevHashTableGpa, type SevKernelHashes } from './kernel-hashes.js';
 import { VMM_VMSA_PROFILES, resetStateVmsa, type FpuInit, type VmmVmsaProfileName } from './vmsa-qemu.js';
@@ -63,10 +63,10 @@ export const SEV_ES_DEFAULT_FPU: FpuInit = 'init2';
 export function ovmfSevChunks(image: Uint8Array, options: OvmfSevOptions = {}): SevChunk[] {
   // The flash is mapped as whole pages (§2.2 step 1); §6.3 asks that other lengths be rejected.
   checkFirmwareImageLength(image);
-  const chunks: SevChunk[] = [{ what: `OVMF image (${hex(image.length)} bytes)`, bytes: image }];
+  const chunks: SevChunk[] = [{ what: `OVMF image (${hexNumber(image.length)} bytes)`, bytes: image }];
   if (options.kernelHashes !== undefined) {
     const gpa = sevHashTableGpa(image);
-    chunks.push({ what: `kernel-hashes table (OVMF puts it at ${hex(gpa)})`, bytes: sevHashTable(options.kernelHashes) });
+    chunks.push({ what: `kernel-hashes table (OVMF puts it at ${hexNumber(gpa)})`, bytes: sevHashTable(options.kernelHashes) });
   }
   return chunks;
 }
@@ -100,7 +100,7 @@ export function ovmfSevEsChunks(image: Uint8Array, options: OvmfSevEsOptions): S
   if (apResetEip !== undefined) {
     const ap = resetStateVmsa(profile, { ...common, bsp: false, apResetEip });
     for (let i = 1; i < options.vcpus; i++) {
-      chunks.push({ what: `VMSA vCPU ${i} (AP, reset ${hex(apResetEip)})`, bytes: ap });
+      chunks.push({ what: `VMSA vCPU ${i} (AP, reset ${hexNumber(apResetEip)})`, bytes: ap });
     }
   }
   return chunks;

@@ -18,7 +18,7 @@ import { foldTdxSteps } from '../measure/fold.js';
 import { defaultHashBackend } from '../measure/hash-default.js';
 import type { HashBackend } from '../measure/hash.js';
 import type { StepSource, TdxStep } from '../measure/launch-steps.js';
-import { FirmwareError, hex } from './errors.js';
+import { FirmwareError, hexNumber } from './errors.js';
 import { FIRMWARE_PAGE_SIZE } from './footer.js';
 import { TDX_METADATA_SECTION, parseTdxMetadata, tdxSectionRawData, type TdxMetadataSection } from './tdx-metadata.js';
 
@@ -101,7 +101,7 @@ function planSections(image: Uint8Array, options: TdvfTdxOptions, maxPages: numb
       // digest for it.
       throw new FirmwareError(
         'BadTdxMetadata',
-        `TDX metadata section ${s.index} (${s.type}): attributes ${hex(s.attributes)} ask for MR.EXTEND of PAGE.AUG pages, which are never added at build time`,
+        `TDX metadata section ${s.index} (${s.type}): attributes ${hexNumber(s.attributes)} ask for MR.EXTEND of PAGE.AUG pages, which are never added at build time`,
         s.offset + TDX_METADATA_SECTION.fields.attributes.offset,
       );
     }
@@ -110,7 +110,7 @@ function planSections(image: Uint8Array, options: TdvfTdxOptions, maxPages: numb
     if (total > BigInt(maxPages)) {
       throw new FirmwareError(
         'ImageTooLarge',
-        `TDX metadata sections 0–${s.index} add ${total} pages at build time; the limit is ${maxPages} (${hex(maxPages * PAGE)} bytes)`,
+        `TDX metadata sections 0–${s.index} add ${total} pages at build time; the limit is ${maxPages} (${hexNumber(maxPages * PAGE)} bytes)`,
         s.offset + TDX_METADATA_SECTION.fields.memoryDataSize.offset,
       );
     }

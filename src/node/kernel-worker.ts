@@ -10,7 +10,8 @@ import type { TdxState } from '../measure/kernels.js';
 /** A request to the worker; `id` pairs it with its reply. */
 export type KernelRequest =
   | { id: number; cmd: 'sha384'; pages: SharedArrayBuffer; slots: Int32Array }
-  | { id: number; cmd: 'tdx' | 'vbs'; pages: SharedArrayBuffer; slots: Int32Array; gpas: BigUint64Array; kinds: Uint8Array }
+  | { id: number; cmd: 'tdx'; pages: SharedArrayBuffer; slots: Int32Array; gpas: BigUint64Array; measured: Uint8Array }
+  | { id: number; cmd: 'vbs'; pages: SharedArrayBuffer; slots: Int32Array; gpas: BigUint64Array; metadata: Uint8Array }
   | { id: number; cmd: 'tdxDigest' | 'vbsDigest' | 'reset' }
   | { id: number; cmd: 'touch'; pages: SharedArrayBuffer };
 
@@ -31,10 +32,10 @@ parentPort?.on('message', (m: KernelRequest) => {
       }
       case 'tdx':
         tdx ??= kernels.tdxNew();
-        kernels.tdxPages(tdx, new Uint8Array(m.pages), m.slots, m.gpas, m.kinds);
+        kernels.tdxPages(tdx, new Uint8Array(m.pages), m.slots, m.gpas, m.measured);
         break;
       case 'vbs':
-        kernels.vbsPages(vbs, new Uint8Array(m.pages), m.slots, m.gpas, m.kinds);
+        kernels.vbsPages(vbs, new Uint8Array(m.pages), m.slots, m.gpas, m.metadata);
         break;
       case 'tdxDigest':
         parentPort!.postMessage({ id: m.id, out: kernels.tdxDigest((tdx ??= kernels.tdxNew())) } satisfies KernelReply);

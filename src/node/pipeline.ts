@@ -14,10 +14,11 @@ import { existsSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
-import { PageBatch, fillBatch, runLanes, type StepJob } from '../measure/batch.js';
+import { PageBatch, fillBatch, runLanes } from '../measure/batch.js';
 import type { Lane } from '../measure/measure.js';
 import { hashSlotsOf, type SnpBatchRunner } from '../measure/snp.js';
-import type { VbsBatchRunner } from '../measure/vbs.js';
+import type { TdxBatchRunner, TdxJob } from '../measure/tdx.js';
+import type { VbsBatchRunner, VbsJob } from '../measure/vbs.js';
 import { nodeKernels } from './backends.js';
 import type { KernelReply, KernelRequest } from './kernel-worker.js';
 
@@ -122,8 +123,9 @@ export class KernelPool {
   }
 }
 
-function transferOf(job: StepJob): ArrayBuffer[] {
-  return [job.slots.buffer, job.gpas.buffer, job.kinds.buffer] as ArrayBuffer[];
+/** The buffers a TDX or VBS job hands over to its worker (its arrays are copies, see `StepArrays.take`). */
+function transferOf(job: TdxJob | VbsJob): ArrayBuffer[] {
+  return [job.slots.buffer, job.gpas.buffer, ('measured' in job ? job.measured : job.metadata).buffer] as ArrayBuffer[];
 }
 
 /** Runs the lanes to the end and returns each lane's digest, in lane order. */
@@ -178,10 +180,12 @@ export async function runLanesParallel(lanes: readonly Lane[], options: Pipeline
           waits.push(hashes);
           // The chain must follow batch order; hashes may arrive in any order.
           chain = chain.then(async () => snp.chain(job, await hashes));
+        } else if (lane.platformType === 'TDX') {
+          const job = (runner as TdxBatchRunner).takeJob();
+          waits.push(laneWorkers.get(lane)!.call({ cmd: 'tdx', pages, ...job }, transferOf(job)));
         } else {
           const job = (runner as VbsBatchRunner).takeJob();
-          const cmd = lane.platformType === 'TDX' ? 'tdx' : 'vbs';
-          waits.push(laneWorkers.get(lane)!.call({ cmd, pages, ...job }, transferOf(job)));
+          waits.push(laneWorkers.get(lane)!.call({ cmd: 'vbs', pages, ...job }, transferOf(job)));
         }
       }
       entry.busy = Promise.all(waits);
