@@ -1,9 +1,9 @@
 /**
  * `igvm-measure compare [FILE] --evidence EVIDENCE [--measurement HEX] ...`: verify the
  * evidence and compare it with what FILE (or a published value) should produce
- * (issue: evidence, "Commands"). `compare --firmware F --evidence EVIDENCE ...` does the same
- * for a firmware image under the host parameters of `measure --firmware` (issue 7), and on a
- * mismatch searches the host settings of spec/firmware-input.md §6.3 (firmware/search.ts).
+ * (DESIGN.md "Command line"). `compare --firmware F --evidence EVIDENCE ...` does the same
+ * for a firmware image under the host parameters of `measure --firmware`, and on a mismatch
+ * searches the host settings of spec/firmware-input.md §6.3 (firmware/search.ts).
  */
 import { compareEvidence, evidenceValues, reportedMeasurement, verifyEvidence, type Evidence } from '../evidence/index.js';
 import type { Check } from '../pki/check.js';

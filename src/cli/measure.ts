@@ -1,7 +1,7 @@
 /**
  * `igvm-measure measure FILE [--platform snp|tdx|vbs|sev|sev-es|all] [--profile igvm|qemu|igvmmeasure]
  * [--vcpus N] [--ap-vmsa FILE] [--native-zero] [--max-pages N] [--json] [--trace]`
- * (issue: launch measurements, "The command").
+ * (DESIGN.md "Command line"; spec/snp.md §2 for the profiles, spec/firmware-input.md for --firmware).
  */
 import {
   DEFAULT_MAX_PAGES,

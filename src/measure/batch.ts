@@ -3,7 +3,8 @@
  * `PageBatch`), each platform lowers its walker operations into flat step arrays, and one
  * kernel call per batch and platform hashes them (kernels.ts). Platforms advance in lockstep
  * through the directives, so a page that several platforms load is read once per batch.
- * Memory is bounded by the batch size, whatever the file size.
+ * Memory is bounded by the batch size, whatever the file size (DESIGN.md "Performance";
+ * the step meanings are spec/snp.md §1.2, tdx.md §1.2, vbs-cca-corim.md §1.2).
  */
 import type { IgvmData } from '../format/index.js';
 import { SLOT_SIZE } from './kernels.js';

@@ -1,4 +1,7 @@
-/** The measurement layer: walker, loader profiles, and the SNP, TDX and VBS models. */
+/**
+ * The measurement layer (DESIGN.md "Shape"): walker, loader profiles, the injected hash backend,
+ * the SNP, TDX, VBS and SEV models, the folds of launch-step streams and the vCPU sweep.
+ */
 export * from './errors.js';
 export * from './hash.js';
 export { defaultHashBackend, defaultKernels, setDefaultHashBackend } from './hash-default.js';

@@ -1,7 +1,8 @@
 /**
  * A worker thread that runs batch kernels for the pipeline (pipeline.ts): SHA-384 of page
  * slots for SEV-SNP, and the whole TDX or VBS hash of one platform, whose state it keeps
- * between batches. Pages arrive as a SharedArrayBuffer (no copy); step arrays are transferred.
+ * between batches. Pages arrive as a SharedArrayBuffer (no copy); step arrays are transferred
+ * (DESIGN.md "Performance"; the kernels' steps are those of measure/kernels.ts).
  */
 import { parentPort } from 'node:worker_threads';
 import { nodeKernels as kernels } from './backends.js';

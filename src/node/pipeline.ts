@@ -1,5 +1,6 @@
 /**
- * The parallel, streaming hot loop (issue: hot loop). The main thread reads page data once,
+ * The parallel, streaming hot loop (DESIGN.md "Performance"; spec/snp.md §1.2 for the chain
+ * that must stay in order). The main thread reads page data once,
  * with positional reads, into a small ring of shared batches, and lowers every platform's
  * operations into steps; worker threads do the hashing:
  *  - SEV-SNP: page-content SHA-384s are independent, so they are spread over workers; the

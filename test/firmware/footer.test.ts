@@ -711,7 +711,7 @@ describe.skipIf(!HAVE_SHARED)('fixtures (firmware-input.md §1.2–§1.4)', () =
 
 /**
  * Fixed-seed fuzz: mutated and truncated images through every parser; only FirmwareError may
- * escape (DESIGN.md "Errors"; issue 7 "a fuzz test over mutated footers and metadata"), with a
+ * escape (DESIGN.md "Errors"; spec/firmware-input.md §1, §6.3), with a
  * known code and an offset inside the image. On success, what was parsed lies inside the image.
  */
 describe('fuzz: only FirmwareError escapes', () => {
