@@ -1,9 +1,9 @@
 /**
  * `igvm-measure compare [FILE] --evidence EVIDENCE [--measurement HEX] ...`: verify the
  * evidence and compare it with what FILE (or a published value) should produce
- * (issue: evidence, "Commands"). `compare --firmware F --evidence EVIDENCE ...` does the same
- * for a firmware image under the host parameters of `measure --firmware` (issue 7), and on a
- * mismatch searches the host settings of spec/firmware-input.md §6.3 (firmware/search.ts).
+ * (DESIGN.md "Command line"). `compare --firmware F --evidence EVIDENCE ...` does the same
+ * for a firmware image under the host parameters of `measure --firmware`, and on a mismatch
+ * searches the host settings of spec/firmware-input.md §6.3 (firmware/search.ts).
  */
 import { compareEvidence, evidenceValues, reportedMeasurement, verifyEvidence, type Evidence } from '../evidence/index.js';
 import type { Check } from '../pki/check.js';
@@ -14,7 +14,7 @@ import { EXIT_CHECK_FAILED, EXIT_OK, UsageError } from './errors.js';
 import { CERTIFICATE_HELP, CERTIFICATE_OPTIONS, checkLines, hexOption, readEvidence, verifyOptionsOf } from './evidence-input.js';
 import { readInput, withIgvmFile } from './input.js';
 import { stringify, type Json } from './json.js';
-import { FIRMWARE_MEASURE_OPTIONS, FIRMWARE_OPTION_HELP, firmwareMeasurement, hostSummary, type FirmwareMeasurement } from './measure-firmware.js';
+import { FIRMWARE_MEASURE_OPTIONS, FIRMWARE_OPTION_HELP, firmwareMeasurement, hostSummary, type FirmwareMeasurementWithInputs } from './measure-firmware.js';
 import { evidenceKind } from './report.js';
 import { bytesEqual } from '../format/bytes.js';
 
@@ -254,7 +254,7 @@ function describeAxes(axes: FirmwareSearchAxes): string {
 }
 
 /** The search's finding, appended to the measurement check's detail (as the IGVM search's). */
-function explainSearch(r: FirmwareSearchResult, fw: FirmwareMeasurement): string {
+function explainSearch(r: FirmwareSearchResult, fw: FirmwareMeasurementWithInputs): string {
   if (r.matches.length > 0) return `; the reported value matches ${r.matches.map((m) => describeSetting(m, r.axes)).join(', or ')}`;
   const none = `; none of ${r.tried} firmware settings (${describeAxes(r.axes)}) reproduces it`;
   if (fw.platform === 'tdx') {

@@ -1,44 +1,33 @@
 /**
  * `igvm-measure measure --firmware OVMF.fd …`: launch measurements of a firmware image instead
- * of an IGVM file (issue 7, spec/firmware-input.md): the SEV-SNP launch digest of OVMF under
- * QEMU/KVM, EC2, GCE or krun (§2, §3) with optional kernel hashes (§2.3), COCONUT SVSM + OVMF
- * under the early-2024 coconut QEMU fork (§4), the SEV and SEV-ES launch digests (§6.2 item 5),
- * and the TDX MRTD of a TDVF image in either host ordering (§5).
+ * of an IGVM file (spec/firmware-input.md; the library's `measureFirmware` decides the adapter
+ * and the fold, §2–§6). This file only parses the firmware options — parameters without a safe
+ * default are required (§6.3), options that do not apply are refused, input files are read —
+ * calls `measureFirmware`, and prints its result. Shared with `compare --firmware`.
  */
 import {
-  OVMF_SNP_LOADERS,
-  SVSM_SEV_FEATURES,
+  FIRMWARE_PLATFORMS,
+  FIRMWARE_VMMS,
+  SVSM_VMM,
   TDX_ORDERS,
-  foldSevChunks,
-  foldSnpSteps,
-  foldTdxSteps,
-  ovmfSevChunks,
-  ovmfSevEsChunks,
-  ovmfSnpSteps,
-  qemuVcpuSignature,
-  sevKernelHashes,
-  svsmSnpSteps,
-  tdvfTdxSteps,
+  measureFirmware,
+  vcpuSignatureOf,
+  type DirectBootInputs,
+  type FirmwareMeasureOptions,
+  type FirmwareMeasurement,
+  type FirmwarePlatform,
   type FpuInit,
-  type OvmfSnpLoaderName,
-  type SevKernelHashes,
   type TdxOrder,
 } from '../firmware/index.js';
-import { defaultHashBackend } from '../measure/hash-default.js';
 import type { TraceStep } from '../measure/index.js';
-import type { FirmwareSearchInput, FirmwareSetting } from '../firmware/search.js';
+import '../node/backends.js';
 import type { CliIo } from './command.js';
 import { EXIT_OK, UsageError } from './errors.js';
 import { readInput, choice, sha256Hex } from './input.js';
 import { stringify, type Json } from './json.js';
 import { bytesToHex } from '../format/bytes.js';
 
-/** `--vmm` values: the OVMF loaders, plus COCONUT SVSM + OVMF. */
-const SVSM_VMM = 'coconut-qemu-2024';
-const FIRMWARE_VMMS = [...(Object.keys(OVMF_SNP_LOADERS) as OvmfSnpLoaderName[]), SVSM_VMM] as const;
-/** `--platform` values for firmware inputs. */
-export const FIRMWARE_PLATFORMS = ['snp', 'sev', 'sev-es', 'tdx'] as const;
-export type FirmwarePlatform = (typeof FIRMWARE_PLATFORMS)[number];
+export { FIRMWARE_PLATFORMS, type FirmwarePlatform } from '../firmware/index.js';
 
 /** Options of `measure` that only apply to firmware inputs. */
 export const FIRMWARE_MEASURE_OPTIONS = {
@@ -117,19 +106,19 @@ function hexU64(name: string, v: string): bigint {
   return BigInt(v.toLowerCase().startsWith('0x') ? v : `0x${v}`);
 }
 
-function vcpuSignature(v: string): number {
-  if (/^0x[0-9a-f]{1,8}$/i.test(v)) return Number(v);
-  return qemuVcpuSignature(v);
+function fpuOf(values: Record<string, unknown>): { fpu?: FpuInit } {
+  const v = str(values, 'fpu');
+  return v === undefined ? {} : { fpu: choice<FpuInit>('--fpu', v, ['init2', 'legacy'], 'init2') };
 }
 
-/** The kernel hashes of `--kernel/--initrd/--append`, with the inputs recorded for the JSON. */
-function directBoot(values: Record<string, unknown>, inputs: Record<string, Json>): SevKernelHashes | undefined {
+/** The direct-boot inputs of `--kernel/--initrd/--append`, with the files recorded for the JSON. */
+function directBoot(values: Record<string, unknown>, inputs: Record<string, Json>): { directBoot?: DirectBootInputs } {
   const kernelPath = str(values, 'kernel');
   if (kernelPath === undefined) {
     if (str(values, 'initrd') !== undefined || str(values, 'append') !== undefined) {
       throw new UsageError('--initrd and --append need --kernel: QEMU measures kernel hashes only for a direct kernel boot');
     }
-    return undefined;
+    return {};
   }
   const kernel = readInput(kernelPath, '--kernel');
   inputs.kernel = { file: kernelPath, sha256: sha256Hex(kernel) };
@@ -138,25 +127,11 @@ function directBoot(values: Record<string, unknown>, inputs: Record<string, Json
   if (initrdPath !== undefined && initrd !== undefined) inputs.initrd = { file: initrdPath, sha256: sha256Hex(initrd) };
   const append = str(values, 'append');
   if (append !== undefined) inputs.append = append;
-  return sevKernelHashes({ kernel, ...(initrd === undefined ? {} : { initrd }), ...(append === undefined ? {} : { append }) }, defaultHashBackend);
+  return { directBoot: { kernel, ...(initrd === undefined ? {} : { initrd }), ...(append === undefined ? {} : { append }) } };
 }
 
-/** What one platform measurement produced: the JSON/text entry and its host parameters. */
-interface FirmwareResult {
-  readonly platformType: string;
-  readonly algorithm: 'sha256' | 'sha384';
-  readonly digest: Uint8Array;
-  readonly host: Record<string, Json>;
-  /**
-   * What `compare`'s search (firmware/search.ts) needs: the fixed inputs, and the given setting of
-   * each axis. Absent for SEV, which has no host setting to search (§6.2 item 5).
-   */
-  readonly search?: { readonly input: FirmwareSearchInput; readonly given: FirmwareSetting };
-}
-
-/** A firmware measurement from the `--firmware` options: its result and the inputs (files, SHA-256) for the JSON. */
-export interface FirmwareMeasurement extends FirmwareResult {
-  readonly platform: FirmwarePlatform;
+/** A firmware measurement from the `--firmware` options, with the inputs (files, SHA-256) for the JSON. */
+export interface FirmwareMeasurementWithInputs extends FirmwareMeasurement {
   readonly inputs: Record<string, Json>;
 }
 
@@ -164,40 +139,40 @@ export interface FirmwareMeasurement extends FirmwareResult {
 export interface FirmwareMeasurementOptions {
   /** `--platform` when not given (`measure`: snp; `compare`: the evidence's). */
   readonly defaultPlatform?: FirmwarePlatform;
-  /** `--trace`: each step, as the IGVM path's trace lines. */
+  /** `--trace`: each step, as the IGVM path's trace lines (SEV chunks: `launch_update` lines). */
   readonly trace?: (s: TraceStep) => void;
 }
 
 /**
  * The measurement the firmware options (`--firmware`, `--platform`, `--vmm`, `--vcpus`, …)
- * describe, after the usage checks of each platform and VMM: parameters without a safe default
- * are required (§6.3), options that do not apply are refused. Shared by `measure --firmware`
+ * describe, after the usage checks of each platform and VMM. Shared by `measure --firmware`
  * and `compare --firmware`.
  */
-export function firmwareMeasurement(values: Record<string, unknown>, io: CliIo, options: FirmwareMeasurementOptions = {}): FirmwareMeasurement {
+export function firmwareMeasurement(values: Record<string, unknown>, io: CliIo, options: FirmwareMeasurementOptions = {}): FirmwareMeasurementWithInputs {
   const platform = choice<FirmwarePlatform>('--platform', str(values, 'platform'), FIRMWARE_PLATFORMS, options.defaultPlatform ?? 'snp');
-  const trace = options.trace;
+  const trace = options.trace === undefined ? {} : { trace: options.trace };
+  let fw: FirmwareMeasureOptions;
+  let read: { bytes: Uint8Array; inputs: Record<string, Json> };
   if (platform === 'tdx') {
     // MRTD depends on the TDVF metadata and BFV bytes only (§0 item 4): no vCPU or VMM inputs.
     refuse(values, ['vmm', 'vcpus', 'vcpu-type', 'guest-features', 'fpu', 'vmsa-gpa', 'svsm', 'vars-size'], '--platform tdx (MRTD has no vCPU state, firmware-input.md §5.1)');
     refuse(values, ['kernel', 'initrd', 'append'], '--platform tdx (a TD measures direct-boot inputs into RTMRs, not MRTD)');
-    const order = choice<TdxOrder>('--tdx-order', str(values, 'tdx-order'), TDX_ORDERS, 'single');
-    const { bytes, inputs } = readFirmware(values);
-    const digest = foldTdxSteps(tdvfTdxSteps(bytes, { order, file: 'TDVF' }), defaultHashBackend, trace);
-    const search = { input: { kind: 'tdvf-tdx', image: bytes }, given: { tdxOrder: order } } as const;
-    return { platform, inputs, platformType: 'TDX', algorithm: 'sha384', digest, host: { tdx_order: order }, search };
+    const tdxOrder = choice<TdxOrder>('--tdx-order', str(values, 'tdx-order'), TDX_ORDERS, 'single');
+    read = readFirmware(values);
+    fw = { platform, tdxOrder };
+  } else {
+    refuse(values, ['tdx-order'], `--platform ${platform} (TDX only)`);
+    read = readFirmware(values);
+    fw = platform === 'snp' ? snpOptions(values, read.inputs, io) : sevOptions(platform, values, read.inputs);
   }
-  refuse(values, ['tdx-order'], `--platform ${platform} (TDX only)`);
-  const { bytes, inputs } = readFirmware(values);
-  const result = platform === 'snp' ? measureSnp(values, bytes, inputs, io, trace) : measureSev(platform, values, bytes, inputs, trace !== undefined, io);
-  return { platform, inputs, ...result };
+  return { ...measureFirmware(read.bytes, { ...fw, ...trace }), inputs: read.inputs };
 }
 
 /**
  * Runs `measure` on a firmware image. `formatTrace` is the IGVM path's trace-line formatter,
  * so both inputs share one `--trace` format.
  */
-export function measureFirmware(
+export function runMeasureFirmware(
   values: Record<string, unknown>,
   positionals: readonly string[],
   io: CliIo,
@@ -207,7 +182,7 @@ export function measureFirmware(
   refuse(values, ['profile', 'ap-vmsa', 'max-pages'], 'firmware inputs (IGVM files only)');
   if (values['native-zero'] === true) throw new UsageError('--native-zero applies to IGVM files, not --firmware');
   if (values.json === true && values.trace === true) throw new UsageError('--json and --trace both write to stdout; choose one');
-  const trace = values.trace === true ? (s: TraceStep): void => io.stdout(`${JSON.stringify(formatTrace(s))}\n`) : undefined;
+  const trace = values.trace === true ? (s: TraceStep): void => io.stdout(`${JSON.stringify(s.record === 'launch_update' ? chunkTraceJson(s) : formatTrace(s))}\n`) : undefined;
   const result = firmwareMeasurement(values, io, trace === undefined ? {} : { trace });
   const inputs = result.inputs;
 
@@ -218,16 +193,21 @@ export function measureFirmware(
     // parameters; `profile` names the VMM, the nearest thing to a loader profile here.
     const fw = inputs.firmware as { file: string; sha256: string };
     const head = { file: fw.file, sha256: fw.sha256, profile: result.host.vmm ?? null };
-    io.stdout(stringify({ ...head, ...inputs, host_parameters: result.host, platforms: [entry] }));
-  }
-  else {
+    io.stdout(stringify({ ...head, ...inputs, host_parameters: { ...result.host }, platforms: [entry] }));
+  } else {
     io.stdout(`${result.platformType.padEnd(14)} ${hostSummary(result.host)} ${result.algorithm} ${bytesToHex(result.digest)}\n`);
   }
   return EXIT_OK;
 }
 
+/** SEV/SEV-ES `--trace`: one line per hashed piece, its length and SHA-256 (no running digest). */
+function chunkTraceJson(s: TraceStep): Json {
+  const sha256 = s.contents === undefined ? null : bytesToHex(s.contents);
+  return { type: 'step', step: s.step, platform: s.platform, record: s.record, bytes: s.length ?? null, sha256, reason: s.source.reason };
+}
+
 /** Host parameters as `key=value` words, for text output. */
-export function hostSummary(host: Record<string, Json>): string {
+export function hostSummary(host: Readonly<Record<string, Json>>): string {
   return Object.entries(host)
     .map(([k, v]) => `${k}=${typeof v === 'string' ? v : JSON.stringify(v)}`)
     .join(' ');
@@ -239,18 +219,8 @@ function readFirmware(values: Record<string, unknown>): { bytes: Uint8Array; inp
   return { bytes, inputs: { firmware: { file: path, sha256: sha256Hex(bytes) } } };
 }
 
-function fpuOf(values: Record<string, unknown>, fallback: FpuInit): FpuInit {
-  return choice<FpuInit>('--fpu', str(values, 'fpu'), ['init2', 'legacy'], fallback);
-}
-
 /** `--platform snp`: OVMF under one of the loaders, or COCONUT SVSM + OVMF. */
-function measureSnp(
-  values: Record<string, unknown>,
-  firmware: Uint8Array,
-  inputs: Record<string, Json>,
-  io: CliIo,
-  trace: ((s: TraceStep) => void) | undefined,
-): FirmwareResult {
+function snpOptions(values: Record<string, unknown>, inputs: Record<string, Json>, io: CliIo): FirmwareMeasureOptions {
   const vmm = choice('--vmm', str(values, 'vmm'), FIRMWARE_VMMS, 'qemu');
   const usesSignature = vmm === 'qemu' || vmm === SVSM_VMM;
   if (vmm === SVSM_VMM) {
@@ -263,9 +233,10 @@ function measureSnp(
     if (!usesSignature) refuse(values, ['vcpu-type'], `--vmm ${vmm} (its VMSA has a fixed RDX, firmware-input.md §3.1)`);
   }
   const vcpus = wholeNumber('vcpus', str(values, 'vcpus') as string, 1);
-  const typeName = str(values, 'vcpu-type');
-  const signature = typeName === undefined ? 0 : vcpuSignature(typeName);
-  const cpu: Record<string, Json> = typeName === undefined ? {} : { vcpu_type: typeName, vcpu_signature: `0x${signature.toString(16)}` };
+  const vcpuType = str(values, 'vcpu-type');
+  // An unknown vCPU type is reported before any other input file is read.
+  if (vcpuType !== undefined) vcpuSignatureOf(vcpuType);
+  const cpu = { platform: 'snp', vmm, vcpus, ...(vcpuType === undefined ? {} : { vcpuType }) } as const;
   const featuresArg = str(values, 'guest-features');
 
   if (vmm === SVSM_VMM) {
@@ -274,77 +245,27 @@ function measureSnp(
     inputs.svsm = { file: svsmPath, sha256: sha256Hex(svsm) };
     const varsSize = wholeNumber('vars-size', str(values, 'vars-size') as string, 0);
     if (featuresArg !== undefined) io.stderr(`warning: --guest-features is ignored by ${vmm}: its SVSM VMSA has SEV_FEATURES 0x1 (firmware-input.md §4.2)\n`);
-    const fpu = fpuOf(values, 'legacy');
-    const steps = svsmSnpSteps(firmware, svsm, { vcpus, vcpuSignature: signature, varsSize, fpu });
-    const host = { vmm, vcpus, ...cpu, fpu, sev_features: `0x${SVSM_SEV_FEATURES.toString(16)}`, vars_size: varsSize };
-    const search = { input: { kind: 'svsm-snp', code: firmware, svsm, varsSize, vcpuSignature: signature }, given: { vcpus, fpu } } as const;
-    return { platformType: 'SEV_SNP', algorithm: 'sha384', digest: foldSnpSteps(steps, defaultHashBackend, trace), host, search };
+    return { ...cpu, svsm, varsSize, ...fpuOf(values) };
   }
-  const loader = OVMF_SNP_LOADERS[vmm];
-  const fpu = fpuOf(values, loader.vmsa.defaultFpu);
-  const sevFeatures = featuresArg === undefined ? 0x1n : hexU64('guest-features', featuresArg);
+  const fpu = fpuOf(values);
+  const sevFeatures = featuresArg === undefined ? {} : { sevFeatures: hexU64('guest-features', featuresArg) };
   const vmsaArg = str(values, 'vmsa-gpa');
-  const vmsaGpa = vmsaArg === undefined ? loader.vmsaGpa : hexU64('vmsa-gpa', vmsaArg);
-  const kernelHashes = directBoot(values, inputs);
-  const steps = ovmfSnpSteps(firmware, {
-    vmm,
-    vcpus,
-    vcpuSignature: signature,
-    sevFeatures,
-    fpu,
-    vmsaGpa,
-    ...(kernelHashes === undefined ? {} : { kernelHashes }),
-  });
-  const host = {
-    vmm,
-    vcpus,
-    ...cpu,
-    fpu,
-    sev_features: `0x${sevFeatures.toString(16)}`,
-    vmsa_gpa: `0x${vmsaGpa.toString(16)}`,
-    kernel_hashes: kernelHashes !== undefined,
-  };
-  const search = {
-    input: { kind: 'ovmf-snp', image: firmware, vmm, vcpuSignature: signature, ...(kernelHashes === undefined ? {} : { kernelHashes }) },
-    given: { vcpus, sevFeatures, fpu, vmsaGpa },
-  } as const;
-  return { platformType: 'SEV_SNP', algorithm: 'sha384', digest: foldSnpSteps(steps, defaultHashBackend, trace), host, search };
+  const vmsaGpa = vmsaArg === undefined ? {} : { vmsaGpa: hexU64('vmsa-gpa', vmsaArg) };
+  return { ...cpu, ...fpu, ...sevFeatures, ...vmsaGpa, ...directBoot(values, inputs) };
 }
 
 /** `--platform sev|sev-es`: SHA-256 of the image, the kernel-hashes table and (SEV-ES) the VMSAs. */
-function measureSev(
-  platform: 'sev' | 'sev-es',
-  values: Record<string, unknown>,
-  firmware: Uint8Array,
-  inputs: Record<string, Json>,
-  tracing: boolean,
-  io: CliIo,
-): FirmwareResult {
+function sevOptions(platform: 'sev' | 'sev-es', values: Record<string, unknown>, inputs: Record<string, Json>): FirmwareMeasureOptions {
   refuse(values, ['svsm', 'vars-size', 'guest-features', 'vmsa-gpa'], `--platform ${platform}`);
-  const kernelHashes = directBoot(values, inputs);
-  const kh = kernelHashes === undefined ? {} : { kernelHashes };
+  const boot = directBoot(values, inputs);
   if (platform === 'sev') {
     refuse(values, ['vmm', 'vcpus', 'vcpu-type', 'fpu'], '--platform sev (SEV measures no vCPU state)');
-    const chunks = ovmfSevChunks(firmware, kh);
-    if (tracing) traceChunks(io, 'SEV', chunks);
-    return { platformType: 'SEV', algorithm: 'sha256', digest: foldSevChunks(chunks), host: { kernel_hashes: kernelHashes !== undefined } };
+    return { platform, ...boot };
   }
   const vmm = choice('--vmm', str(values, 'vmm'), ['qemu'] as const, 'qemu');
   required(values, ['vcpus', 'vcpu-type'], '--platform sev-es');
   const vcpus = wholeNumber('vcpus', str(values, 'vcpus') as string, 1);
-  const typeName = str(values, 'vcpu-type') as string;
-  const signature = vcpuSignature(typeName);
-  const fpu = fpuOf(values, 'init2');
-  const chunks = ovmfSevEsChunks(firmware, { vcpus, vcpuSignature: signature, fpu, ...kh });
-  if (tracing) traceChunks(io, 'SEV_ES', chunks);
-  const host = { vmm, vcpus, vcpu_type: typeName, vcpu_signature: `0x${signature.toString(16)}`, fpu, kernel_hashes: kernelHashes !== undefined };
-  const search = { input: { kind: 'ovmf-sev-es', image: firmware, vcpuSignature: signature, ...kh }, given: { vcpus, fpu } } as const;
-  return { platformType: 'SEV_ES', algorithm: 'sha256', digest: foldSevChunks(chunks), host, search };
-}
-
-/** SEV/SEV-ES `--trace`: one line per hashed piece (the SHA-256 is one stream, so no running digest). */
-function traceChunks(io: CliIo, platform: string, chunks: readonly { what: string; bytes: Uint8Array }[]): void {
-  chunks.forEach((c, i) => {
-    io.stdout(`${JSON.stringify({ type: 'step', step: i + 1, platform, record: 'launch_update', bytes: c.bytes.length, sha256: sha256Hex(c.bytes), reason: c.what })}\n`);
-  });
+  const vcpuType = str(values, 'vcpu-type') as string;
+  vcpuSignatureOf(vcpuType);
+  return { platform, vmm, vcpus, vcpuType, ...fpuOf(values), ...boot };
 }

@@ -1,7 +1,7 @@
 /**
  * `igvm-measure measure FILE [--platform snp|tdx|vbs|sev|sev-es|all] [--profile igvm|qemu|igvmmeasure]
  * [--vcpus N] [--ap-vmsa FILE] [--native-zero] [--max-pages N] [--json] [--trace]`
- * (issue: launch measurements, "The command").
+ * (DESIGN.md "Command line"; spec/snp.md §2 for the profiles, spec/firmware-input.md for --firmware).
  */
 import {
   DEFAULT_MAX_PAGES,
@@ -20,7 +20,7 @@ import { onePath, type CliIo, type Command } from './command.js';
 import { EXIT_CHECK_FAILED, EXIT_OK, UsageError } from './errors.js';
 
 import { readInput, withIgvmFile, choice, fileSha256 } from './input.js';
-import { FIRMWARE_HELP, FIRMWARE_MEASURE_OPTIONS, measureFirmware } from './measure-firmware.js';
+import { FIRMWARE_HELP, FIRMWARE_MEASURE_OPTIONS, runMeasureFirmware } from './measure-firmware.js';
 import { stringify, u64Json, type Json } from './json.js';
 import { bytesToHex } from '../format/bytes.js';
 
@@ -142,7 +142,7 @@ export const measureCommand: Command = {
     ...FIRMWARE_MEASURE_OPTIONS,
   },
   async run({ values, positionals }, io: CliIo) {
-    if (values.firmware !== undefined) return measureFirmware(values, positionals, io, traceJson);
+    if (values.firmware !== undefined) return runMeasureFirmware(values, positionals, io, traceJson);
     for (const k of Object.keys(FIRMWARE_MEASURE_OPTIONS)) {
       if (values[k] !== undefined) throw new UsageError(`--${k} applies to firmware inputs; give --firmware`);
     }

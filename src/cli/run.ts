@@ -4,6 +4,7 @@
  * input never surfaces as a stack trace.
  */
 import { parseArgs } from 'node:util';
+import '../node/backends.js';
 import { IgvmFormatError } from '../format/index.js';
 import { MeasurementError } from '../measure/index.js';
 import { EvidenceError } from '../evidence/index.js';

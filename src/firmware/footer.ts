@@ -7,7 +7,7 @@
  * 18-byte trailer. Everything here is checked against the real image size before it is read.
  */
 import { bytes, defineStruct, readStruct, u16, viewOf } from '../format/struct.js';
-import { FirmwareError, hex } from './errors.js';
+import { FirmwareError, hexNumber } from './errors.js';
 import {
   OVMF_TABLE_FOOTER_GUID,
   SEV_ES_RESET_BLOCK_GUID,
@@ -96,7 +96,7 @@ export function checkFirmwareImageLength(image: Uint8Array): void {
   if (image.length === 0 || image.length % FIRMWARE_PAGE_SIZE !== 0) {
     throw new FirmwareError(
       'NotMultipleOf4K',
-      `image length ${image.length} (${hex(image.length)}) is not a positive multiple of 4 KiB`,
+      `image length ${image.length} (${hexNumber(image.length)}) is not a positive multiple of 4 KiB`,
     );
   }
 }
@@ -119,7 +119,7 @@ export function findFooterTable(image: Uint8Array): FooterTable | null {
 
   const total = footer.length;
   if (total < FOOTER_ENTRY_TRAILER_SIZE) {
-    throw new FirmwareError('BadFooterTable', `footer table length ${hex(total)} is below 18`, footerOffset);
+    throw new FirmwareError('BadFooterTable', `footer table length ${hexNumber(total)} is below 18`, footerOffset);
   }
   // §1.1 step 2: the body is the (total − 18) bytes ending at end−0x32.
   const bodyEnd = footerOffset;
@@ -127,7 +127,7 @@ export function findFooterTable(image: Uint8Array): FooterTable | null {
   if (bodyStart < 0) {
     throw new FirmwareError(
       'BadFooterTable',
-      `footer table length ${hex(total)} reaches past the start of the ${hex(image.length)}-byte image`,
+      `footer table length ${hexNumber(total)} reaches past the start of the ${hexNumber(image.length)}-byte image`,
       footerOffset,
     );
   }
@@ -143,7 +143,7 @@ export function findFooterTable(image: Uint8Array): FooterTable | null {
     if (t.length < FOOTER_ENTRY_TRAILER_SIZE || p - t.length < bodyStart) {
       throw new FirmwareError(
         'BadFooterTable',
-        `footer entry ${guid} has length ${hex(t.length)}; it must be >= 18 and fit in the ${hex(p - bodyStart)} bytes left of the table`,
+        `footer entry ${guid} has length ${hexNumber(t.length)}; it must be >= 18 and fit in the ${hexNumber(p - bodyStart)} bytes left of the table`,
         trailerAt,
       );
     }

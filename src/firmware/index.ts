@@ -1,9 +1,11 @@
 /**
  * Firmware inputs (spec/firmware-input.md): parsing of OVMF, COCONUT SVSM and TDVF images — the
  * GUIDed footer table (§1.1–1.2), the SEV metadata (§1.3) and the TDX metadata (§1.4) — and the
- * adapters that lower them into the launch steps the measurement models fold: OVMF → SEV-SNP
- * under each loader with kernel hashes (§2, §3), COCONUT SVSM + OVMF (§4), SEV / SEV-ES (§6.2)
- * and TDVF → MRTD (§5). Browser-usable: imports no `node:` module.
+ * adapters that lower them into launch steps (§6.1): OVMF → SEV-SNP under each loader with kernel
+ * hashes (§2, §3), COCONUT SVSM + OVMF (§4), SEV / SEV-ES (§6.2) and TDVF → MRTD (§5). The
+ * measurement layer folds the steps (measure/fold.ts); `measureFirmware` picks the adapter and
+ * fold for a platform and host parameters (§6.3), and `searchFirmwareSettings` the host setting
+ * behind a reported value. Browser-usable: imports no `node:` module.
  */
 export { FIRMWARE_ERROR_CODES, FirmwareError, type FirmwareErrorCode } from './errors.js';
 export {
@@ -80,3 +82,4 @@ export * from './kernel-hashes.js';
 export * from './tdvf-tdx.js';
 export * from './ovmf-sev.js';
 export * from './search.js';
+export * from './measure-firmware.js';

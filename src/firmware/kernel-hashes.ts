@@ -6,7 +6,7 @@
  * SHA-256 launch hash.
  */
 import type { HashBackend } from '../measure/hash.js';
-import { FirmwareError, hex } from './errors.js';
+import { FirmwareError, hexNumber } from './errors.js';
 import { FIRMWARE_PAGE_SIZE, findFooterTable, sevHashTableBlock } from './footer.js';
 import {
   GUID_SIZE,
@@ -88,7 +88,7 @@ export function sevHashTable(hashes: SevKernelHashes): Uint8Array {
 export function sevHashTablePage(hashes: SevKernelHashes, tableGpa: number): Uint8Array {
   const offset = tableGpa & (FIRMWARE_PAGE_SIZE - 1);
   if (offset + SEV_HASH_TABLE_PADDED_LENGTH > FIRMWARE_PAGE_SIZE) {
-    throw new FirmwareError('BadFooterEntry', `the kernel-hashes table at ${hex(tableGpa)} would cross its page end`);
+    throw new FirmwareError('BadFooterEntry', `the kernel-hashes table at ${hexNumber(tableGpa)} would cross its page end`);
   }
   const page = new Uint8Array(FIRMWARE_PAGE_SIZE);
   page.set(sevHashTable(hashes), offset);

@@ -9,12 +9,14 @@
  * 3. SEV-ES only: one full 4 KiB reset-state VMSA per vCPU, BSP first, then the APs, which start
  *    at the footer's SEV-ES reset address (§3.1, §3.2 "Per-vCPU order").
  *
- * The digest is the final SHA-256 (32 bytes). The chunks are also exposed one by one
- * ({@link ovmfSevChunks}, {@link ovmfSevEsChunks}) so `--trace` can show what was hashed.
+ * The chunks ({@link ovmfSevChunks}, {@link ovmfSevEsChunks}) are measure's `SevChunk`s; its
+ * `foldSevChunks` hashes them into the digest, the final SHA-256 (32 bytes).
  */
+import { foldSevChunks } from '../measure/fold.js';
 import { defaultHashBackend } from '../measure/hash-default.js';
 import type { HashBackend } from '../measure/hash.js';
-import { FirmwareError, hex } from './errors.js';
+import type { SevChunk } from '../measure/launch-steps.js';
+import { FirmwareError, hexNumber } from './errors.js';
 import { apResetEipFor, checkFirmwareImageLength } from './footer.js';
 import { sevHashTable, sevHashTableGpa, type SevKernelHashes } from './kernel-hashes.js';
 import { VMM_VMSA_PROFILES, resetStateVmsa, type FpuInit, type VmmVmsaProfileName } from './vmsa-qemu.js';
@@ -41,14 +43,6 @@ export interface OvmfSevEsOptions extends OvmfSevOptions {
   readonly vmm?: VmmVmsaProfileName;
 }
 
-/** One piece of input to the SEV/SEV-ES SHA-256, in hashing order. */
-export interface SevChunk {
-  /** What the bytes are, e.g. `OVMF image (0x1000 bytes)`, `kernel-hashes table`, `VMSA vCPU 0 (BSP)`. */
-  readonly what: string;
-  /** The bytes hashed (a view into the image for the image chunk). */
-  readonly bytes: Uint8Array;
-}
-
 /**
  * SEV-ES guests get SEV_FEATURES 0: the feature word is an SNP-era VMSA field, and virtee/sev's
  * `seves_calc_launch_digest` builds its VMSA with `GuestFeatures(0)` (task brief; firmware-input.md
@@ -58,7 +52,6 @@ const SEV_ES_SEV_FEATURES = 0n;
 
 /** The FPU style that reproduces the published SEV-ES vectors under QEMU (see {@link OvmfSevEsOptions.fpu}). */
 export const SEV_ES_DEFAULT_FPU: FpuInit = 'init2';
-
 
 /**
  * The SEV launch-measurement input (§6.2 item 5): the image, then the padded kernel-hashes table
@@ -70,10 +63,10 @@ export const SEV_ES_DEFAULT_FPU: FpuInit = 'init2';
 export function ovmfSevChunks(image: Uint8Array, options: OvmfSevOptions = {}): SevChunk[] {
   // The flash is mapped as whole pages (§2.2 step 1); §6.3 asks that other lengths be rejected.
   checkFirmwareImageLength(image);
-  const chunks: SevChunk[] = [{ what: `OVMF image (${hex(image.length)} bytes)`, bytes: image }];
+  const chunks: SevChunk[] = [{ what: `OVMF image (${hexNumber(image.length)} bytes)`, bytes: image }];
   if (options.kernelHashes !== undefined) {
     const gpa = sevHashTableGpa(image);
-    chunks.push({ what: `kernel-hashes table (OVMF puts it at ${hex(gpa)})`, bytes: sevHashTable(options.kernelHashes) });
+    chunks.push({ what: `kernel-hashes table (OVMF puts it at ${hexNumber(gpa)})`, bytes: sevHashTable(options.kernelHashes) });
   }
   return chunks;
 }
@@ -107,17 +100,10 @@ export function ovmfSevEsChunks(image: Uint8Array, options: OvmfSevEsOptions): S
   if (apResetEip !== undefined) {
     const ap = resetStateVmsa(profile, { ...common, bsp: false, apResetEip });
     for (let i = 1; i < options.vcpus; i++) {
-      chunks.push({ what: `VMSA vCPU ${i} (AP, reset ${hex(apResetEip)})`, bytes: ap });
+      chunks.push({ what: `VMSA vCPU ${i} (AP, reset ${hexNumber(apResetEip)})`, bytes: ap });
     }
   }
   return chunks;
-}
-
-/** SHA-256 over the chunks in order: the SEV / SEV-ES launch digest (32 bytes). */
-export function foldSevChunks(chunks: Iterable<SevChunk>, hash: HashBackend = defaultHashBackend): Uint8Array {
-  const h = hash.createSha256();
-  for (const c of chunks) h.update(c.bytes);
-  return h.digest();
 }
 
 /**

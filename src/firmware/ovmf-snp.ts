@@ -9,17 +9,17 @@
  * VMSA per vCPU at the loader's VMSA GPA, BSP first. Steps are the neutral launch steps of
  * src/measure/launch-steps.ts, so the same SNP model folds them as IGVM directives.
  */
+import { foldSnpSteps } from '../measure/fold.js';
 import { defaultHashBackend } from '../measure/hash-default.js';
 import type { HashBackend } from '../measure/hash.js';
 import type { SnpPageStep, SnpStep, StepSource } from '../measure/launch-steps.js';
-import type { TraceSink } from '../measure/steps.js';
-import { SnpLaunchDigest, type SnpPageTypeName } from '../measure/snp.js';
-import { FirmwareError, hex } from './errors.js';
+import type { SnpPageTypeName } from '../measure/snp.js';
+import { FirmwareError, hexNumber } from './errors.js';
 import { FIRMWARE_PAGE_SIZE, apResetEipFor, checkFirmwareImageLength } from './footer.js';
 import { sevHashTableGpa, sevHashTablePage, type SevKernelHashes } from './kernel-hashes.js';
 import { findSevMetadata, type SevMetadataSection, type SevSectionType } from './sev-metadata.js';
 import { VMM_VMSA_PROFILES, resetStateVmsa, type FpuInit, type VmmVmsaProfile } from './vmsa-qemu.js';
-import { KVM_VMSA_GPA } from '../measure/walker.js';
+import { KVM_VMSA_GPA } from '../measure/profiles.js';
 
 type PageType = Exclude<SnpPageTypeName, 'VMSA'>;
 
@@ -153,7 +153,7 @@ export function sevSectionSteps(
   const why = source.reason;
   // Page-granular launch updates (snp.md §1.4): a section off a page boundary has no meaning.
   if (section.gpa % FIRMWARE_PAGE_SIZE !== 0 || section.size % FIRMWARE_PAGE_SIZE !== 0) {
-    throw new FirmwareError('MisalignedSection', `${why} (${hex(section.gpa)}+${hex(section.size)}) is not 4 KiB aligned`, section.offset);
+    throw new FirmwareError('MisalignedSection', `${why} (${hexNumber(section.gpa)}+${hexNumber(section.size)}) is not 4 KiB aligned`, section.offset);
   }
   const base = BigInt(section.gpa);
   const pages = (pageType: PageType): SnpPageStep[] => {
@@ -173,7 +173,7 @@ export function sevSectionSteps(
     case 'kernel-hashes':
       if (kernelPage === undefined) return pages('ZERO'); // §2.3: no kernel (or kernel-hashes off) → ZERO pages
       if (section.size !== FIRMWARE_PAGE_SIZE) {
-        throw new FirmwareError('NoKernelHashesSection', `${why} is ${hex(section.size)} bytes; the kernel-hashes page must be exactly one page (§2.3)`, section.offset);
+        throw new FirmwareError('NoKernelHashesSection', `${why} is ${hexNumber(section.size)} bytes; the kernel-hashes page must be exactly one page (§2.3)`, section.offset);
       }
       return [{ kind: 'page', type: 'NORMAL', gpa: base, bytes: kernelPage, source: { ...source, reason: `${why} (kernel hashes)` } }];
   }
@@ -236,7 +236,7 @@ export function ovmfSnpSteps(image: Uint8Array, options: OvmfSnpOptions): SnpSte
   const file = options.file ?? 'OVMF';
   const size = BigInt(image.length);
   if (size > FOUR_GIB) {
-    throw new FirmwareError('ImageTooLarge', `a ${hex(size)}-byte image cannot end at 4 GiB`);
+    throw new FirmwareError('ImageTooLarge', `a ${hexNumber(size)}-byte image cannot end at 4 GiB`);
   }
   const steps: SnpStep[] = [];
 
@@ -263,25 +263,15 @@ export function ovmfSnpSteps(image: Uint8Array, options: OvmfSnpOptions): SnpSte
   if (apResetEip !== undefined) {
     const apVmsa = resetStateVmsa(loader.vmsa, { ...common, bsp: false, apResetEip });
     for (let i = 1; i < options.vcpus; i++) {
-      steps.push({ kind: 'vmsa', gpa: vmsaGpa, bytes: apVmsa, source: { file: `${loader.name} VMSA`, reason: `VMSA vCPU ${i} (AP, reset ${hex(apResetEip)})` } });
+      steps.push({ kind: 'vmsa', gpa: vmsaGpa, bytes: apVmsa, source: { file: `${loader.name} VMSA`, reason: `VMSA vCPU ${i} (AP, reset ${hexNumber(apResetEip)})` } });
     }
   }
   return steps;
 }
 
 /**
- * Folds SNP launch steps into a launch digest (snp.md §1.1) with the same model as IGVM files.
- * `trace` sees every PAGE_INFO step.
- */
-export function foldSnpSteps(steps: Iterable<SnpStep>, hash: HashBackend = defaultHashBackend, trace?: TraceSink): Uint8Array {
-  const ld = new SnpLaunchDigest(hash, trace === undefined ? {} : { trace });
-  for (const s of steps) ld.step(s);
-  return ld.launchDigest;
-}
-
-/**
  * The SNP launch digest (48 bytes) of an OVMF image: `ovmfSnpSteps` folded with
- * `SnpLaunchDigest`. For the snp.md §1.7 example it is `e1e1ca02…0e2b`.
+ * `SnpLaunchDigest` (measure's `foldSnpSteps`). For the snp.md §1.7 example it is `e1e1ca02…0e2b`.
  * Throws as {@link ovmfSnpSteps}.
  */
 export function ovmfSnpLaunchDigest(image: Uint8Array, options: OvmfSnpOptions, hash: HashBackend = defaultHashBackend): Uint8Array {

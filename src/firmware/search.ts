@@ -1,6 +1,6 @@
 /**
  * When a hardware value differs from a firmware image's measurement, which host setting
- * reproduces it? (issue 7, `compare`; spec/firmware-input.md §6.3 last bullets: "The mismatch
+ * reproduces it? (the search of `compare --firmware`; spec/firmware-input.md §6.3 last bullets: "The mismatch
  * search of `compare` can enumerate the same axes: SEV_FEATURES {0x1, 0x21}, FPU {init2,
  * legacy}, vCPUs 1…N, VMSA GPA {48, 52}, TDX order {single, two-pass}").
  *
@@ -19,22 +19,24 @@
  * n vCPUs continues the one for n − 1 with one more PAGE_INFO, and the SEV-ES SHA-256 for n
  * vCPUs continues the one for n − 1 with one more VMSA. The pages before the VMSAs do not depend
  * on any axis, so their contents are hashed once and only the 112-byte PAGE_INFO chain is replayed
- * per (SEV_FEATURES, FPU, GPA); SEV-ES copies one SHA-256 state. measure/search.ts sweeps the
- * vCPUs of an IGVM file the same way.
+ * per (SEV_FEATURES, FPU, GPA); SEV-ES copies one SHA-256 state. The hashing and the sweep are
+ * measure's (measure/vcpu-sweep.ts, which measure/search.ts uses for IGVM files too): this file
+ * only makes the steps of each setting.
  *
  * Browser-usable: imports no `node:` module.
  */
+import { foldTdxSteps, hashSevChunks } from '../measure/fold.js';
 import { defaultHashBackend } from '../measure/hash-default.js';
 import type { HashBackend } from '../measure/hash.js';
-import { padToPage, type SnpStep, type SnpVmsaStep, type StepSource } from '../measure/launch-steps.js';
-import { SnpLaunchDigest, type SnpPageTypeName } from '../measure/snp.js';
-import { KVM_VMSA_GPA } from '../measure/walker.js';
+import type { SnpPageStep, SnpStep, SnpVmsaStep } from '../measure/launch-steps.js';
+import { KVM_VMSA_GPA } from '../measure/profiles.js';
+import { bspThenAps, hashSnpPages, replaySnpPages, sweepSnpVcpus, sweepSevVcpus, type HashedSnpPage } from '../measure/vcpu-sweep.js';
 import { FirmwareError } from './errors.js';
 import type { SevKernelHashes } from './kernel-hashes.js';
 import { ovmfSevChunks, ovmfSevEsChunks } from './ovmf-sev.js';
 import { GCE_GENOA_VMSA_GPA, OVMF_SNP_LOADERS, ovmfSnpSteps, type OvmfSnpLoaderName } from './ovmf-snp.js';
 import { svsmSnpSteps } from './svsm-snp.js';
-import { TDX_ORDERS, foldTdxSteps, tdvfTdxStepIter, type TdxOrder } from './tdvf-tdx.js';
+import { TDX_ORDERS, tdvfTdxStepIter, type TdxOrder } from './tdvf-tdx.js';
 import type { FpuInit } from './vmsa-qemu.js';
 import { bytesEqual } from '../format/bytes.js';
 
@@ -136,7 +138,6 @@ export const FIRMWARE_SEARCH_GCE_VMSA_GPAS: readonly bigint[] = [KVM_VMSA_GPA, G
 /** The vCPU sweep's default end; GCE endorses counts to 240 (§3.2), pass `maxVcpus` for more. */
 export const FIRMWARE_SEARCH_MAX_VCPUS = 64;
 
-
 /** The list with `extra` appended when it is not in it already. */
 function withGiven<T>(list: readonly T[], extra: T | undefined): T[] {
   const out = [...new Set(list)];
@@ -171,24 +172,9 @@ export function searchFirmwareSettings(input: FirmwareSearchInput, target: Uint8
   }
 }
 
-/** A page step before the VMSAs, its PAGE_INFO contents hashed once for every replay. */
-interface PrefixStep {
-  readonly type: Exclude<SnpPageTypeName, 'VMSA'>;
-  readonly gpa: bigint;
-  /** SHA-384 of the page for NORMAL pages, null (48 zero bytes) for the others (snp.md §1.2). */
-  readonly contents: Uint8Array | null;
-  readonly source: StepSource;
-}
-
-/**
- * The page steps before the first VMSA with their contents hashed, as `SnpLaunchDigest.step`
- * would hash them (NORMAL: the zero-padded page, a data-less page as a zero page; other types:
- * none), and the VMSA steps after them.
- */
-function splitSnpSteps(steps: readonly SnpStep[], hash: HashBackend): { prefix: PrefixStep[]; vmsas: SnpVmsaStep[] } {
-  const scratch = new Uint8Array(4096);
-  const zeroPageHash = hash.sha384(new Uint8Array(4096));
-  const prefix: PrefixStep[] = [];
+/** The page steps before the first VMSA, and the VMSA steps after them. */
+function splitSnpSteps(steps: readonly SnpStep[]): { pages: SnpPageStep[]; vmsas: SnpVmsaStep[] } {
+  const pages: SnpPageStep[] = [];
   const vmsas: SnpVmsaStep[] = [];
   for (const s of steps) {
     if (s.kind === 'vmsa') {
@@ -197,37 +183,24 @@ function splitSnpSteps(steps: readonly SnpStep[], hash: HashBackend): { prefix: 
     }
     // §2.2 step 5 / §4.1 step 4: every VMSA follows every page; a page after one would break the sweep.
     if (vmsas.length > 0) throw new Error('searchFirmwareSettings: a page step after a VMSA step');
-    const contents = s.type !== 'NORMAL' ? null : s.bytes === undefined || s.bytes.length === 0 ? zeroPageHash : hash.sha384(padToPage(s.bytes, scratch));
-    prefix.push({ type: s.type, gpa: s.gpa, contents, source: s.source });
+    pages.push(s);
   }
-  return { prefix, vmsas };
+  return { pages, vmsas };
 }
 
 /**
- * The SNP digests for 1…maxVcpus vCPUs: the prefix replayed from its hashed contents, then the
- * BSP VMSA (1 vCPU) and one more AP VMSA per extra vCPU (§3.2 "Per-vCPU order"). Without an AP
- * VMSA only 1 vCPU is possible. Calls `found` for each count.
+ * The SNP digests for 1…maxVcpus vCPUs (§3.2 "Per-vCPU order"): the hashed pages replayed, then
+ * the BSP VMSA (1 vCPU) and one more AP VMSA per extra vCPU; without an AP VMSA only 1 vCPU.
  */
 function snpSweep(
-  prefix: readonly PrefixStep[],
+  pages: readonly HashedSnpPage[],
   bsp: SnpVmsaStep,
   ap: SnpVmsaStep | undefined,
   maxVcpus: number,
   hash: HashBackend,
   found: (vcpus: number, digest: Uint8Array) => void,
 ): void {
-  const scratch = new Uint8Array(4096);
-  const model = new SnpLaunchDigest(hash);
-  for (const p of prefix) model.pageInfo(p.type, p.gpa, p.contents, p.source);
-  model.step(bsp);
-  found(1, model.launchDigest);
-  if (ap === undefined) return;
-  // The AP VMSAs are identical: hash the page once, then one PAGE_INFO per vCPU.
-  const apContents = hash.sha384(padToPage(ap.bytes, scratch));
-  for (let n = 2; n <= maxVcpus; n++) {
-    model.pageInfo('VMSA', ap.gpa, apContents, ap.source);
-    found(n, model.launchDigest);
-  }
+  sweepSnpVcpus(replaySnpPages(pages, hash), bspThenAps(bsp, ap, maxVcpus), hash, found);
 }
 
 /**
@@ -263,7 +236,7 @@ function searchOvmfSnp(
   const vmsaGpas = withGiven(options.vmsaGpas ?? (vmm === 'gce' ? FIRMWARE_SEARCH_GCE_VMSA_GPAS : [given.vmsaGpa ?? loader.vmsaGpa]), given.vmsaGpa);
   const matches: FirmwareSetting[] = [];
   let tried = 0;
-  let prefix: PrefixStep[] | undefined;
+  let prefix: HashedSnpPage[] | undefined;
   let sweepEnd = maxVcpus;
   for (const features of sevFeatures) {
     for (const fpu of fpus) {
@@ -279,9 +252,9 @@ function searchOvmfSnp(
             ...(input.kernelHashes === undefined ? {} : { kernelHashes: input.kernelHashes }),
           }),
         );
-        const split = splitSnpSteps(prefix === undefined ? steps : steps.filter((s) => s.kind === 'vmsa'), hash);
+        const split = splitSnpSteps(steps);
         // §2.2 steps 1–4 do not depend on the VMSA inputs: hash the pages of the first setting only.
-        prefix ??= split.prefix;
+        prefix ??= hashSnpPages(split.pages, hash);
         if (!apOk) sweepEnd = 1;
         snpSweep(prefix, split.vmsas[0]!, split.vmsas[1], sweepEnd, hash, (vcpus, digest) => {
           tried++;
@@ -302,12 +275,12 @@ function searchSvsmSnp(
 ): FirmwareSearchResult {
   const matches: FirmwareSetting[] = [];
   let tried = 0;
-  let prefix: PrefixStep[] | undefined;
+  let prefix: HashedSnpPage[] | undefined;
   for (const fpu of fpus) {
     // §4.1 step 4: one identical SVSM VMSA per vCPU, so 1 vCPU's steps give the prefix and the VMSA.
     const steps = svsmSnpSteps(input.code, input.svsm, { vcpus: 1, vcpuSignature: input.vcpuSignature, varsSize: input.varsSize, fpu });
-    const split = splitSnpSteps(prefix === undefined ? steps : steps.filter((s) => s.kind === 'vmsa'), hash);
-    prefix ??= split.prefix;
+    const split = splitSnpSteps(steps);
+    prefix ??= hashSnpPages(split.pages, hash);
     const vmsa = split.vmsas[0]!;
     snpSweep(prefix, vmsa, vmsa, maxVcpus, hash, (vcpus, digest) => {
       tried++;
@@ -328,8 +301,7 @@ function searchOvmfSevEs(
   // §6.2 item 5: one SHA-256 over the image, the kernel-hashes table, then the VMSAs; hash the
   // part before the VMSAs once and copy its state per FPU style.
   const head = ovmfSevChunks(input.image, kh);
-  const prefix = hash.createSha256();
-  for (const c of head) prefix.update(c.bytes);
+  const prefix = hashSevChunks(head, hash);
   const matches: FirmwareSetting[] = [];
   let tried = 0;
   let sweepEnd = maxVcpus;
@@ -337,19 +309,10 @@ function searchOvmfSevEs(
     const { value: chunks, apOk } = stepsForSweep(maxVcpus, (vcpus) => ovmfSevEsChunks(input.image, { vcpus, vcpuSignature: input.vcpuSignature, fpu, ...kh }));
     if (!apOk) sweepEnd = 1;
     const [bsp, ap] = chunks.slice(head.length);
-    const h = prefix.copy();
-    const found = (vcpus: number): void => {
+    sweepSevVcpus(prefix, bspThenAps(bsp!.bytes, ap?.bytes, sweepEnd), (vcpus, digest) => {
       tried++;
-      if (bytesEqual(h.copy().digest(), target)) matches.push({ vcpus, fpu });
-    };
-    h.update(bsp!.bytes);
-    found(1);
-    if (ap !== undefined) {
-      for (let n = 2; n <= sweepEnd; n++) {
-        h.update(ap.bytes);
-        found(n);
-      }
-    }
+      if (bytesEqual(digest, target)) matches.push({ vcpus, fpu });
+    });
   }
   return { matches, tried, axes: { maxVcpus: sweepEnd, fpus } };
 }

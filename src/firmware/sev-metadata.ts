@@ -4,7 +4,7 @@
  * entry `dc886566-…`, whose u32 is the distance from the image end to the header (§1.2).
  */
 import { defineStruct, readStruct, u32, viewOf } from '../format/struct.js';
-import { FirmwareError, hex } from './errors.js';
+import { FirmwareError, hexNumber } from './errors.js';
 import { FIRMWARE_PAGE_SIZE, findFooterTable, sevMetadataOffset } from './footer.js';
 import { SEV_METADATA_OFFSET_GUID } from './guid.js';
 
@@ -123,7 +123,7 @@ function readSevMetadata(image: Uint8Array, fromEnd: number, entryOffset: number
   if (fromEnd < H || fromEnd > len) {
     throw new FirmwareError(
       'Truncated',
-      `SEV metadata offset ${hex(fromEnd)} from the end puts the ${H}-byte ASEV header outside the ${hex(len)}-byte image`,
+      `SEV metadata offset ${hexNumber(fromEnd)} from the end puts the ${H}-byte ASEV header outside the ${hexNumber(len)}-byte image`,
       entryOffset,
     );
   }
@@ -131,7 +131,7 @@ function readSevMetadata(image: Uint8Array, fromEnd: number, entryOffset: number
   const view = viewOf(image);
   const h = readStruct(image, at, SEV_METADATA_HEADER, view);
   if (h.signature !== SEV_METADATA_SIGNATURE) {
-    throw new FirmwareError('BadSevMetadata', `SEV metadata signature is ${hex(h.signature)}, not 'ASEV'`, at);
+    throw new FirmwareError('BadSevMetadata', `SEV metadata signature is ${hexNumber(h.signature)}, not 'ASEV'`, at);
   }
   if (h.version !== SEV_METADATA_VERSION) {
     throw new FirmwareError('BadSevMetadata', `SEV metadata version is ${h.version}, not 1`, at + SEV_METADATA_HEADER.fields.version.offset);
@@ -149,7 +149,7 @@ function readSevMetadata(image: Uint8Array, fromEnd: number, entryOffset: number
   if (at + expected > len) {
     throw new FirmwareError(
       'Truncated',
-      `SEV metadata with ${n} sections (${expected} bytes at ${hex(at)}) runs past the end of the ${hex(len)}-byte image`,
+      `SEV metadata with ${n} sections (${expected} bytes at ${hexNumber(at)}) runs past the end of the ${hexNumber(len)}-byte image`,
       at + SEV_METADATA_HEADER.fields.numSections.offset,
     );
   }
@@ -162,14 +162,14 @@ function readSevMetadata(image: Uint8Array, fromEnd: number, entryOffset: number
     if (type === undefined) {
       throw new FirmwareError(
         'UnknownSectionType',
-        `SEV metadata section ${i} has type ${hex(s.type)}, which is none of SNP_SEC_MEM, SNP_SECRETS, CPUID, SVSM_CAA, SNP_KERNEL_HASHES`,
+        `SEV metadata section ${i} has type ${hexNumber(s.type)}, which is none of SNP_SEC_MEM, SNP_SECRETS, CPUID, SVSM_CAA, SNP_KERNEL_HASHES`,
         off + SEV_METADATA_SECTION.fields.type.offset,
       );
     }
     if (strict && (s.size === 0 || s.size % FIRMWARE_PAGE_SIZE !== 0)) {
       throw new FirmwareError(
         'BadSevMetadata',
-        `SEV metadata section ${i} (${type}) has size ${hex(s.size)}; strict mode requires a non-zero multiple of 4 KiB`,
+        `SEV metadata section ${i} (${type}) has size ${hexNumber(s.size)}; strict mode requires a non-zero multiple of 4 KiB`,
         off + SEV_METADATA_SECTION.fields.size.offset,
       );
     }
@@ -181,7 +181,7 @@ function readSevMetadata(image: Uint8Array, fromEnd: number, entryOffset: number
     const [a, b] = overlap;
     throw new FirmwareError(
       'OverlappingSections',
-      `SEV metadata sections ${a.index} (${a.type} ${hex(a.gpa)}+${hex(a.size)}) and ${b.index} (${b.type} ${hex(b.gpa)}+${hex(b.size)}) overlap`,
+      `SEV metadata sections ${a.index} (${a.type} ${hexNumber(a.gpa)}+${hexNumber(a.size)}) and ${b.index} (${b.type} ${hexNumber(b.gpa)}+${hexNumber(b.size)}) overlap`,
       Math.max(a.offset, b.offset),
     );
   }

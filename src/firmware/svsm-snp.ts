@@ -6,14 +6,15 @@
  * This is the only firmware path whose digests were captured on real AMD hardware (§4.3), so it
  * is what checks our SNP model against silicon.
  */
+import { foldSnpSteps } from '../measure/fold.js';
 import { defaultHashBackend } from '../measure/hash-default.js';
 import type { HashBackend } from '../measure/hash.js';
-import { KVM_VMSA_GPA } from '../measure/walker.js';
+import { KVM_VMSA_GPA } from '../measure/profiles.js';
 import { encodeSevVmsa } from '../format/vmsa.js';
-import { FirmwareError, hex } from './errors.js';
+import { FirmwareError, hexNumber } from './errors.js';
 import { FIRMWARE_PAGE_SIZE, checkFirmwareImageLength, findFooterTable, svsmInfoOffset } from './footer.js';
 import type { SnpStep } from '../measure/launch-steps.js';
-import { OVMF_SNP_LOADERS, flashPageSteps, foldSnpSteps, sevSectionSteps } from './ovmf-snp.js';
+import { OVMF_SNP_LOADERS, flashPageSteps, sevSectionSteps } from './ovmf-snp.js';
 import { findSevMetadata } from './sev-metadata.js';
 import { checkU32, fpuState, type FpuInit } from './vmsa-qemu.js';
 
@@ -113,7 +114,7 @@ export function svsmSnpSteps(code: Uint8Array, svsm: Uint8Array, options: SvsmSn
   if (svsmBase < 0) {
     throw new FirmwareError(
       'ImageTooLarge',
-      `OVMF_CODE (${hex(code.length)}), vars (${hex(options.varsSize)}) and svsm.bin (${hex(svsm.length)}) do not fit below 4 GiB`,
+      `OVMF_CODE (${hexNumber(code.length)}), vars (${hexNumber(options.varsSize)}) and svsm.bin (${hexNumber(svsm.length)}) do not fit below 4 GiB`,
     );
   }
   const table = findFooterTable(svsm);
@@ -132,7 +133,7 @@ export function svsmSnpSteps(code: Uint8Array, svsm: Uint8Array, options: SvsmSn
   const vmsa = svsmVmsa(entry, options.vcpuSignature, options.fpu ?? 'legacy');
   const count = options.measuredVmsas === 'bsp' ? 1 : options.vcpus;
   for (let i = 0; i < count; i++) {
-    steps.push({ kind: 'vmsa', gpa: KVM_VMSA_GPA, bytes: vmsa, source: { file: 'SVSM VMSA', reason: `SVSM VMSA vCPU ${i} (entry ${hex(entry)})` } });
+    steps.push({ kind: 'vmsa', gpa: KVM_VMSA_GPA, bytes: vmsa, source: { file: 'SVSM VMSA', reason: `SVSM VMSA vCPU ${i} (entry ${hexNumber(entry)})` } });
   }
   return steps;
 }

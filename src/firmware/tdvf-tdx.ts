@@ -14,12 +14,11 @@
  * gce-tcb-verifier), which MR.EXTENDs every region including a TD HOB built from the machine
  * shape's RAM banks; it needs the machine type and is off by default there too (§6.3).
  */
+import { foldTdxSteps } from '../measure/fold.js';
 import { defaultHashBackend } from '../measure/hash-default.js';
 import type { HashBackend } from '../measure/hash.js';
 import type { StepSource, TdxStep } from '../measure/launch-steps.js';
-import type { TraceSink } from '../measure/steps.js';
-import { TdxMrtd } from '../measure/tdx.js';
-import { FirmwareError, hex } from './errors.js';
+import { FirmwareError, hexNumber } from './errors.js';
 import { FIRMWARE_PAGE_SIZE } from './footer.js';
 import { TDX_METADATA_SECTION, parseTdxMetadata, tdxSectionRawData, type TdxMetadataSection } from './tdx-metadata.js';
 
@@ -102,7 +101,7 @@ function planSections(image: Uint8Array, options: TdvfTdxOptions, maxPages: numb
       // digest for it.
       throw new FirmwareError(
         'BadTdxMetadata',
-        `TDX metadata section ${s.index} (${s.type}): attributes ${hex(s.attributes)} ask for MR.EXTEND of PAGE.AUG pages, which are never added at build time`,
+        `TDX metadata section ${s.index} (${s.type}): attributes ${hexNumber(s.attributes)} ask for MR.EXTEND of PAGE.AUG pages, which are never added at build time`,
         s.offset + TDX_METADATA_SECTION.fields.attributes.offset,
       );
     }
@@ -111,7 +110,7 @@ function planSections(image: Uint8Array, options: TdvfTdxOptions, maxPages: numb
     if (total > BigInt(maxPages)) {
       throw new FirmwareError(
         'ImageTooLarge',
-        `TDX metadata sections 0–${s.index} add ${total} pages at build time; the limit is ${maxPages} (${hex(maxPages * PAGE)} bytes)`,
+        `TDX metadata sections 0–${s.index} add ${total} pages at build time; the limit is ${maxPages} (${hexNumber(maxPages * PAGE)} bytes)`,
         s.offset + TDX_METADATA_SECTION.fields.memoryDataSize.offset,
       );
     }
@@ -203,13 +202,6 @@ export function tdvfTdxStepIter(image: Uint8Array, options: TdvfTdxOptions = {})
  */
 export function tdvfTdxSteps(image: Uint8Array, options: TdvfTdxOptions = {}): TdxStep[] {
   return Array.from(tdvfTdxStepIter(image, options));
-}
-
-/** Folds TDX steps into the 48-byte MRTD (§5.1) with `TdxMrtd`; `trace` sees every primitive step. */
-export function foldTdxSteps(steps: Iterable<TdxStep>, hash: HashBackend = defaultHashBackend, trace?: TraceSink): Uint8Array {
-  const mrtd = new TdxMrtd(hash, { trace, platform: 'TDX' });
-  for (const s of steps) mrtd.step(s);
-  return mrtd.finish();
 }
 
 /**

@@ -5,7 +5,7 @@
  * a footer table (td-shim), through the u32 at end−0x20 (§1.4, §5.4 step 1).
  */
 import { defineStruct, readStruct, u32, u64, viewOf } from '../format/struct.js';
-import { FirmwareError, hex } from './errors.js';
+import { FirmwareError, hexNumber } from './errors.js';
 import { FIRMWARE_PAGE_SIZE, checkFirmwareImageLength, findFooterTable, tdxMetadataOffset } from './footer.js';
 import { GUID_SIZE, TDX_METADATA_GUID, TDX_METADATA_OFFSET_GUID, guidAt } from './guid.js';
 
@@ -166,7 +166,7 @@ export function parseTdxMetadata(image: Uint8Array, options: TdxMetadataOptions 
     if (fromEnd < D || fromEnd > len - GUID_SIZE) {
       throw new FirmwareError(
         'Truncated',
-        `TDX metadata offset ${hex(fromEnd)} from the end puts the descriptor and its GUID outside the ${hex(len)}-byte image`,
+        `TDX metadata offset ${hexNumber(fromEnd)} from the end puts the descriptor and its GUID outside the ${hexNumber(len)}-byte image`,
         table.get(TDX_METADATA_OFFSET_GUID)?.offset,
       );
     }
@@ -183,7 +183,7 @@ export function parseTdxMetadata(image: Uint8Array, options: TdxMetadataOptions 
     if (ptr < GUID_SIZE || ptr > len - D || !guidAt(image, ptr - GUID_SIZE, TDX_METADATA_GUID)) {
       throw new FirmwareError(
         'NoTdxMetadata',
-        `image has no OVMF footer table, and the td-shim pointer at end-0x20 (${hex(ptr)}) does not lead to GUID ${TDX_METADATA_GUID}`,
+        `image has no OVMF footer table, and the td-shim pointer at end-0x20 (${hexNumber(ptr)}) does not lead to GUID ${TDX_METADATA_GUID}`,
         ptrAt,
       );
     }
@@ -193,7 +193,7 @@ export function parseTdxMetadata(image: Uint8Array, options: TdxMetadataOptions 
 
   const d = readStruct(image, at, TDX_METADATA_DESCRIPTOR, view);
   if (d.signature !== TDX_METADATA_SIGNATURE) {
-    throw new FirmwareError('BadTdxMetadata', `TDX metadata signature is ${hex(d.signature)}, not 'TDVF'`, at);
+    throw new FirmwareError('BadTdxMetadata', `TDX metadata signature is ${hexNumber(d.signature)}, not 'TDVF'`, at);
   }
   if (d.version !== TDX_METADATA_VERSION) {
     throw new FirmwareError('BadTdxMetadata', `TDX metadata version is ${d.version}, not 1`, at + TDX_METADATA_DESCRIPTOR.fields.version.offset);
@@ -214,7 +214,7 @@ export function parseTdxMetadata(image: Uint8Array, options: TdxMetadataOptions 
   if (at + expected > len) {
     throw new FirmwareError(
       'Truncated',
-      `TDX metadata with ${n} sections (${expected} bytes at ${hex(at)}) runs past the end of the ${hex(len)}-byte image`,
+      `TDX metadata with ${n} sections (${expected} bytes at ${hexNumber(at)}) runs past the end of the ${hexNumber(len)}-byte image`,
       at + TDX_METADATA_DESCRIPTOR.fields.numSections.offset,
     );
   }
@@ -226,33 +226,33 @@ export function parseTdxMetadata(image: Uint8Array, options: TdxMetadataOptions 
     const s = readStruct(image, off, TDX_METADATA_SECTION, view);
     const type = TDX_TYPE_BY_CODE.get(s.type);
     const bad = (field: keyof typeof F, why: string): FirmwareError =>
-      new FirmwareError('BadTdxMetadata', `TDX metadata section ${i} (${type ?? hex(s.type)}): ${why}`, off + F[field].offset);
+      new FirmwareError('BadTdxMetadata', `TDX metadata section ${i} (${type ?? hexNumber(s.type)}): ${why}`, off + F[field].offset);
     if (type === undefined) {
-      throw new FirmwareError('UnknownSectionType', `TDX metadata section ${i} has type ${hex(s.type)}, which §1.4 does not define (0–8)`, off + F.type.offset);
+      throw new FirmwareError('UnknownSectionType', `TDX metadata section ${i} has type ${hexNumber(s.type)}, which §1.4 does not define (0–8)`, off + F.type.offset);
     }
     if ((s.attributes & ~KNOWN_ATTRIBUTES) !== 0) {
-      throw bad('attributes', `attributes ${hex(s.attributes)} have bits other than MR.EXTEND (0x1) and PAGE.AUG (0x2)`);
+      throw bad('attributes', `attributes ${hexNumber(s.attributes)} have bits other than MR.EXTEND (0x1) and PAGE.AUG (0x2)`);
     }
     // §5.2 "Rules the tools share".
-    if ((s.memoryAddress & PAGE_MASK) !== 0n) throw bad('memoryAddress', `MemoryAddress ${hex(s.memoryAddress)} is not 4 KiB-aligned`);
-    if ((s.memoryDataSize & PAGE_MASK) !== 0n) throw bad('memoryDataSize', `MemoryDataSize ${hex(s.memoryDataSize)} is not 4 KiB-aligned`);
+    if ((s.memoryAddress & PAGE_MASK) !== 0n) throw bad('memoryAddress', `MemoryAddress ${hexNumber(s.memoryAddress)} is not 4 KiB-aligned`);
+    if ((s.memoryDataSize & PAGE_MASK) !== 0n) throw bad('memoryDataSize', `MemoryDataSize ${hexNumber(s.memoryDataSize)} is not 4 KiB-aligned`);
     if (s.memoryDataSize < BigInt(s.rawDataSize)) {
-      throw bad('memoryDataSize', `MemoryDataSize ${hex(s.memoryDataSize)} is below RawDataSize ${hex(s.rawDataSize)}`);
+      throw bad('memoryDataSize', `MemoryDataSize ${hexNumber(s.memoryDataSize)} is below RawDataSize ${hexNumber(s.rawDataSize)}`);
     }
     if (s.memoryAddress + s.memoryDataSize > U64_END) {
-      throw bad('memoryDataSize', `${hex(s.memoryAddress)} + ${hex(s.memoryDataSize)} runs past 2^64`);
+      throw bad('memoryDataSize', `${hexNumber(s.memoryAddress)} + ${hexNumber(s.memoryDataSize)} runs past 2^64`);
     }
     if (options.strict === true) {
       // QEMU's loader (§5.2): VMM-built or zero sections carry no image bytes; BFV/CFV must.
       const noRaw = type === 'TD_HOB' || type === 'TempMem' || type === 'PermMem';
-      if (noRaw && s.rawDataSize !== 0) throw bad('rawDataSize', `RawDataSize ${hex(s.rawDataSize)} must be 0 for ${type} (strict)`);
+      if (noRaw && s.rawDataSize !== 0) throw bad('rawDataSize', `RawDataSize ${hexNumber(s.rawDataSize)} must be 0 for ${type} (strict)`);
       if ((type === 'BFV' || type === 'CFV') && s.rawDataSize === 0) throw bad('rawDataSize', `RawDataSize must be > 0 for ${type} (strict)`);
     }
     const rawDataInImage = s.dataOffset + s.rawDataSize <= len; // both u32: no overflow in a double
     if (options.requireRawData === true && s.rawDataSize > 0 && !rawDataInImage) {
       throw new FirmwareError(
         'Truncated',
-        `TDX metadata section ${i} (${type}): data ${hex(s.dataOffset)}+${hex(s.rawDataSize)} lies outside the ${hex(len)}-byte image`,
+        `TDX metadata section ${i} (${type}): data ${hexNumber(s.dataOffset)}+${hexNumber(s.rawDataSize)} lies outside the ${hexNumber(len)}-byte image`,
         off + F.dataOffset.offset,
       );
     }
@@ -277,7 +277,7 @@ export function parseTdxMetadata(image: Uint8Array, options: TdxMetadataOptions 
     const [a, b] = overlap;
     throw new FirmwareError(
       'OverlappingSections',
-      `TDX metadata sections ${a.index} (${a.type} ${hex(a.memoryAddress)}+${hex(a.memoryDataSize)}) and ${b.index} (${b.type} ${hex(b.memoryAddress)}+${hex(b.memoryDataSize)}) overlap`,
+      `TDX metadata sections ${a.index} (${a.type} ${hexNumber(a.memoryAddress)}+${hexNumber(a.memoryDataSize)}) and ${b.index} (${b.type} ${hexNumber(b.memoryAddress)}+${hexNumber(b.memoryDataSize)}) overlap`,
       Math.max(a.offset, b.offset),
     );
   }
@@ -296,7 +296,7 @@ export function tdxSectionRawData(image: Uint8Array, section: TdxMetadataSection
   if (!Number.isSafeInteger(end) || section.dataOffset < 0 || end > image.length) {
     throw new FirmwareError(
       'Truncated',
-      `TDX metadata section ${section.index} (${section.type}): data ${hex(section.dataOffset)}+${hex(section.rawDataSize)} lies outside the ${hex(image.length)}-byte image`,
+      `TDX metadata section ${section.index} (${section.type}): data ${hexNumber(section.dataOffset)}+${hexNumber(section.rawDataSize)} lies outside the ${hexNumber(image.length)}-byte image`,
       section.offset,
     );
   }

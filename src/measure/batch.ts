@@ -3,7 +3,8 @@
  * `PageBatch`), each platform lowers its walker operations into flat step arrays, and one
  * kernel call per batch and platform hashes them (kernels.ts). Platforms advance in lockstep
  * through the directives, so a page that several platforms load is read once per batch.
- * Memory is bounded by the batch size, whatever the file size.
+ * Memory is bounded by the batch size, whatever the file size (DESIGN.md "Performance";
+ * the step meanings are spec/snp.md §1.2, tdx.md §1.2, vbs-cca-corim.md §1.2).
  */
 import type { IgvmData } from '../format/index.js';
 import { SLOT_SIZE } from './kernels.js';
@@ -81,44 +82,48 @@ export class PageBatch {
   }
 }
 
-/** Flat per-step arrays of one platform within one batch. */
+/**
+ * Flat per-step arrays of one platform within one batch: the GPA, the page slot, and one byte
+ * per step whose meaning is the lane's own and which its job names (`SnpJob.pageTypes`: the
+ * PAGE_INFO page type; `TdxJob.measured`: 1 when the page is extended; `VbsJob.metadata`: the
+ * page record's metadata). It is what each lane's kernel takes (kernels.ts).
+ */
 export class StepArrays {
   readonly gpas: BigUint64Array;
   readonly slots: Int32Array;
-  /** Per platform: SNP page type, TDX measured flag, VBS metadata. */
-  readonly kinds: Uint8Array;
+  /** The lane's per-step byte (see the class comment); read it through the lane's job name. */
+  readonly tags: Uint8Array;
   count = 0;
 
   constructor(readonly capacity: number = DEFAULT_BATCH_STEPS) {
     this.gpas = new BigUint64Array(capacity);
     this.slots = new Int32Array(capacity);
-    this.kinds = new Uint8Array(capacity);
+    this.tags = new Uint8Array(capacity);
   }
 
   get full(): boolean {
     return this.count === this.capacity;
   }
 
-  push(gpa: bigint, slot: number, kind: number): void {
+  push(gpa: bigint, slot: number, tag: number): void {
     const i = this.count++;
     this.gpas[i] = gpa;
     this.slots[i] = slot;
-    this.kinds[i] = kind;
+    this.tags[i] = tag;
   }
 
   /** The steps lowered so far, as a job that can travel to a worker (copies); empties the arrays. */
-  take(): StepJob {
+  take(): StepJob & { readonly tags: Uint8Array } {
     const n = this.count;
     this.count = 0;
-    return { slots: this.slots.slice(0, n), gpas: this.gpas.slice(0, n), kinds: this.kinds.slice(0, n) };
+    return { slots: this.slots.slice(0, n), gpas: this.gpas.slice(0, n), tags: this.tags.slice(0, n) };
   }
 }
 
-/** One batch's steps of one platform, detached from the lowering arrays. */
+/** One batch's steps of one platform, detached from the lowering arrays; each lane's job adds its per-step byte under its own name. */
 export interface StepJob {
   readonly slots: Int32Array;
   readonly gpas: BigUint64Array;
-  readonly kinds: Uint8Array;
 }
 
 /** One platform's lowering of operations into steps and its kernels over them. */

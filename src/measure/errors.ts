@@ -1,9 +1,10 @@
 /**
- * The error type of the measurement layer. Per-platform failures (a file that upstream
- * cannot measure for one platform, or that would crash or never finish there) are reported
- * per platform with these codes, so the other platforms of the same file still get their
- * digests (issue: launch measurements).
+ * The error type of the measurement layer (DESIGN.md "Errors"). Per-platform failures (a file
+ * that upstream cannot measure for one platform, or that would crash or never finish there) are
+ * reported per platform with these codes, so the other platforms of the same file still get
+ * their digests (spec/snp.md §2.2, tdx.md §2.1, vbs-cca-corim.md §1.2 for upstream's errors).
  */
+import { CodedError } from '../format/coded-error.js';
 
 /** Every code a `MeasurementError` can carry. */
 export const MEASUREMENT_ERROR_CODES = [
@@ -25,21 +26,27 @@ export const MEASUREMENT_ERROR_CODES = [
 /** A stable measurement error code. */
 export type MeasurementErrorCode = (typeof MEASUREMENT_ERROR_CODES)[number];
 
-/** A platform that could not be measured, or an invalid measurement request. */
-export class MeasurementError extends Error {
+/**
+ * A platform that could not be measured, or an invalid measurement request. It points at a
+ * header (`headerIndex`, file order) rather than at a byte, so its `offset` is always undefined.
+ */
+export class MeasurementError extends CodedError<MeasurementErrorCode> {
   override readonly name = 'MeasurementError';
-  readonly code: MeasurementErrorCode;
   /** Index (file order) of the header at fault, when one is. */
   readonly headerIndex: number | undefined;
 
   constructor(code: MeasurementErrorCode, message: string, headerIndex?: number) {
-    super(message);
-    this.code = code;
+    super(code, message);
     this.headerIndex = headerIndex;
   }
 
-  /** `{code, message}` for JSON output. */
-  toJSON(): { code: string; message: string } {
-    return { code: this.code, message: this.message };
+  /**
+   * `{code, message}` for JSON output: no `offset`, as before this class shared CodedError's
+   * shape (the JSON of a measurement error has never had one). CodedError's declared return
+   * type requires `offset`, hence the cast; the runtime object is exactly `{code, message}`.
+   */
+  override toJSON(): ReturnType<CodedError<MeasurementErrorCode>['toJSON']> {
+    const json: { code: string; message: string } = { code: this.code, message: this.message };
+    return json as ReturnType<CodedError<MeasurementErrorCode>['toJSON']>;
   }
 }

@@ -1,13 +1,56 @@
 /**
- * What the measurement layer uses when the caller names nothing: on Node, `node:crypto` for
- * single hashes and the native batch kernels when they were built (else the JS kernels over
- * `node:crypto`). A browser build maps this module to the portable backend (hash-noble.ts).
+ * The hash backend and batch kernels the measurement layer uses when the caller names none
+ * (DESIGN.md "Conventions" and "Performance": the core imports no `node:` module; node:crypto on
+ * Node, @noble/hashes elsewhere). Out of the box they are @noble/hashes and the JavaScript
+ * kernels over it, which run in any runtime. A runtime with faster hashing installs its own with
+ * `setDefaultHashBackend`: the Node entry points (the package root, src/node/ and the CLI, all
+ * through src/node/backends.ts) install node:crypto and the native kernels at load time.
+ *
+ * `defaultHashBackend` and `defaultKernels` are stable objects that forward to whatever is
+ * installed, so a caller may keep a reference to them (e.g. `{ hash: defaultHashBackend }`).
  */
-import { nodeHashBackend } from './hash-node.js';
+import type { HashBackend } from './hash.js';
+import { nobleHashBackend } from './hash-noble.js';
 import { jsKernels, type HashKernels } from './kernels.js';
-import { nativeKernels } from './native.js';
 
-export { nodeHashBackend as defaultHashBackend };
+let currentHash: HashBackend = nobleHashBackend;
+/** Created on first use: the JS kernels preallocate their scratch buffers. */
+let currentKernels: HashKernels | undefined;
 
-/** The default batch kernels. */
-export const defaultKernels: HashKernels = nativeKernels ?? jsKernels(nodeHashBackend);
+/**
+ * Installs the backend (and the batch kernels; default: the JS kernels over `hash`) that
+ * measurements use when the caller names none. Install once, before measuring: a TDX state
+ * made by one set of kernels cannot be continued by another.
+ */
+export function setDefaultHashBackend(hash: HashBackend, kernels?: HashKernels): void {
+  currentHash = hash;
+  currentKernels = kernels;
+}
+
+function kernelsNow(): HashKernels {
+  return (currentKernels ??= jsKernels(currentHash));
+}
+
+/** The installed default hash backend (forwards every call). */
+export const defaultHashBackend: HashBackend = {
+  get name() {
+    return currentHash.name;
+  },
+  sha384: (data) => currentHash.sha384(data),
+  sha256: (data) => currentHash.sha256(data),
+  createSha384: () => currentHash.createSha384(),
+  createSha256: () => currentHash.createSha256(),
+};
+
+/** The installed default batch kernels (forwards every call). */
+export const defaultKernels: HashKernels = {
+  get name() {
+    return kernelsNow().name;
+  },
+  sha384Slots: (pages, slots, out) => kernelsNow().sha384Slots(pages, slots, out),
+  snpChain: (ld, contents, types, gpas) => kernelsNow().snpChain(ld, contents, types, gpas),
+  tdxNew: () => kernelsNow().tdxNew(),
+  tdxPages: (state, pages, slots, gpas, measured) => kernelsNow().tdxPages(state, pages, slots, gpas, measured),
+  tdxDigest: (state) => kernelsNow().tdxDigest(state),
+  vbsPages: (digest, pages, slots, gpas, metadata) => kernelsNow().vbsPages(digest, pages, slots, gpas, metadata),
+};

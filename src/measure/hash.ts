@@ -1,7 +1,8 @@
 /**
  * The hash backend seam (DESIGN.md: the core imports `node:` modules only through one small
  * adapter). Models ask a `HashBackend` for one-shot digests and incremental hashers; the
- * default on Node is `node:crypto` (OpenSSL), see hash-default.ts.
+ * default is injected (hash-default.ts): @noble/hashes out of the box, `node:crypto` (OpenSSL)
+ * once a Node entry point has loaded src/node/backends.ts.
  */
 
 /** An incremental hash. */

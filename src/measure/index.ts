@@ -1,17 +1,22 @@
-/** The measurement layer: walker, loader profiles, and the SNP, TDX and VBS models. */
+/**
+ * The measurement layer (DESIGN.md "Shape"): walker, loader profiles, the injected hash backend,
+ * the SNP, TDX, VBS and SEV models, the folds of launch-step streams and the vCPU sweep.
+ */
 export * from './errors.js';
 export * from './hash.js';
-export { defaultHashBackend, defaultKernels } from './hash-default.js';
+export { defaultHashBackend, defaultKernels, setDefaultHashBackend } from './hash-default.js';
 export { nobleHashBackend } from './hash-noble.js';
 export { jsKernels, SLOT_SIZE, type HashKernels, type TdxState } from './kernels.js';
 export { PageBatch, StepArrays, OpCursor, fillBatch, runLanes, DEFAULT_BATCH_SLOTS, DEFAULT_BATCH_STEPS, type BatchRunner, type StepJob } from './batch.js';
 export * from './steps.js';
 export * from './launch-steps.js';
 export * from './profiles.js';
-export { walkDirectives, DEFAULT_MAX_PAGES, KVM_VMSA_GPA, type Walk, type WalkOptions } from './walker.js';
+export { walkDirectives, DEFAULT_MAX_PAGES, type Walk, type WalkOptions } from './walker.js';
 export { SnpLaunchDigest, SnpBatchRunner, SnpPageType, hashSlotsOf, type SnpJob, PAGE_INFO_SIZE, type SnpPageTypeName, type SnpModelOptions } from './snp.js';
-export { TdxMrtd, TdxBatchRunner } from './tdx.js';
-export { VbsBootDigest, VbsBatchRunner } from './vbs.js';
+export { TdxMrtd, TdxBatchRunner, type TdxJob } from './tdx.js';
+export { VbsBootDigest, VbsBatchRunner, type VbsJob } from './vbs.js';
 export * from './measure.js';
 export { searchConfigurations, snpVcpuSweep, type Candidate, type SearchResult, type SearchOptions } from './search.js';
 export * from './sev.js';
+export * from './fold.js';
+export * from './vcpu-sweep.js';

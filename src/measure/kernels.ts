@@ -1,7 +1,7 @@
 /**
  * Batched hash kernels: the hot loops of the three models, one call per batch of pages. A
  * batch is a buffer of 4 KiB page slots (slot i at byte i*4096); each step names its slot, or
- * -1 for a zero page. On Node a native addon runs them over OpenSSL (native.ts); everywhere
+ * -1 for a zero page. On Node a native addon runs them over OpenSSL (src/node/native.ts); everywhere
  * else `jsKernels` runs them over any `HashBackend` (node:crypto or @noble/hashes). Both give
  * the same bytes to the same hash functions, so they give the same digests; tests check this.
  */

@@ -61,6 +61,18 @@ export interface TdxExtendStep {
 /** One TDX launch step. */
 export type TdxStep = TdxAddStep | TdxExtendStep;
 
+/**
+ * One piece of input to the SEV / SEV-ES launch SHA-256 (firmware-input.md §6.2 item 5): the
+ * bytes the host encrypts with LAUNCH_UPDATE_DATA or LAUNCH_UPDATE_VMSA, in order. No GPA or
+ * page type enters that hash, so a chunk is only its bytes and what they are.
+ */
+export interface SevChunk {
+  /** What the bytes are, e.g. `OVMF image (0x1000 bytes)`, `kernel-hashes table`, `VMSA vCPU 0 (BSP)`. */
+  readonly what: string;
+  /** The bytes hashed (a view into the image for the image chunk). */
+  readonly bytes: Uint8Array;
+}
+
 const PAGE = 4096;
 const EMPTY = new Uint8Array(0);
 

@@ -1,7 +1,7 @@
 /**
  * `measure`: each platform header of a file, walked under a loader profile and folded by its
  * platform model. One platform's failure is reported for that platform; the others are still
- * measured (issue: launch measurements, "The command").
+ * measured (DESIGN.md "Shape"; spec/snp.md §2, tdx.md §2.1, vbs-cca-corim.md §1.2).
  */
 import { guestPoliciesFor, type IgvmFile, type PlatformTypeName, type SupportedPlatformHeader } from '../format/index.js';
 import { MeasurementError } from './errors.js';

@@ -1,10 +1,17 @@
 /**
  * Loader profiles: how a real host turns a file's directives into measured operations. They
- * are data, in one place (issue: launch measurements), so that the walker and the models hold
+ * are data, in one place (DESIGN.md "Shape"), so that the walker and the models hold
  * no host-specific conditionals. Sources: spec/snp.md §2.2 (igvm crate), §2.3 (COCONUT
  * igvmmeasure), §2.5 (QEMU/KVM), and the §2.6 checklist; tdx.md §2.1; vbs-cca-corim.md §1.2.
  */
 import type { PlatformTypeName } from '../format/index.js';
+
+/**
+ * QEMU/KVM measures every VMSA at this GPA, whatever the file or image says (spec/snp.md §1.5,
+ * §2.5; spec/firmware-input.md §3.2 "VMSA GPA"): a loader fact, shared by the `qemu` profile's
+ * walk and the firmware loaders.
+ */
+export const KVM_VMSA_GPA = 0xffff_ffff_f000n;
 
 /** The profiles `measure` knows. */
 export const PROFILE_NAMES = ['igvm', 'qemu', 'igvmmeasure'] as const;

@@ -1,9 +1,9 @@
 /**
  * When a hardware value differs from the file's digest, which host configuration reproduces
- * it? (issue: evidence, `compare`). For SEV-SNP the candidates are the loader profiles, with
- * and without native zero pages, and under QEMU/KVM 1–64 vCPUs; for TDX the profiles. The vCPU
- * sweep costs one PAGE_INFO step per extra vCPU: KVM measures the VMSAs after every page
- * (spec/snp.md §1.6), so the digest for n vCPUs continues the digest for n − 1.
+ * it? (the search of `compare`; spec/snp.md §2.2–§2.6 for the profiles). For SEV-SNP the
+ * candidates are the loader profiles, with and without native zero pages, and under QEMU/KVM
+ * 1–64 vCPUs; for TDX the profiles. The vCPU sweep costs one PAGE_INFO step per extra vCPU: KVM measures the VMSAs after every page
+ * (spec/snp.md §1.6), so the digest for n vCPUs continues the digest for n − 1 (vcpu-sweep.ts).
  */
 import type { IgvmFile, SupportedPlatformHeader } from '../format/index.js';
 import { MeasurementError } from './errors.js';
@@ -12,6 +12,8 @@ import { defaultHashBackend } from './hash-default.js';
 import { measure } from './measure.js';
 import { PROFILES, PROFILE_NAMES, walkRulesFor, type ProfileName } from './profiles.js';
 import { SnpLaunchDigest } from './snp.js';
+import type { SnpVmsaStep } from './launch-steps.js';
+import { sweepSnpVcpus } from './vcpu-sweep.js';
 import { walkDirectives } from './walker.js';
 import { bytesEqual } from '../format/bytes.js';
 
@@ -40,7 +42,6 @@ export interface SearchOptions {
   readonly maxPages?: number;
   readonly hash?: HashBackend;
 }
-
 
 /** Searches the configurations that give `target` for the platform header `platform`. */
 export function searchConfigurations(file: IgvmFile, platform: SupportedPlatformHeader, target: Uint8Array, options: SearchOptions = {}): SearchResult {
@@ -82,13 +83,18 @@ export function snpVcpuSweep(file: IgvmFile, platform: SupportedPlatformHeader, 
         ...(options.apVmsa ? { apVmsa: options.apVmsa } : {}),
         ...(options.maxPages ? { maxPages: options.maxPages } : {}),
       });
-      const model = new SnpLaunchDigest(options.hash ?? defaultHashBackend, { nativeZero });
+      const hash = options.hash ?? defaultHashBackend;
+      const model = new SnpLaunchDigest(hash, { nativeZero });
       const digests: Uint8Array[] = [];
-      for (const op of walk.ops()) {
-        model.apply(op);
-        // Under KVM placement the VMSAs come last, one per vCPU: each is one more candidate.
-        if (op.op === 'vmsa') digests.push(model.launchDigest);
-      }
+      // Under KVM placement the VMSAs come last, one per vCPU: the pages go into the model as
+      // the walk reaches them, and each VMSA is one more candidate (vcpu-sweep.ts).
+      const vmsas = function* (): Generator<SnpVmsaStep> {
+        for (const op of walk.ops()) {
+          if (op.op === 'vmsa') yield { kind: 'vmsa', gpa: op.gpa, bytes: op.vmsa, source: op.source };
+          else model.apply(op);
+        }
+      };
+      sweepSnpVcpus(model, vmsas(), hash, (_, digest) => digests.push(digest));
       return digests;
     } catch (e) {
       if (e instanceof MeasurementError && e.code === 'MissingVmsa') continue;

@@ -153,21 +153,22 @@ export class SnpBatchRunner implements BatchRunner {
 
   /** The batch's steps as a job, with the VMSA contents it needs; empties the step arrays. */
   takeJob(): SnpJob {
-    const job = { ...this.steps.take(), vmsa: [...this.vmsaContents] };
+    const { tags, ...steps } = this.steps.take();
+    const job = { ...steps, pageTypes: tags, vmsa: [...this.vmsaContents] };
     this.vmsaContents.clear();
     return job;
   }
 
   /** Chains a job's steps, given the SHA-384 of each NORMAL step's page (`hashSlotsOf(job)`), in order. */
   chain(job: SnpJob, hashes: Uint8Array): void {
-    const n = job.kinds.length;
+    const n = job.pageTypes.length;
     const contents = n * 48 <= this.contents.length ? this.contents.subarray(0, n * 48) : new Uint8Array(n * 48);
     contents.fill(0);
     for (let i = 0, j = 0; i < n; i++) {
-      if (job.kinds[i] === SnpPageType.NORMAL) contents.set(hashes.subarray(j * 48, ++j * 48), i * 48);
+      if (job.pageTypes[i] === SnpPageType.NORMAL) contents.set(hashes.subarray(j * 48, ++j * 48), i * 48);
     }
     for (const [i, h] of job.vmsa) contents.set(h, i * 48);
-    this.kernels.snpChain(this.ld, contents, job.kinds, job.gpas);
+    this.kernels.snpChain(this.ld, contents, job.pageTypes, job.gpas);
   }
 
   run(batch: PageBatch): void {
@@ -183,16 +184,18 @@ export class SnpBatchRunner implements BatchRunner {
   }
 }
 
-/** One batch of SNP steps; `vmsa` holds the contents hash of each VMSA step, by step index. */
+/** One batch of SNP steps: their PAGE_INFO page types, and the contents hash of each VMSA step by step index. */
 export interface SnpJob extends StepJob {
+  readonly pageTypes: Uint8Array;
   readonly vmsa: ReadonlyArray<readonly [number, Uint8Array]>;
 }
 
 /** The slots whose pages an SNP job needs hashed: those of its NORMAL steps, in order. */
-export function hashSlotsOf(job: StepJob): Int32Array {
+export function hashSlotsOf(job: SnpJob): Int32Array {
+  const types = job.pageTypes;
   let m = 0;
-  for (let i = 0; i < job.kinds.length; i++) if (job.kinds[i] === SnpPageType.NORMAL) m++;
+  for (let i = 0; i < types.length; i++) if (types[i] === SnpPageType.NORMAL) m++;
   const out = new Int32Array(m);
-  for (let i = 0, j = 0; i < job.kinds.length; i++) if (job.kinds[i] === SnpPageType.NORMAL) out[j++] = job.slots[i]!;
+  for (let i = 0, j = 0; i < types.length; i++) if (types[i] === SnpPageType.NORMAL) out[j++] = job.slots[i]!;
   return out;
 }

@@ -62,13 +62,15 @@ export interface TraceStep {
   /** 1-based step number within the platform. */
   readonly step: number;
   readonly platform: string;
-  /** `page_info` (SNP), `mem_page_add` / `mr_extend` (TDX), `gpa_page` / `vp_register` (VBS). */
+  /** `page_info` (SNP), `mem_page_add` / `mr_extend` (TDX), `gpa_page` / `vp_register` (VBS), `launch_update` (SEV chunks). */
   readonly record: string;
   readonly gpa?: bigint;
   /** SNP page type name, VBS metadata, register name, ... */
   readonly pageType?: string;
-  /** The contents hash that went into the record (SNP CONTENTS; TDX/VBS: hash of the page data). */
+  /** The contents hash that went into the record (SNP CONTENTS; TDX/VBS: hash of the page data; SEV chunks: their SHA-256). */
   readonly contents?: Uint8Array;
+  /** Bytes hashed, for records that hash a whole input chunk (SEV / SEV-ES `launch_update`). */
+  readonly length?: number;
   /** The running digest after this step. */
   readonly digest: Uint8Array;
   readonly source: OpSource;

@@ -84,6 +84,11 @@ export class TdxMrtd {
   }
 }
 
+/** One batch of TDX steps: `measured[i]` is 1 when page i is extended after it is added (spec/tdx.md §1.2). */
+export interface TdxJob extends StepJob {
+  readonly measured: Uint8Array;
+}
+
 /** The TDX model over batches (batch.ts): one `tdxPages` kernel call per batch. */
 export class TdxBatchRunner implements BatchRunner {
   readonly steps = new StepArrays();
@@ -109,13 +114,14 @@ export class TdxBatchRunner implements BatchRunner {
 
   run(batch: PageBatch): void {
     const n = this.steps.count;
-    this.kernels.tdxPages(this.state, batch.pages, this.steps.slots.subarray(0, n), this.steps.gpas.subarray(0, n), this.steps.kinds.subarray(0, n));
+    this.kernels.tdxPages(this.state, batch.pages, this.steps.slots.subarray(0, n), this.steps.gpas.subarray(0, n), this.steps.tags.subarray(0, n));
     this.steps.count = 0;
   }
 
-  /** The batch's steps as a job for a worker that holds the MRTD state (kinds = measured). */
-  takeJob(): StepJob {
-    return this.steps.take();
+  /** The batch's steps as a job for a worker that holds the MRTD state. */
+  takeJob(): TdxJob {
+    const { tags, ...steps } = this.steps.take();
+    return { ...steps, measured: tags };
   }
 
   finish(): Uint8Array {

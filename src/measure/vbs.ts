@@ -17,6 +17,11 @@ const VP_REGISTER = 0;
 const VP_GPA_PAGE = 2;
 const UNMEASURED_BIT = 0x4;
 
+/** One batch of VBS page steps: `metadata[i]` is page i's record metadata (acceptance, bit 2 = unmeasured; vbs-cca-corim.md §1.2). */
+export interface VbsJob extends StepJob {
+  readonly metadata: Uint8Array;
+}
+
 /** Folds operations into a VBS boot digest. */
 export class VbsBootDigest {
   private digest: Uint8Array = new Uint8Array(32);
@@ -130,13 +135,14 @@ export class VbsBatchRunner implements BatchRunner {
 
   run(batch: PageBatch): void {
     const n = this.steps.count;
-    this.kernels.vbsPages(this.digest, batch.pages, this.steps.slots.subarray(0, n), this.steps.gpas.subarray(0, n), this.steps.kinds.subarray(0, n));
+    this.kernels.vbsPages(this.digest, batch.pages, this.steps.slots.subarray(0, n), this.steps.gpas.subarray(0, n), this.steps.tags.subarray(0, n));
     this.steps.count = 0;
   }
 
-  /** The batch's steps as a job for a worker that holds the page digest (kinds = metadata). */
-  takeJob(): StepJob {
-    return this.steps.take();
+  /** The batch's steps as a job for a worker that holds the page digest. */
+  takeJob(): VbsJob {
+    const { tags, ...steps } = this.steps.take();
+    return { ...steps, metadata: tags };
   }
 
   /** The boot digest: `pageDigest` (this runner's, or a worker's) followed by the registers. */

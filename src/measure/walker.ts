@@ -14,14 +14,11 @@ import {
   type VpContextHeader,
 } from '../format/index.js';
 import { MeasurementError } from './errors.js';
-import type { WalkRules } from './profiles.js';
+import { KVM_VMSA_GPA, type WalkRules } from './profiles.js';
 import type { MeasureOp, OpSource, PagesOp, VmsaOp } from './steps.js';
 
 /** The default `maxPages`: 2^24 pages of 4 KiB, i.e. 64 GiB of guest memory. */
 export const DEFAULT_MAX_PAGES = 2 ** 24;
-
-/** KVM measures every VMSA at this GPA (spec/snp.md §1.5). */
-export const KVM_VMSA_GPA = 0xffff_ffff_f000n;
 
 const PAGE = 4096n;
 const LARGE_PAGE_STEPS = 512;

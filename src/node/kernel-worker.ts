@@ -1,16 +1,18 @@
 /**
  * A worker thread that runs batch kernels for the pipeline (pipeline.ts): SHA-384 of page
  * slots for SEV-SNP, and the whole TDX or VBS hash of one platform, whose state it keeps
- * between batches. Pages arrive as a SharedArrayBuffer (no copy); step arrays are transferred.
+ * between batches. Pages arrive as a SharedArrayBuffer (no copy); step arrays are transferred
+ * (DESIGN.md "Performance"; the kernels' steps are those of measure/kernels.ts).
  */
 import { parentPort } from 'node:worker_threads';
-import { defaultKernels as kernels } from '../measure/hash-default.js';
+import { nodeKernels as kernels } from './backends.js';
 import type { TdxState } from '../measure/kernels.js';
 
 /** A request to the worker; `id` pairs it with its reply. */
 export type KernelRequest =
   | { id: number; cmd: 'sha384'; pages: SharedArrayBuffer; slots: Int32Array }
-  | { id: number; cmd: 'tdx' | 'vbs'; pages: SharedArrayBuffer; slots: Int32Array; gpas: BigUint64Array; kinds: Uint8Array }
+  | { id: number; cmd: 'tdx'; pages: SharedArrayBuffer; slots: Int32Array; gpas: BigUint64Array; measured: Uint8Array }
+  | { id: number; cmd: 'vbs'; pages: SharedArrayBuffer; slots: Int32Array; gpas: BigUint64Array; metadata: Uint8Array }
   | { id: number; cmd: 'tdxDigest' | 'vbsDigest' | 'reset' }
   | { id: number; cmd: 'touch'; pages: SharedArrayBuffer };
 
@@ -31,10 +33,10 @@ parentPort?.on('message', (m: KernelRequest) => {
       }
       case 'tdx':
         tdx ??= kernels.tdxNew();
-        kernels.tdxPages(tdx, new Uint8Array(m.pages), m.slots, m.gpas, m.kinds);
+        kernels.tdxPages(tdx, new Uint8Array(m.pages), m.slots, m.gpas, m.measured);
         break;
       case 'vbs':
-        kernels.vbsPages(vbs, new Uint8Array(m.pages), m.slots, m.gpas, m.kinds);
+        kernels.vbsPages(vbs, new Uint8Array(m.pages), m.slots, m.gpas, m.metadata);
         break;
       case 'tdxDigest':
         parentPort!.postMessage({ id: m.id, out: kernels.tdxDigest((tdx ??= kernels.tdxNew())) } satisfies KernelReply);

@@ -1,5 +1,6 @@
 /**
- * The parallel, streaming hot loop (issue: hot loop). The main thread reads page data once,
+ * The parallel, streaming hot loop (DESIGN.md "Performance"; spec/snp.md §1.2 for the chain
+ * that must stay in order). The main thread reads page data once,
  * with positional reads, into a small ring of shared batches, and lowers every platform's
  * operations into steps; worker threads do the hashing:
  *  - SEV-SNP: page-content SHA-384s are independent, so they are spread over workers; the
@@ -14,11 +15,12 @@ import { existsSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
-import { PageBatch, fillBatch, runLanes, type StepJob } from '../measure/batch.js';
+import { PageBatch, fillBatch, runLanes } from '../measure/batch.js';
 import type { Lane } from '../measure/measure.js';
 import { hashSlotsOf, type SnpBatchRunner } from '../measure/snp.js';
-import type { VbsBatchRunner } from '../measure/vbs.js';
-import { defaultKernels } from '../measure/hash-default.js';
+import type { TdxBatchRunner, TdxJob } from '../measure/tdx.js';
+import type { VbsBatchRunner, VbsJob } from '../measure/vbs.js';
+import { nodeKernels } from './backends.js';
 import type { KernelReply, KernelRequest } from './kernel-worker.js';
 
 /** Options of `runLanesParallel`. */
@@ -122,8 +124,9 @@ export class KernelPool {
   }
 }
 
-function transferOf(job: StepJob): ArrayBuffer[] {
-  return [job.slots.buffer, job.gpas.buffer, job.kinds.buffer] as ArrayBuffer[];
+/** The buffers a TDX or VBS job hands over to its worker (its arrays are copies, see `StepArrays.take`). */
+function transferOf(job: TdxJob | VbsJob): ArrayBuffer[] {
+  return [job.slots.buffer, job.gpas.buffer, ('measured' in job ? job.measured : job.metadata).buffer] as ArrayBuffer[];
 }
 
 /** Runs the lanes to the end and returns each lane's digest, in lane order. */
@@ -178,10 +181,12 @@ export async function runLanesParallel(lanes: readonly Lane[], options: Pipeline
           waits.push(hashes);
           // The chain must follow batch order; hashes may arrive in any order.
           chain = chain.then(async () => snp.chain(job, await hashes));
+        } else if (lane.platformType === 'TDX') {
+          const job = (runner as TdxBatchRunner).takeJob();
+          waits.push(laneWorkers.get(lane)!.call({ cmd: 'tdx', pages, ...job }, transferOf(job)));
         } else {
           const job = (runner as VbsBatchRunner).takeJob();
-          const cmd = lane.platformType === 'TDX' ? 'tdx' : 'vbs';
-          waits.push(laneWorkers.get(lane)!.call({ cmd, pages, ...job }, transferOf(job)));
+          waits.push(laneWorkers.get(lane)!.call({ cmd: 'vbs', pages, ...job }, transferOf(job)));
         }
       }
       entry.busy = Promise.all(waits);
@@ -218,7 +223,7 @@ async function hashOnWorkers(
   });
   const out = new Uint8Array(48 * slots.length);
   // The main thread's share, while the workers hash the rest.
-  if (own > 0) defaultKernels.sha384Slots(main!.pages, slots.subarray(0, own), out.subarray(0, 48 * own));
+  if (own > 0) nodeKernels.sha384Slots(main!.pages, slots.subarray(0, own), out.subarray(0, 48 * own));
   let at = 48 * own;
   for (const p of await Promise.all(pending)) {
     out.set(p.out!, at);

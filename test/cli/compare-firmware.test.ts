@@ -1,5 +1,5 @@
 /**
- * `compare --firmware F --evidence EVIDENCE …` (issue 7): the firmware's measurement under the
+ * `compare --firmware F --evidence EVIDENCE …` (spec/firmware-input.md §6.3): the firmware's measurement under the
  * given host parameters against the evidence, and on a mismatch the search of
  * firmware-input.md §6.3 naming the setting that reproduces the reported value.
  *

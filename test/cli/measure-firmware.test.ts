@@ -1,5 +1,5 @@
 /**
- * `measure --firmware` (issue 7 "Command"). Expected digests from the spec only:
+ * `measure --firmware` (spec/firmware-input.md §2–§6). Expected digests from the spec only:
  * firmware-input.md §4.3 (the two hardware-captured COCONUT SVSM + OVMF digests) and snp.md §1.7
  * (`e1e1ca02…` for ovmf_AmdSev_suffix.bin, QEMU, 1 vCPU, EPYC-v4, SEV_FEATURES 0x21, INIT2).
  * Usage and image errors run without ../shared.

@@ -1,5 +1,5 @@
 /**
- * `igvm-measure measure`: the command-line contract (issue: launch measurements) — text and
+ * `igvm-measure measure`: the command-line contract (DESIGN.md "Command line") — text and
  * JSON output, `--trace`, `--platform`, the profile options, and the exit codes of DESIGN.md
  * ("Command line": 0 ok, 1 invalid input, 2 usage, 3 a platform could not be measured).
  * Expected digests come from the spec's worked values, upstream's JSON in ../shared, or a
@@ -225,7 +225,7 @@ describe('measure --json', () => {
         expect(p).toEqual({ compatibility_mask: u.compatibility_mask, platform_type: u.platform_type, algorithm: 'sha384', digest: u.tdx_mrtd });
       }
     });
-    // The values named in the issue, spelled out.
+    // upstream's platform list and TDX digest for this file, spelled out.
     expect(j.platforms.map((p: { platform_type: string }) => p.platform_type)).toEqual(['SEV_SNP', 'SEV_ES', 'SEV', 'NATIVE', 'TDX']);
     expect(j.platforms[4].digest).toBe('f89433dbdbf57ae0b5101bff86b1f5e363122b0470e88e0ebb1e607d42ecfd3d80dc00259f0af080a2568cb05a46f19e');
 

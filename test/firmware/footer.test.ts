@@ -11,7 +11,7 @@
 import { OVMF_SNP_LOADERS, ovmfSnpSteps, type OvmfSnpLoaderName } from '../../src/firmware/ovmf-snp.js';
 import { ovmfSevEsChunks } from '../../src/firmware/ovmf-sev.js';
 import { sevKernelHashes } from '../../src/firmware/kernel-hashes.js';
-import { nodeHashBackend } from '../../src/measure/hash-node.js';
+import { nodeHashBackend } from '../../src/node/hash-node.js';
 import { createHash } from 'node:crypto';
 import { FIRMWARE_GUIDS, efiGuid, type TdxSectionSpec } from '../helpers/firmware-image.js';
 import { fwError } from '../helpers/firmware-error.js';
@@ -711,7 +711,7 @@ describe.skipIf(!HAVE_SHARED)('fixtures (firmware-input.md §1.2–§1.4)', () =
 
 /**
  * Fixed-seed fuzz: mutated and truncated images through every parser; only FirmwareError may
- * escape (DESIGN.md "Errors"; issue 7 "a fuzz test over mutated footers and metadata"), with a
+ * escape (DESIGN.md "Errors"; spec/firmware-input.md §1, §6.3), with a
  * known code and an offset inside the image. On success, what was parsed lies inside the image.
  */
 describe('fuzz: only FirmwareError escapes', () => {

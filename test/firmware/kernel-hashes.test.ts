@@ -7,7 +7,7 @@ import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { FirmwareError } from '../../src/firmware/errors.js';
 import { sevHashTable, sevHashTablePage, sevKernelHashes } from '../../src/firmware/kernel-hashes.js';
-import { nodeHashBackend } from '../../src/measure/hash-node.js';
+import { nodeHashBackend } from '../../src/node/hash-node.js';
 
 const hex = (b: Uint8Array): string => Buffer.from(b).toString('hex');
 const sha256 = (b: Uint8Array | string): string => createHash('sha256').update(b).digest('hex');

@@ -17,7 +17,6 @@ import { findFooterTable, sevEsResetBlock } from '../../src/firmware/footer.js';
 import { SEV_HASH_TABLE_PADDED_LENGTH, sevHashTable, sevKernelHashes, type SevKernelHashes } from '../../src/firmware/kernel-hashes.js';
 import {
   SEV_ES_DEFAULT_FPU,
-  foldSevChunks,
   ovmfSevChunks,
   ovmfSevEsChunks,
   ovmfSevEsLaunchDigest,
@@ -25,8 +24,9 @@ import {
   type OvmfSevEsOptions,
 } from '../../src/firmware/ovmf-sev.js';
 import { decodeSevVmsa } from '../../src/format/vmsa.js';
+import { foldSevChunks } from '../../src/measure/fold.js';
 import { nobleHashBackend } from '../../src/measure/hash-noble.js';
-import { nodeHashBackend } from '../../src/measure/hash-node.js';
+import { nodeHashBackend } from '../../src/node/hash-node.js';
 import { HAVE_SHARED, sharedBytes, sharedNotice } from '../helpers/shared.js';
 
 const toHex = (b: Uint8Array): string => Buffer.from(b).toString('hex');

@@ -18,10 +18,11 @@
 import { catchFirmwareError } from '../helpers/firmware-error.js';
 import { describe, expect, it } from 'vitest';
 import { sevKernelHashes } from '../../src/firmware/kernel-hashes.js';
-import { GCE_GENOA_VMSA_GPA, foldSnpSteps, ovmfSnpLaunchDigest, ovmfSnpSteps, type OvmfSnpOptions } from '../../src/firmware/ovmf-snp.js';
+import { foldSnpSteps } from '../../src/measure/fold.js';
+import { GCE_GENOA_VMSA_GPA, ovmfSnpLaunchDigest, ovmfSnpSteps, type OvmfSnpOptions } from '../../src/firmware/ovmf-snp.js';
 import { VMM_VMSA_PROFILES, resetStateVmsa } from '../../src/firmware/vmsa-qemu.js';
 import { decodeSevVmsa } from '../../src/format/vmsa.js';
-import { nodeHashBackend } from '../../src/measure/hash-node.js';
+import { nodeHashBackend } from '../../src/node/hash-node.js';
 import { HAVE_SHARED, sharedBytes, sharedNotice } from '../helpers/shared.js';
 
 const toHex = (b: Uint8Array): string => Buffer.from(b).toString('hex');

@@ -16,7 +16,6 @@ import { catchFirmwareError } from '../helpers/firmware-error.js';
 import { describe, expect, it } from 'vitest';
 import {
   OVMF_SNP_LOADERS,
-  foldSnpSteps,
   ovmfSnpLaunchDigest,
   ovmfSnpSteps,
   type OvmfSnpOptions,
@@ -29,11 +28,12 @@ import {
   vcpuSignatureFromFms,
 } from '../../src/firmware/vmsa-qemu.js';
 import { decodeSevVmsa } from '../../src/format/vmsa.js';
-import { nodeHashBackend } from '../../src/measure/hash-node.js';
+import { nodeHashBackend } from '../../src/node/hash-node.js';
+import { foldSnpSteps } from '../../src/measure/fold.js';
 import type { SnpStep } from '../../src/measure/launch-steps.js';
 import { expectedLaunchDigest, expectedLaunchDigestFromHashes, type PageInfoHashStep, type PageInfoStep } from '../helpers/page-info.js';
 import { HAVE_SHARED, sharedBytes, sharedNotice } from '../helpers/shared.js';
-import { KVM_VMSA_GPA } from '../../src/measure/walker.js';
+import { KVM_VMSA_GPA } from '../../src/measure/profiles.js';
 
 // ---- Values from the spec ------------------------------------------------------------------
 

@@ -29,7 +29,7 @@ import {
   searchFirmwareSettings,
   type FirmwareSearchInput,
 } from '../../src/firmware/search.js';
-import { nodeHashBackend } from '../../src/measure/hash-node.js';
+import { nodeHashBackend } from '../../src/node/hash-node.js';
 import { HAVE_SHARED, sharedBytes, sharedNotice } from '../helpers/shared.js';
 
 const EPYC_V4 = 0x800f12; // firmware-input.md §3.2 table, §4.3

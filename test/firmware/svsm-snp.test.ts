@@ -11,10 +11,10 @@
 import { createHash } from 'node:crypto';
 import { catchFirmwareError as catchError } from '../helpers/firmware-error.js';
 import { describe, expect, it } from 'vitest';
-import { foldSnpSteps } from '../../src/firmware/ovmf-snp.js';
+import { foldSnpSteps } from '../../src/measure/fold.js';
 import { svsmSnpLaunchDigest, svsmSnpSteps, svsmVmsa, type SvsmSnpOptions } from '../../src/firmware/svsm-snp.js';
 import { decodeSevVmsa, encodeSevVmsa } from '../../src/format/vmsa.js';
-import { nodeHashBackend } from '../../src/measure/hash-node.js';
+import { nodeHashBackend } from '../../src/node/hash-node.js';
 import { HAVE_SHARED, sharedBytes, sharedNotice } from '../helpers/shared.js';
 
 const EPYC_V4 = 0x800f12; // §4.3 "vCPU type EPYC-v4 (signature 0x800F12)"

@@ -15,16 +15,16 @@ import { describe, expect, it } from 'vitest';
 import { FirmwareError } from '../../src/firmware/errors.js';
 import {
   TDVF_DEFAULT_MAX_PAGES,
-  foldTdxSteps,
   tdvfMrtd,
   tdvfTdxStepIter,
   tdvfTdxSteps,
   type TdvfTdxOptions,
 } from '../../src/firmware/tdvf-tdx.js';
 import * as firmwareIndex from '../../src/firmware/index.js';
+import { foldTdxSteps } from '../../src/measure/fold.js';
 import type { TdxStep } from '../../src/measure/launch-steps.js';
 import type { TraceStep } from '../../src/measure/steps.js';
-import { nodeHashBackend } from '../../src/measure/hash-node.js';
+import { nodeHashBackend } from '../../src/node/hash-node.js';
 import { mulberry32 } from '../helpers/prng.js';
 import { HAVE_SHARED, sharedBytes, sharedNotice } from '../helpers/shared.js';
 

@@ -5,9 +5,21 @@
  * ../shared/vectors/igvm, and the openvmm/spec vectors for a fresh clone.
  */
 import { describe, expect, it } from 'vitest';
-import { jsKernels, measure, nobleHashBackend, parseIgvm, type HashBackend, type HashKernels, type IgvmFile } from '../../src/index.js';
-import { nodeHashBackend } from '../../src/measure/hash-node.js';
-import { nativeKernels } from '../../src/measure/native.js';
+import {
+  defaultHashBackend,
+  defaultKernels,
+  jsKernels,
+  measure,
+  nobleHashBackend,
+  parseIgvm,
+  setDefaultHashBackend,
+  type HashBackend,
+  type HashKernels,
+  type IgvmFile,
+} from '../../src/index.js';
+import { nodeKernels } from '../../src/node/backends.js';
+import { nodeHashBackend } from '../../src/node/hash-node.js';
+import { nativeKernels } from '../../src/node/native.js';
 import { buildCapiTestFile } from '../../vectors/samples.js';
 import { OPENVMM_DIGESTS, openvmmSnpVbsBytes } from '../helpers/openvmm.js';
 import { HAVE_SHARED, sharedBytes, sharedJson, sharedNotice, upstreamIgvmVectors } from '../helpers/shared.js';
@@ -52,6 +64,24 @@ describe.each(PATHS)('$name', (path) => {
         const want = e.snp_launch_digest ?? e.tdx_mrtd ?? e.vbs_digest;
         if (want !== undefined) expect(got[i], `${v.name} platform ${i}`).toBe(want);
       });
+    }
+  });
+});
+
+describe('the default backend is injected (DESIGN.md "Conventions": no node: module in the core)', () => {
+  it('the package root installs node:crypto and the Node kernels (node/backends.ts)', () => {
+    expect(defaultHashBackend.name).toBe('node:crypto');
+    expect(defaultKernels.name).toBe(nodeKernels.name);
+  });
+
+  it('with @noble/hashes installed instead (a runtime without node:crypto), the openvmm vectors still give 889a1938…, 30134c9b…', () => {
+    setDefaultHashBackend(nobleHashBackend);
+    try {
+      expect(defaultKernels.name).toBe('js (@noble/hashes)');
+      const r = measure(parseIgvm(openvmmSnpVbsBytes()));
+      expect(r.platforms.map((p) => ('digest' in p ? hex(p.digest) : 'error' in p ? p.error.code : 'not measurable'))).toEqual(OPENVMM_DIGESTS);
+    } finally {
+      setDefaultHashBackend(nodeHashBackend, nodeKernels);
     }
   });
 });

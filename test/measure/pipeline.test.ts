@@ -100,7 +100,7 @@ describe('progress on stderr', () => {
     const out: string[] = [];
     return { io: { stdout: () => {}, stderr: (s: string) => void out.push(s), stderrIsTty: tty }, out };
   };
-  it('shows only on a terminal and for inputs over 64 MiB (issue: hot loop)', () => {
+  it('shows only on a terminal and for inputs over 64 MiB (DESIGN.md "Performance": progress on a terminal)', () => {
     for (const [tty, size, shows] of [
       [true, 65 * 2 ** 20, true],
       [true, 64 * 2 ** 20, false],

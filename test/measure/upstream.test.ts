@@ -11,8 +11,8 @@ import { HAVE_SHARED, sharedBytes, sharedJson, sharedNotice, upstreamIgvmVectors
 function expectedOutcome(p: UpstreamPlatform): string {
   const digest = p.snp_launch_digest ?? p.tdx_mrtd ?? p.vbs_digest;
   if (digest !== undefined) return `digest ${digest}`;
-  // microsoft/igvm has no SEV/SEV-ES digest; we measure them with igvmmeasure's rule (snp.md §2.3,
-  // issue 7) and say so in a note. Their values are checked in test/measure/sev.test.ts.
+  // microsoft/igvm has no SEV/SEV-ES digest; we measure them with igvmmeasure's rule (snp.md §2.3)
+  // and say so in a note. Their values are checked in test/measure/sev.test.ts.
   if (p.not_measurable === true && (p.platform_type === 'SEV' || p.platform_type === 'SEV_ES')) return 'sha256 digest, igvmmeasure note';
   if (p.not_measurable === true) return 'not measurable';
   if (p.error === 'no SNP guest policy found in initialization headers') return 'error MissingGuestPolicy';

@@ -1,6 +1,9 @@
-/** The `node:crypto` hash backend (OpenSSL's assembly SHA-2). */
+/**
+ * The `node:crypto` hash backend (OpenSSL's assembly SHA-2; DESIGN.md "Performance"). Node-only,
+ * so it lives here and is injected into the measurement layer by backends.ts.
+ */
 import { createHash, type Hash } from 'node:crypto';
-import type { HashBackend, Hasher } from './hash.js';
+import type { HashBackend, Hasher } from '../measure/hash.js';
 
 function wrap(h: Hash): Hasher {
   return {

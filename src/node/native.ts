@@ -1,14 +1,14 @@
 /**
- * The native kernels (native/igvm_hash.c, built by `npm ci` with node-gyp), when they were
- * built: one call per batch runs OpenSSL's SHA-2 over every page, which is what lets the hot
- * loops reach the hash hardware's speed (bench/RESULTS.md). When the addon is missing (no
- * compiler at install time, another runtime) the caller falls back to the JS kernels.
- * Setting IGVM_MEASURE_NO_NATIVE=1 forces the fallback.
+ * The native batch kernels (native/igvm_hash.c, built by `npm ci` with node-gyp; DESIGN.md
+ * "Performance"), when they were built: one call per batch runs OpenSSL's SHA-2 over every
+ * page, which is what lets the hot loops reach the hash hardware's speed (bench/RESULTS.md).
+ * When the addon is missing (no compiler at install time, another runtime) the caller falls
+ * back to the JS kernels (backends.ts). Setting IGVM_MEASURE_NO_NATIVE=1 forces the fallback.
  */
 import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
-import type { HashKernels } from './kernels.js';
+import type { HashKernels } from '../measure/kernels.js';
 
 interface Addon {
   sha384Slots(pages: Uint8Array, slots: Int32Array, out: Uint8Array): void;
@@ -19,7 +19,7 @@ interface Addon {
   vbsPages(digest: Uint8Array, pages: Uint8Array, slots: Int32Array, gpas: BigUint64Array, metadata: Uint8Array): void;
 }
 
-/** Where the addon is built, from src/measure or dist/src/measure. */
+/** Where the addon is built, from src/node or dist/src/node (the repository's build/ directory). */
 const CANDIDATES = ['../../build/Release/igvm_hash.node', '../../../build/Release/igvm_hash.node'];
 
 function load(): HashKernels | undefined {
