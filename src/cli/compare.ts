@@ -16,7 +16,7 @@ import { readInput, withIgvmFile } from './input.js';
 import { stringify, type Json } from './json.js';
 import { FIRMWARE_MEASURE_OPTIONS, FIRMWARE_OPTION_HELP, firmwareMeasurement, hostSummary, type FirmwareMeasurementWithInputs } from './measure-firmware.js';
 import { evidenceKind } from './report.js';
-import { bytesEqual } from '../format/bytes.js';
+import { bytesEqual, hexNumber } from '../format/bytes.js';
 
 const HELP = `Usage: igvm-measure compare FILE --evidence EVIDENCE [options]
        igvm-measure compare --measurement HEX --evidence EVIDENCE [options]
@@ -217,7 +217,6 @@ function printComparison(io: CliIo, json: boolean, o: ComparisonOutcome, head: R
   return ok ? EXIT_OK : EXIT_CHECK_FAILED;
 }
 
-const hex = (v: bigint): string => `0x${v.toString(16)}`;
 
 /** Which axes were searched with more than one value: those a match is told by. */
 function varied(axes: FirmwareSearchAxes): { vcpus: boolean; sevFeatures: boolean; fpu: boolean; vmsaGpa: boolean; tdxOrder: boolean } {
@@ -235,9 +234,9 @@ function describeSetting(s: FirmwareSetting, axes: FirmwareSearchAxes): string {
   const v = varied(axes);
   const parts: string[] = [];
   if (s.vcpus !== undefined && v.vcpus) parts.push(`--vcpus ${s.vcpus}`);
-  if (s.sevFeatures !== undefined && v.sevFeatures) parts.push(`--guest-features ${hex(s.sevFeatures)}`);
+  if (s.sevFeatures !== undefined && v.sevFeatures) parts.push(`--guest-features ${hexNumber(s.sevFeatures)}`);
   if (s.fpu !== undefined && v.fpu) parts.push(`--fpu ${s.fpu}`);
-  if (s.vmsaGpa !== undefined && v.vmsaGpa) parts.push(`--vmsa-gpa ${hex(s.vmsaGpa)}`);
+  if (s.vmsaGpa !== undefined && v.vmsaGpa) parts.push(`--vmsa-gpa ${hexNumber(s.vmsaGpa)}`);
   if (s.tdxOrder !== undefined && v.tdxOrder) parts.push(`--tdx-order ${s.tdxOrder}`);
   return parts.length > 0 ? parts.join(' ') : 'the given setting';
 }
@@ -245,10 +244,10 @@ function describeSetting(s: FirmwareSetting, axes: FirmwareSearchAxes): string {
 /** The searched axes in words, e.g. `SEV_FEATURES 0x1/0x21, FPU init2/legacy, 1–64 vCPUs`. */
 function describeAxes(axes: FirmwareSearchAxes): string {
   const parts: string[] = [];
-  if (axes.sevFeatures !== undefined) parts.push(`SEV_FEATURES ${axes.sevFeatures.map(hex).join('/')}`);
+  if (axes.sevFeatures !== undefined) parts.push(`SEV_FEATURES ${axes.sevFeatures.map((v) => hexNumber(v)).join('/')}`);
   if (axes.fpus !== undefined) parts.push(`FPU ${axes.fpus.join('/')}`);
   if (axes.maxVcpus !== undefined) parts.push(axes.maxVcpus === 1 ? '1 vCPU' : `1–${axes.maxVcpus} vCPUs`);
-  if (axes.vmsaGpas !== undefined && axes.vmsaGpas.length > 1) parts.push(`VMSA GPA ${axes.vmsaGpas.map(hex).join('/')}`);
+  if (axes.vmsaGpas !== undefined && axes.vmsaGpas.length > 1) parts.push(`VMSA GPA ${axes.vmsaGpas.map((v) => hexNumber(v)).join('/')}`);
   if (axes.tdxOrders !== undefined) parts.push(`TDX order ${axes.tdxOrders.join('/')}`);
   return parts.join(', ');
 }
@@ -268,17 +267,17 @@ function explainSearch(r: FirmwareSearchResult, fw: FirmwareMeasurementWithInput
 function searchJson(r: FirmwareSearchResult): Json {
   const setting = (s: FirmwareSetting): Json => ({
     ...(s.vcpus !== undefined ? { vcpus: s.vcpus } : {}),
-    ...(s.sevFeatures !== undefined ? { sev_features: hex(s.sevFeatures) } : {}),
+    ...(s.sevFeatures !== undefined ? { sev_features: hexNumber(s.sevFeatures) } : {}),
     ...(s.fpu !== undefined ? { fpu: s.fpu } : {}),
-    ...(s.vmsaGpa !== undefined ? { vmsa_gpa: hex(s.vmsaGpa) } : {}),
+    ...(s.vmsaGpa !== undefined ? { vmsa_gpa: hexNumber(s.vmsaGpa) } : {}),
     ...(s.tdxOrder !== undefined ? { tdx_order: s.tdxOrder } : {}),
   });
   const a = r.axes;
   const axes: Json = {
     ...(a.maxVcpus !== undefined ? { max_vcpus: a.maxVcpus } : {}),
-    ...(a.sevFeatures !== undefined ? { sev_features: a.sevFeatures.map(hex) } : {}),
+    ...(a.sevFeatures !== undefined ? { sev_features: a.sevFeatures.map((v) => hexNumber(v)) } : {}),
     ...(a.fpus !== undefined ? { fpu: [...a.fpus] } : {}),
-    ...(a.vmsaGpas !== undefined ? { vmsa_gpa: a.vmsaGpas.map(hex) } : {}),
+    ...(a.vmsaGpas !== undefined ? { vmsa_gpa: a.vmsaGpas.map((v) => hexNumber(v)) } : {}),
     ...(a.tdxOrders !== undefined ? { tdx_order: [...a.tdxOrders] } : {}),
   };
   return { tried: r.tried, axes, matches: r.matches.map(setting) };

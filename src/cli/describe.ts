@@ -18,7 +18,7 @@ import {
   type VpContextPayload,
 } from '../format/index.js';
 import { toJson, u64Json, type Json } from './json.js';
-import { bytesToHex } from '../format/bytes.js';
+import { bytesToHex, hexNumber } from '../format/bytes.js';
 
 function typeValue(h: IgvmHeader): number {
   return h.kind === 'OPTIONAL_UNKNOWN' ? h.type : VariableHeaderType[h.kind];
@@ -130,66 +130,62 @@ function strip(h: object): { [k: string]: Json } {
   return toJson(rest) as { [k: string]: Json };
 }
 
-function hex(v: bigint | number): string {
-  return `0x${v.toString(16)}`;
-}
-
 /** One header as a line of text (`inspect --headers`). */
 export function headerLine(h: IgvmHeader): string {
-  const where = `${String(h.index ?? '-').padStart(5)}  ${h.offset === undefined ? '-'.padStart(10) : hex(h.offset).padStart(10)}  `;
+  const where = `${String(h.index ?? '-').padStart(5)}  ${h.offset === undefined ? '-'.padStart(10) : hexNumber(h.offset).padStart(10)}  `;
   const kind = h.kind.padEnd(28);
   return `${where}${kind}${headerSummary(h)}`;
 }
 
 function headerSummary(h: IgvmHeader): string {
-  const mask = 'compatibilityMask' in h ? `mask ${hex(h.compatibilityMask)}` : '';
+  const mask = 'compatibilityMask' in h ? `mask ${hexNumber(h.compatibilityMask)}` : '';
   switch (h.kind) {
     case 'SUPPORTED_PLATFORM':
-      return `${mask} ${h.platformType} vtl ${h.highestVtl} version ${h.platformVersion} shared_gpa_boundary ${hex(h.sharedGpaBoundary)}`;
+      return `${mask} ${h.platformType} vtl ${h.highestVtl} version ${h.platformVersion} shared_gpa_boundary ${hexNumber(h.sharedGpaBoundary)}`;
     case 'GUEST_POLICY':
-      return `${mask} policy ${hex(h.policy)}`;
+      return `${mask} policy ${hexNumber(h.policy)}`;
     case 'PAGE_DATA': {
       const flags: string[] = [];
       if (h.flags & PageDataFlags.IS_2MB_PAGE) flags.push('2mb');
       if (h.flags & PageDataFlags.UNMEASURED) flags.push('unmeasured');
       if (h.flags & PageDataFlags.SHARED) flags.push('shared');
-      const data = h.data.length === 0 ? 'zero' : `data @${hex(h.fileOffset)}`;
-      return `${mask} gpa ${hex(h.gpa)} ${h.dataType} ${data}${flags.length ? ` [${flags.join(',')}]` : ''}`;
+      const data = h.data.length === 0 ? 'zero' : `data @${hexNumber(h.fileOffset)}`;
+      return `${mask} gpa ${hexNumber(h.gpa)} ${h.dataType} ${data}${flags.length ? ` [${flags.join(',')}]` : ''}`;
     }
     case 'PARAMETER_AREA':
-      return `index ${h.parameterAreaIndex} ${hex(h.numberOfBytes)} bytes${h.data.length ? ` data @${hex(h.fileOffset)}` : ''}`;
+      return `index ${h.parameterAreaIndex} ${hexNumber(h.numberOfBytes)} bytes${h.data.length ? ` data @${hexNumber(h.fileOffset)}` : ''}`;
     case 'PARAMETER_INSERT':
-      return `${mask} gpa ${hex(h.gpa)} index ${h.parameterAreaIndex}`;
+      return `${mask} gpa ${hexNumber(h.gpa)} index ${h.parameterAreaIndex}`;
     case 'VP_CONTEXT': {
       const p = h.payload;
       const detail =
         p.format === 'vbs'
           ? `${p.registers.length} registers, VTL ${p.registers[0]?.vtl ?? '?'}`
           : p.format === 'sev-vmsa'
-            ? `gpa ${hex(h.gpa)}`
+            ? `gpa ${hexNumber(h.gpa)}`
             : '';
       return `${mask} vp ${h.vpIndex} ${p.format} ${detail}`.trimEnd();
     }
     case 'REQUIRED_MEMORY':
-      return `${mask} gpa ${hex(h.gpa)} ${hex(h.numberOfBytes)} bytes${h.flags & 1 ? ' vtl2_protectable' : ''}`;
+      return `${mask} gpa ${hexNumber(h.gpa)} ${hexNumber(h.numberOfBytes)} bytes${h.flags & 1 ? ' vtl2_protectable' : ''}`;
     case 'RELOCATABLE_REGION':
-      return `${mask} gpa ${hex(h.relocationRegionGpa)} size ${hex(h.relocationRegionSize)} align ${hex(h.relocationAlignment)} vp ${h.vpIndex} vtl ${h.vtl}`;
+      return `${mask} gpa ${hexNumber(h.relocationRegionGpa)} size ${hexNumber(h.relocationRegionSize)} align ${hexNumber(h.relocationAlignment)} vp ${h.vpIndex} vtl ${h.vtl}`;
     case 'PAGE_TABLE_RELOCATION_REGION':
-      return `${mask} gpa ${hex(h.gpa)} size ${hex(h.size)} used ${hex(h.usedSize)} vp ${h.vpIndex} vtl ${h.vtl}`;
+      return `${mask} gpa ${hexNumber(h.gpa)} size ${hexNumber(h.size)} used ${hexNumber(h.usedSize)} vp ${h.vpIndex} vtl ${h.vtl}`;
     case 'CORIM_DOCUMENT':
     case 'CORIM_SIGNATURE':
-      return `${mask} ${h.data.length} bytes @${hex(h.fileOffset)}`;
+      return `${mask} ${h.data.length} bytes @${hexNumber(h.fileOffset)}`;
     case 'CCA_POLICY':
-      return `${mask} zeroes ${hex(h.attributesRequiredZeroes)} ones ${hex(h.attributesRequiredOnes)} hash ${h.hashAlgorithm} lfa ${h.lfaPolicy}`;
+      return `${mask} zeroes ${hexNumber(h.attributesRequiredZeroes)} ones ${hexNumber(h.attributesRequiredOnes)} hash ${h.hashAlgorithm} lfa ${h.lfaPolicy}`;
     case 'SNP_ID_BLOCK':
       return `${mask} ld ${bytesToHex(h.ld)} svn ${h.guestSvn}`;
     case 'VBS_MEASUREMENT':
       return `${mask} version ${h.version} product ${h.productId} module ${h.moduleId} svn ${h.securityVersion}`;
     case 'ERROR_RANGE':
-      return `${mask} gpa ${hex(h.gpa)} ${hex(h.sizeBytes)} bytes`;
+      return `${mask} gpa ${hexNumber(h.gpa)} ${hexNumber(h.sizeBytes)} bytes`;
     case 'OPTIONAL_UNKNOWN':
-      return `type ${hex(h.type)} ${h.payload.length} bytes`;
+      return `type ${hexNumber(h.type)} ${h.payload.length} bytes`;
     default:
-      return `index ${h.parameterAreaIndex} byte_offset ${hex(h.byteOffset)}`;
+      return `index ${h.parameterAreaIndex} byte_offset ${hexNumber(h.byteOffset)}`;
   }
 }

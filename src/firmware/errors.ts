@@ -72,7 +72,3 @@ export class FirmwareError extends CodedError<FirmwareErrorCode> {
   override readonly name = 'FirmwareError';
 }
 
-/** `0x…` form of a number (offset, address or size), for error messages, step reasons and host parameters. */
-export function hexNumber(n: number | bigint): string {
-  return `0x${n.toString(16)}`;
-}

@@ -7,7 +7,8 @@
  * 18-byte trailer. Everything here is checked against the real image size before it is read.
  */
 import { bytes, defineStruct, readStruct, u16, viewOf } from '../format/struct.js';
-import { FirmwareError, hexNumber } from './errors.js';
+import { hexNumber } from '../format/bytes.js';
+import { FirmwareError } from './errors.js';
 import {
   OVMF_TABLE_FOOTER_GUID,
   SEV_ES_RESET_BLOCK_GUID,

@@ -6,7 +6,8 @@
  * SHA-256 launch hash.
  */
 import type { HashBackend } from '../measure/hash.js';
-import { FirmwareError, hexNumber } from './errors.js';
+import { hexNumber } from '../format/bytes.js';
+import { FirmwareError } from './errors.js';
 import { FIRMWARE_PAGE_SIZE, findFooterTable, sevHashTableBlock } from './footer.js';
 import {
   GUID_SIZE,

@@ -4,7 +4,8 @@
  * entry `dc886566-…`, whose u32 is the distance from the image end to the header (§1.2).
  */
 import { defineStruct, readStruct, u32, viewOf } from '../format/struct.js';
-import { FirmwareError, hexNumber } from './errors.js';
+import { hexNumber } from '../format/bytes.js';
+import { FirmwareError } from './errors.js';
 import { FIRMWARE_PAGE_SIZE, findFooterTable, sevMetadataOffset } from './footer.js';
 import { SEV_METADATA_OFFSET_GUID } from './guid.js';
 

@@ -18,7 +18,8 @@ import { foldTdxSteps } from '../measure/fold.js';
 import { defaultHashBackend } from '../measure/hash-default.js';
 import type { HashBackend } from '../measure/hash.js';
 import type { StepSource, TdxStep } from '../measure/launch-steps.js';
-import { FirmwareError, hexNumber } from './errors.js';
+import { hexNumber } from '../format/bytes.js';
+import { FirmwareError } from './errors.js';
 import { FIRMWARE_PAGE_SIZE } from './footer.js';
 import { TDX_METADATA_SECTION, parseTdxMetadata, tdxSectionRawData, type TdxMetadataSection } from './tdx-metadata.js';
 

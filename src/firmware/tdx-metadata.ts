@@ -5,7 +5,8 @@
  * a footer table (td-shim), through the u32 at end−0x20 (§1.4, §5.4 step 1).
  */
 import { defineStruct, readStruct, u32, u64, viewOf } from '../format/struct.js';
-import { FirmwareError, hexNumber } from './errors.js';
+import { hexNumber } from '../format/bytes.js';
+import { FirmwareError } from './errors.js';
 import { FIRMWARE_PAGE_SIZE, checkFirmwareImageLength, findFooterTable, tdxMetadataOffset } from './footer.js';
 import { GUID_SIZE, TDX_METADATA_GUID, TDX_METADATA_OFFSET_GUID, guidAt } from './guid.js';
 

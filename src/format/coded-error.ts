@@ -6,6 +6,9 @@
  * It implements no spec section of its own; each layer's codes cite theirs (for this layer,
  * spec/igvm-format.md §10.2–§10.5 in errors.ts).
  */
+/** The JSON form of a coded error. */
+export type CodedErrorJson = { code: string; message: string; offset?: number | null };
+
 export class CodedError<C extends string> extends Error {
   readonly code: C;
   /** Byte offset in the input of the structure or field at fault, where one applies. */
@@ -17,8 +20,11 @@ export class CodedError<C extends string> extends Error {
     this.offset = offset;
   }
 
-  /** `{code, message, offset}` for JSON output. */
-  toJSON(): { code: string; message: string; offset: number | null } {
+  /**
+   * `{code, message, offset}` for JSON output. Layers whose errors never point at a byte
+   * (measurement, signing) leave `offset` out of their JSON, hence optional in the type.
+   */
+  toJSON(): CodedErrorJson {
     return { code: this.code, message: this.message, offset: this.offset ?? null };
   }
 }

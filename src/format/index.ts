@@ -4,7 +4,7 @@
  */
 export * from './constants.js';
 export * from './errors.js';
-export { CodedError } from './coded-error.js';
+export { CodedError, type CodedErrorJson } from './coded-error.js';
 export { bytesEqual, bytesToHex } from './bytes.js';
 export * from './types.js';
 export * from './source.js';

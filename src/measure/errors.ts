@@ -4,7 +4,7 @@
  * reported per platform with these codes, so the other platforms of the same file still get
  * their digests (spec/snp.md §2.2, tdx.md §2.1, vbs-cca-corim.md §1.2 for upstream's errors).
  */
-import { CodedError } from '../format/coded-error.js';
+import { CodedError, type CodedErrorJson } from '../format/coded-error.js';
 
 /** Every code a `MeasurementError` can carry. */
 export const MEASUREMENT_ERROR_CODES = [
@@ -40,13 +40,8 @@ export class MeasurementError extends CodedError<MeasurementErrorCode> {
     this.headerIndex = headerIndex;
   }
 
-  /**
-   * `{code, message}` for JSON output: no `offset`, as before this class shared CodedError's
-   * shape (the JSON of a measurement error has never had one). CodedError's declared return
-   * type requires `offset`, hence the cast; the runtime object is exactly `{code, message}`.
-   */
-  override toJSON(): ReturnType<CodedError<MeasurementErrorCode>['toJSON']> {
-    const json: { code: string; message: string } = { code: this.code, message: this.message };
-    return json as ReturnType<CodedError<MeasurementErrorCode>['toJSON']>;
+  /** `{code, message}` for JSON output: a measurement error points at a header, never a byte. */
+  override toJSON(): CodedErrorJson {
+    return { code: this.code, message: this.message };
   }
 }

@@ -4,7 +4,7 @@
  * files that cannot be given an ID block, and option values the ID block cannot hold. A failed *check* of `verifyIgvmSignatures` is
  * not an error: it is a `Check` with `ok: false`. Errors are for requests that cannot be met.
  */
-import { CodedError } from '../format/coded-error.js';
+import { CodedError, type CodedErrorJson } from '../format/coded-error.js';
 
 /** Every code a `SignError` can carry. */
 export const SIGN_ERROR_CODES = [
@@ -35,7 +35,7 @@ export class SignError extends CodedError<SignErrorCode> {
    * `{code, message}` for JSON output: without the `offset: null` of other `CodedError`s, as
    * the signing layer has always written it (the CLI adds `offset: null` itself).
    */
-  override toJSON(): ReturnType<CodedError<SignErrorCode>['toJSON']> {
-    return { code: this.code, message: this.message } as ReturnType<CodedError<SignErrorCode>['toJSON']>;
+  override toJSON(): CodedErrorJson {
+    return { code: this.code, message: this.message };
   }
 }
