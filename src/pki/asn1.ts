@@ -1,0 +1,125 @@
+/**
+ * The small ASN.1 values that certificate extensions hold (an INTEGER, an IA5String, an OCTET
+ * STRING, a SEQUENCE of {OBJECT IDENTIFIER, value} pairs), read through @peculiar/asn1-schema
+ * schema classes (X.690 DER). Each reader takes one encoded element and returns `undefined`
+ * when it is not that type or when bytes follow it, so a caller can say which field is bad.
+ *
+ * The schema classes are declared with asn1-schema's decorators applied as plain calls: this
+ * project compiles with TypeScript's standard decorators, which asn1-schema does not use.
+ */
+import {
+  AsnArray,
+  AsnIntegerArrayBufferConverter,
+  AsnParser,
+  AsnProp,
+  AsnPropTypes,
+  AsnType,
+  AsnTypeTypes,
+  OctetString,
+} from '@peculiar/asn1-schema';
+
+/** Any one element, kept as the bytes it was encoded as. */
+class AnyElement {
+  value = new ArrayBuffer(0);
+}
+AsnProp({ type: AsnPropTypes.Any })(AnyElement.prototype, 'value');
+AsnType({ type: AsnTypeTypes.Choice })(AnyElement);
+
+/** INTEGER or ENUMERATED, as its content octets (big-endian two's complement). */
+class IntegerOrEnumerated {
+  integer?: ArrayBuffer;
+  enumerated?: ArrayBuffer;
+}
+AsnProp({ type: AsnPropTypes.Integer, converter: AsnIntegerArrayBufferConverter })(IntegerOrEnumerated.prototype, 'integer');
+AsnProp({ type: AsnPropTypes.Enumerated, converter: AsnIntegerArrayBufferConverter })(IntegerOrEnumerated.prototype, 'enumerated');
+AsnType({ type: AsnTypeTypes.Choice })(IntegerOrEnumerated);
+
+class Ia5 {
+  value = '';
+}
+AsnProp({ type: AsnPropTypes.IA5String })(Ia5.prototype, 'value');
+AsnType({ type: AsnTypeTypes.Choice })(Ia5);
+
+/** `SEQUENCE { OBJECT IDENTIFIER, ANY }` (the shape of Intel's SGX extension entries). */
+class OidValue {
+  oid = '';
+  value = new ArrayBuffer(0);
+}
+AsnProp({ type: AsnPropTypes.ObjectIdentifier })(OidValue.prototype, 'oid');
+AsnProp({ type: AsnPropTypes.Any })(OidValue.prototype, 'value');
+AsnType({ type: AsnTypeTypes.Sequence })(OidValue);
+
+class OidValues extends AsnArray<OidValue> {}
+AsnType({ type: AsnTypeTypes.Sequence, itemType: OidValue })(OidValues);
+
+/** DER identifier octets (X.690 §8.1.2) of the universal types read here. */
+const TAG = { INTEGER: 0x02, OCTET_STRING: 0x04, ENUMERATED: 0x0a, SEQUENCE: 0x30, IA5_STRING: 0x16 } as const;
+
+function tryParse<T>(bytes: Uint8Array, type: new () => T): T | undefined {
+  try {
+    return AsnParser.parse(bytes, type);
+  } catch {
+    return undefined;
+  }
+}
+
+/** The first element of `bytes`, exactly as encoded; `undefined` when none can be read. */
+export function firstElement(bytes: Uint8Array): Uint8Array | undefined {
+  if (bytes.length === 0) return undefined;
+  const el = tryParse(bytes, AnyElement);
+  return el ? new Uint8Array(el.value) : undefined;
+}
+
+/** `bytes` when they are exactly one element with nothing after it. */
+function single(bytes: Uint8Array, tag: number): Uint8Array | undefined {
+  if (bytes[0] !== tag) return undefined;
+  const el = firstElement(bytes);
+  return el && el.length === bytes.length ? bytes : undefined;
+}
+
+/**
+ * The content octets of an INTEGER (or, with `enumerated`, also an ENUMERATED): big-endian
+ * two's complement, possibly empty when the encoding is. `undefined` for anything else.
+ */
+export function readInteger(element: Uint8Array, options: { readonly enumerated?: boolean } = {}): Uint8Array | undefined {
+  const tag = element[0];
+  if (tag !== TAG.INTEGER && !(options.enumerated && tag === TAG.ENUMERATED)) return undefined;
+  const el = single(element, tag);
+  const v = el && tryParse(el, IntegerOrEnumerated);
+  const content = v?.integer ?? v?.enumerated;
+  return content ? new Uint8Array(content) : undefined;
+}
+
+/** An IA5String's characters, one per byte (Latin-1 for bytes above 0x7F). */
+export function readIa5String(element: Uint8Array): string | undefined {
+  const el = single(element, TAG.IA5_STRING);
+  return el ? tryParse(el, Ia5)?.value : undefined;
+}
+
+/** An OCTET STRING's content (primitive encoding only). */
+export function readOctetString(element: Uint8Array): Uint8Array | undefined {
+  const el = single(element, TAG.OCTET_STRING);
+  const v = el && tryParse(el, OctetString);
+  return v ? new Uint8Array(v.buffer) : undefined;
+}
+
+/** One `{OBJECT IDENTIFIER, value}` entry; `value` is the value's whole element, as encoded. */
+export interface OidValuePair {
+  readonly oid: string;
+  readonly value: Uint8Array;
+}
+
+/**
+ * A `SEQUENCE OF SEQUENCE { OBJECT IDENTIFIER, ANY }`, in order. Throws the schema parser's
+ * error (a plain `Error`) when the element does not have that shape, so the caller can wrap it
+ * with the name of the extension.
+ */
+export function readOidValuePairs(element: Uint8Array): OidValuePair[] {
+  if (element[0] !== TAG.SEQUENCE) throw new Error('not a SEQUENCE');
+  return Array.from(AsnParser.parse(element, OidValues), (e) => ({ oid: e.oid, value: new Uint8Array(e.value) }));
+}
+
+/** The element's identifier octet is a SEQUENCE's (0x30). */
+export function isSequence(element: Uint8Array): boolean {
+  return element[0] === TAG.SEQUENCE;
+}
