@@ -40,20 +40,18 @@ class Ia5 {
 AsnProp({ type: AsnPropTypes.IA5String })(Ia5.prototype, 'value');
 AsnType({ type: AsnTypeTypes.Choice })(Ia5);
 
-/** `SEQUENCE { OBJECT IDENTIFIER, ANY }` (the shape of Intel's SGX extension entries). */
-class OidValue {
-  oid = '';
-  value = new ArrayBuffer(0);
-}
-AsnProp({ type: AsnPropTypes.ObjectIdentifier })(OidValue.prototype, 'oid');
-AsnProp({ type: AsnPropTypes.Any })(OidValue.prototype, 'value');
-AsnType({ type: AsnTypeTypes.Sequence })(OidValue);
+/** `SEQUENCE OF ANY`: the elements of a SEQUENCE, each kept as encoded. */
+class AnySequence extends AsnArray<ArrayBuffer> {}
+AsnType({ type: AsnTypeTypes.Sequence, itemType: AsnPropTypes.Any })(AnySequence);
 
-class OidValues extends AsnArray<OidValue> {}
-AsnType({ type: AsnTypeTypes.Sequence, itemType: OidValue })(OidValues);
+class ObjectIdentifier {
+  value = '';
+}
+AsnProp({ type: AsnPropTypes.ObjectIdentifier })(ObjectIdentifier.prototype, 'value');
+AsnType({ type: AsnTypeTypes.Choice })(ObjectIdentifier);
 
 /** DER identifier octets (X.690 §8.1.2) of the universal types read here. */
-const TAG = { INTEGER: 0x02, OCTET_STRING: 0x04, ENUMERATED: 0x0a, SEQUENCE: 0x30, IA5_STRING: 0x16 } as const;
+const TAG = { INTEGER: 0x02, OCTET_STRING: 0x04, OBJECT_IDENTIFIER: 0x06, ENUMERATED: 0x0a, SEQUENCE: 0x30, IA5_STRING: 0x16 } as const;
 
 function tryParse<T>(bytes: Uint8Array, type: new () => T): T | undefined {
   try {
@@ -63,11 +61,29 @@ function tryParse<T>(bytes: Uint8Array, type: new () => T): T | undefined {
   }
 }
 
-/** The first element of `bytes`, exactly as encoded; `undefined` when none can be read. */
+/**
+ * True when the element's identifier and length octets (X.690 §8.1.2–§8.1.3: one tag octet, a
+ * definite length of at most four octets) frame exactly its bytes. The schema parser is lenient
+ * where DER is not (X.690 §10.1): it takes an indefinite length, and a child that claims to run
+ * past its parent comes back cut at the parent's end; this check rejects both.
+ */
+function framed(element: Uint8Array): boolean {
+  if (element.length < 2 || (element[0]! & 0x1f) === 0x1f) return false;
+  const first = element[1]!;
+  if (first < 0x80) return element.length === 2 + first;
+  const n = first & 0x7f;
+  if (n === 0 || n > 4 || element.length < 2 + n) return false;
+  let len = 0;
+  for (let i = 0; i < n; i++) len = len * 256 + element[2 + i]!;
+  return element.length === 2 + n + len;
+}
+
+/** The first element of `bytes`, exactly as encoded (DER framing); `undefined` when none can be read. */
 export function firstElement(bytes: Uint8Array): Uint8Array | undefined {
-  if (bytes.length === 0) return undefined;
+  if (bytes.length < 2) return undefined;
   const el = tryParse(bytes, AnyElement);
-  return el ? new Uint8Array(el.value) : undefined;
+  const out = el && new Uint8Array(el.value);
+  return out && framed(out) ? out : undefined;
 }
 
 /** `bytes` when they are exactly one element with nothing after it. */
@@ -103,20 +119,22 @@ export function readOctetString(element: Uint8Array): Uint8Array | undefined {
   return v ? new Uint8Array(v.buffer) : undefined;
 }
 
-/** One `{OBJECT IDENTIFIER, value}` entry; `value` is the value's whole element, as encoded. */
-export interface OidValuePair {
-  readonly oid: string;
-  readonly value: Uint8Array;
+/**
+ * The elements of a SEQUENCE, each as encoded, in order (bytes after the SEQUENCE are not
+ * read). `undefined` when `element` is not a SEQUENCE or its elements do not fill it exactly.
+ */
+export function readSequence(element: Uint8Array): Uint8Array[] | undefined {
+  const el = element[0] === TAG.SEQUENCE ? firstElement(element) : undefined;
+  const seq = el && tryParse(el, AnySequence);
+  if (!el || !seq) return undefined;
+  const children = Array.from(seq, (e) => new Uint8Array(e));
+  return children.every(framed) ? children : undefined;
 }
 
-/**
- * A `SEQUENCE OF SEQUENCE { OBJECT IDENTIFIER, ANY }`, in order. Throws the schema parser's
- * error (a plain `Error`) when the element does not have that shape, so the caller can wrap it
- * with the name of the extension.
- */
-export function readOidValuePairs(element: Uint8Array): OidValuePair[] {
-  if (element[0] !== TAG.SEQUENCE) throw new Error('not a SEQUENCE');
-  return Array.from(AsnParser.parse(element, OidValues), (e) => ({ oid: e.oid, value: new Uint8Array(e.value) }));
+/** An OBJECT IDENTIFIER in dotted form. */
+export function readObjectIdentifier(element: Uint8Array): string | undefined {
+  const el = single(element, TAG.OBJECT_IDENTIFIER);
+  return el ? tryParse(el, ObjectIdentifier)?.value : undefined;
 }
 
 /** The element's identifier octet is a SEQUENCE's (0x30). */

@@ -16,6 +16,13 @@ export interface LoadCertificateOptions {
   readonly what?: string;
   /** The error's offset: where the certificate starts in the caller's input. */
   readonly offset?: number;
+  /**
+   * Also decode, now, the fields @peculiar/x509 decodes on first use (names, validity, public
+   * key, signature algorithm), so that a certificate it would fail on later is rejected here
+   * rather than failing a check (the Intel chain reads them all). Default: the certificate's
+   * structure is parsed and the fields are decoded when read.
+   */
+  readonly eager?: boolean;
 }
 
 /**
@@ -27,27 +34,26 @@ export interface LoadCertificateOptions {
 const parsedCache = new WeakMap<Uint8Array, { copy: Uint8Array; cert: x509.X509Certificate }>();
 
 /**
- * Parses one DER certificate. The fields the layers above read (names, validity, key,
- * signature algorithm) are decoded here, so that a certificate @peculiar/x509 would only fail
- * on later is rejected now. Throws `PkiError('BadCertificate')`.
+ * Parses one DER certificate (RFC 5280 §4.1 structure; with `eager`, also its fields). Throws
+ * `PkiError('BadCertificate')` naming `options.what`.
  */
 export function loadCertificate(der: Uint8Array, options: LoadCertificateOptions = {}): x509.X509Certificate {
-  const hit = parsedCache.get(der);
-  if (hit && bytesEqual(hit.copy, der)) return hit.cert;
-  let cert: x509.X509Certificate;
   try {
-    cert = new x509.X509Certificate(der);
-    void cert.subject;
-    void cert.issuer;
-    void cert.notBefore;
-    void cert.notAfter;
-    void cert.publicKey;
-    void cert.signatureAlgorithm;
+    const hit = parsedCache.get(der);
+    const cert = hit && bytesEqual(hit.copy, der) ? hit.cert : new x509.X509Certificate(der);
+    if (cert !== hit?.cert) parsedCache.set(der, { copy: der.slice(), cert });
+    if (options.eager) {
+      void cert.subject;
+      void cert.issuer;
+      void cert.notBefore;
+      void cert.notAfter;
+      void cert.publicKey;
+      void cert.signatureAlgorithm;
+    }
+    return cert;
   } catch (e) {
     throw new PkiError('BadCertificate', `${options.what ?? 'certificate'}: not a readable X.509 certificate (${errorMessage(e)})`, options.offset);
   }
-  parsedCache.set(der, { copy: der.slice(), cert });
-  return cert;
 }
 
 /** The DER of a parsed certificate, exactly as it was read. */

@@ -13,7 +13,7 @@
  */
 import type { x509 } from './x509.js';
 import { matchPin, type PinMatch } from './fingerprint.js';
-import { signatureVerifies } from './signature.js';
+import { checkSignature } from './signature.js';
 import { isCaCertificate } from './extensions.js';
 import { validAt } from './validity.js';
 
@@ -26,6 +26,8 @@ export interface ChainLink {
   readonly issuerNameMatches: boolean;
   /** Its signature verifies with `issuer`'s key (false without an issuer). */
   readonly signatureVerifies: boolean;
+  /** Why the signature could not be checked at all, when it could not (e.g. a key of another kind). */
+  readonly signatureError: string | undefined;
   /** It has basicConstraints cA. */
   readonly isCa: boolean;
   /** Valid at `ChainWalkOptions.at`; `undefined` when no time was given. */
@@ -58,11 +60,13 @@ export interface ChainWalk<K extends string = string> {
 
 /** Checks one certificate against the certificate that should have issued it. */
 export async function checkLink(cert: x509.X509Certificate, issuer: x509.X509Certificate | undefined, at?: Date): Promise<ChainLink> {
+  const signature = issuer ? await checkSignature(cert, issuer) : { verifies: false, error: undefined };
   return {
     certificate: cert,
     issuer,
     issuerNameMatches: issuer !== undefined && cert.issuer === issuer.subject,
-    signatureVerifies: issuer !== undefined && (await signatureVerifies(cert, issuer)),
+    signatureVerifies: signature.verifies,
+    signatureError: signature.error,
     isCa: isCaCertificate(cert),
     validAt: at === undefined ? undefined : validAt(cert, at),
   };

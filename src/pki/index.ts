@@ -9,7 +9,7 @@ export { decodePem, pemCertificates, type PemBlock, type PemOptions } from './pe
 export { loadCertificate, readCertificates, certificateDer, type LoadCertificateOptions, type ReadCertificatesOptions } from './certificate.js';
 export { certificateFingerprint, matchPin, type PinMatch } from './fingerprint.js';
 export { validAt, validityPeriod } from './validity.js';
-export { signatureAlgorithmOf, publicKeyAlgorithmOf, signatureVerifies, importCertificateKey, type SignatureAlgorithm, type PublicKeyAlgorithm } from './signature.js';
+export { signatureAlgorithmOf, publicKeyAlgorithmOf, signatureVerifies, checkSignature, importCertificateKey, type SignatureCheck, type SignatureAlgorithm, type PublicKeyAlgorithm } from './signature.js';
 export { extensionValue, extensionsUnder, isCaCertificate } from './extensions.js';
 export { AMD_EXTENSION_ARC, type AmdCertExtensions } from './amd-extensions.js';
 export { SGX_EXTENSION_OID, readPckExtensions, type PckExtensions } from './sgx-extensions.js';

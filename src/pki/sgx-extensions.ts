@@ -7,7 +7,7 @@
 import type { x509 } from './x509.js';
 import { PkiError, errorMessage } from './errors.js';
 import { extensionValue } from './extensions.js';
-import { isSequence, readInteger, readOctetString, readOidValuePairs } from './asn1.js';
+import { isSequence, readInteger, readObjectIdentifier, readOctetString, readSequence } from './asn1.js';
 
 /** OID of the SGX extension of PCK certificates. */
 export const SGX_EXTENSION_OID = '1.2.840.113741.1.13.1';
@@ -64,14 +64,21 @@ export function readPckExtensions(cert: x509.X509Certificate): PckExtensions {
   }
   if (!value) throw bad(`the certificate has no extension ${SGX_EXTENSION_OID}`);
   const fields = new Map<string, Uint8Array>();
+  // Each entry is `SEQUENCE { OBJECT IDENTIFIER, value }`; the TCB entry's value is a SEQUENCE
+  // of the same entries, read into the same map (its OIDs are under ….2).
   const pairs = (element: Uint8Array): void => {
-    let entries;
-    try {
-      entries = readOidValuePairs(element);
-    } catch (e) {
-      throw bad(`not a SEQUENCE of {OBJECT IDENTIFIER, value} entries (${errorMessage(e)})`);
+    const entries = readSequence(element);
+    if (!entries) throw bad('not a well-formed DER SEQUENCE of entries');
+    for (const entry of entries) {
+      if (!isSequence(entry)) throw bad('an entry is not a SEQUENCE');
+      const parts = readSequence(entry);
+      if (!parts) throw bad('an entry is not a well-formed DER SEQUENCE');
+      const [oidElement, v] = parts;
+      if (!oidElement || !v) throw bad('an entry lacks its OID or value');
+      const oid = readObjectIdentifier(oidElement);
+      if (oid === undefined) throw bad('expected an OBJECT IDENTIFIER');
+      fields.set(oid, v);
     }
-    for (const { oid, value: v } of entries) fields.set(oid, v);
   };
   if (!isSequence(value)) throw bad('not a SEQUENCE');
   pairs(value);

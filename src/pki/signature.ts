@@ -10,6 +10,7 @@
  * (hash, PSS salt length) the certificate declares.
  */
 import type { x509 } from './x509.js';
+import { errorMessage } from './errors.js';
 
 /** A WebCrypto key (the DOM `CryptoKey`; this project compiles without the DOM lib). */
 export type PublicCryptoKey = Awaited<ReturnType<typeof crypto.subtle.importKey>>;
@@ -48,17 +49,36 @@ export function publicKeyAlgorithmOf(cert: x509.X509Certificate): PublicKeyAlgor
   return { name: key.name, namedCurve: key.namedCurve };
 }
 
+/** Whether a certificate's signature verifies, and why it could not be checked when it could not. */
+export interface SignatureCheck {
+  readonly verifies: boolean;
+  /** Set when the signature could not be checked at all (e.g. the issuer's key is of another kind). */
+  readonly error?: string;
+}
+
 /**
- * True when `cert`'s signature verifies with `issuer`'s public key, under the algorithm `cert`
- * declares. Names are not compared (see chain.ts). Never throws: a key or signature that
- * cannot be used is `false`.
+ * Checks `cert`'s signature with `issuer`'s public key, under the algorithm `cert` declares.
+ * Names are not compared (see chain.ts). Never throws: a key or signature that cannot be used
+ * is `verifies: false` with the reason.
  */
-export async function signatureVerifies(cert: x509.X509Certificate, issuer: x509.X509Certificate): Promise<boolean> {
+export async function checkSignature(cert: x509.X509Certificate, issuer: x509.X509Certificate): Promise<SignatureCheck> {
+  let key: PublicCryptoKey;
   try {
-    return await cert.verify({ publicKey: issuer.publicKey, signatureOnly: true });
-  } catch {
-    return false;
+    // The issuer's key as WebCrypto needs it for this signature (e.g. an RSA key for RSA-PSS/SHA-384).
+    key = await issuer.publicKey.export({ ...issuer.publicKey.algorithm, ...cert.signatureAlgorithm }, ['verify']);
+  } catch (e) {
+    return { verifies: false, error: errorMessage(e) };
   }
+  try {
+    return { verifies: await cert.verify({ publicKey: key, signatureOnly: true }) };
+  } catch (e) {
+    return { verifies: false, error: errorMessage(e) };
+  }
+}
+
+/** True when `cert`'s signature verifies with `issuer`'s public key (`checkSignature`). */
+export async function signatureVerifies(cert: x509.X509Certificate, issuer: x509.X509Certificate): Promise<boolean> {
+  return (await checkSignature(cert, issuer)).verifies;
 }
 
 /**
