@@ -129,6 +129,7 @@ function linkVerdict(link: ChainLink): { ok: boolean; detail: string } {
     if (alg.name !== 'RSA-PSS' || alg.hash !== 'SHA-384' || alg.saltLength !== 48) {
       return { ok: false, detail: `${who}: signature algorithm is ${alg.name ?? '?'}/${alg.hash ?? '?'}/salt ${alg.saltLength ?? '?'}, not RSA-PSS/SHA-384/salt 48` };
     }
+    if (link.signatureError !== undefined) return { ok: false, detail: `signature cannot be checked: ${link.signatureError}` };
     if (!link.signatureVerifies) return { ok: false, detail: `${who}: RSA-PSS/SHA-384 signature does not verify` };
     if (!link.issuerNameMatches) return { ok: false, detail: `${who}: signature verifies but the issuer name "${c.issuer}" is not the signer's subject "${p.subject}"` };
     return { ok: true, detail: `${who}: RSA-PSS/SHA-384/salt 48 signature verifies` };
