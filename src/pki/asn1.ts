@@ -1,8 +1,10 @@
 /**
- * The small ASN.1 values that certificate extensions hold (an INTEGER, an IA5String, an OCTET
- * STRING, a SEQUENCE of {OBJECT IDENTIFIER, value} pairs), read through @peculiar/asn1-schema
- * schema classes (X.690 DER). Each reader takes one encoded element and returns `undefined`
- * when it is not that type or when bytes follow it, so a caller can say which field is bad.
+ * The small ASN.1 values that certificate extensions hold (INTEGER, ENUMERATED, IA5String, OCTET
+ * STRING, OBJECT IDENTIFIER, the elements of a SEQUENCE), read through @peculiar/asn1-schema
+ * schema classes (X.690, DER framing). Each reader takes one encoded element and returns
+ * `undefined` when it is not that type or when bytes follow it, so a caller can say which
+ * field is bad. Also the length of the first element of a byte string, to split concatenated
+ * DER certificates.
  *
  * The schema classes are declared with asn1-schema's decorators applied as plain calls: this
  * project compiles with TypeScript's standard decorators, which asn1-schema does not use.

@@ -56,11 +56,6 @@ export function loadCertificate(der: Uint8Array, options: LoadCertificateOptions
   }
 }
 
-/** The DER of a parsed certificate, exactly as it was read. */
-export function certificateDer(cert: x509.X509Certificate): Uint8Array {
-  return new Uint8Array(cert.rawData);
-}
-
 /** How many certificates `readCertificates` reads from one input unless told otherwise. */
 export const MAX_CERTIFICATES = 16;
 

@@ -58,17 +58,26 @@ export interface ChainWalk<K extends string = string> {
   readonly root: (PinMatch<K> & { readonly certificate: x509.X509Certificate }) | undefined;
 }
 
-/** Checks one certificate against the certificate that should have issued it. */
+/** `fact()`, or `false` when a field it reads cannot be decoded (@peculiar/x509 decodes on first use). */
+function safely(fact: () => boolean): boolean {
+  try {
+    return fact();
+  } catch {
+    return false;
+  }
+}
+
+/** Checks one certificate against the certificate that should have issued it. Never throws. */
 export async function checkLink(cert: x509.X509Certificate, issuer: x509.X509Certificate | undefined, at?: Date): Promise<ChainLink> {
   const signature = issuer ? await checkSignature(cert, issuer) : { verifies: false, error: undefined };
   return {
     certificate: cert,
     issuer,
-    issuerNameMatches: issuer !== undefined && cert.issuer === issuer.subject,
+    issuerNameMatches: issuer !== undefined && safely(() => cert.issuer === issuer.subject),
     signatureVerifies: signature.verifies,
     signatureError: signature.error,
     isCa: isCaCertificate(cert),
-    validAt: at === undefined ? undefined : validAt(cert, at),
+    validAt: at === undefined ? undefined : safely(() => validAt(cert, at)),
   };
 }
 

@@ -6,12 +6,12 @@
 export * from './check.js';
 export { PkiError, PKI_ERROR_CODES, type PkiErrorCode } from './errors.js';
 export { decodePem, pemCertificates, type PemBlock, type PemOptions } from './pem.js';
-export { loadCertificate, readCertificates, certificateDer, type LoadCertificateOptions, type ReadCertificatesOptions } from './certificate.js';
+export { loadCertificate, readCertificates, type LoadCertificateOptions, type ReadCertificatesOptions } from './certificate.js';
 export { certificateFingerprint, matchPin, type PinMatch } from './fingerprint.js';
 export { validAt, validityPeriod } from './validity.js';
-export { signatureAlgorithmOf, publicKeyAlgorithmOf, signatureVerifies, checkSignature, importCertificateKey, type SignatureCheck, type SignatureAlgorithm, type PublicKeyAlgorithm } from './signature.js';
+export { signatureAlgorithmOf, publicKeyAlgorithmOf, checkSignature, importCertificateKey, type SignatureCheck, type SignatureAlgorithm, type PublicKeyAlgorithm } from './signature.js';
 export { extensionValue, extensionsUnder, isCaCertificate } from './extensions.js';
 export { AMD_EXTENSION_ARC, type AmdCertExtensions } from './amd-extensions.js';
-export { SGX_EXTENSION_OID, readPckExtensions, type PckExtensions } from './sgx-extensions.js';
+export { SGX_EXTENSION_OID, type PckExtensions } from './sgx-extensions.js';
 export { walkChain, checkLink, type ChainLink, type ChainWalk, type ChainWalkOptions } from './chain.js';
 export { parseCrl, crlSignedBy, isRevoked, crlExpiredAt } from './crl.js';

@@ -76,11 +76,6 @@ export async function checkSignature(cert: x509.X509Certificate, issuer: x509.X5
   }
 }
 
-/** True when `cert`'s signature verifies with `issuer`'s public key (`checkSignature`). */
-export async function signatureVerifies(cert: x509.X509Certificate, issuer: x509.X509Certificate): Promise<boolean> {
-  return (await checkSignature(cert, issuer)).verifies;
-}
-
 /**
  * `cert`'s subject public key imported into WebCrypto with `algorithm` (e.g. `{ name: 'ECDSA',
  * namedCurve: 'P-384' }` for an SNP report, `{ name: 'RSA-PSS', hash: 'SHA-384' }` for PS384).
