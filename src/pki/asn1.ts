@@ -3,8 +3,8 @@
  * STRING, OBJECT IDENTIFIER, the elements of a SEQUENCE), read through @peculiar/asn1-schema
  * schema classes (X.690, DER framing). Each reader takes one encoded element and returns
  * `undefined` when it is not that type or when bytes follow it, so a caller can say which
- * field is bad. Also the length of the first element of a byte string, to split concatenated
- * DER certificates.
+ * field is bad. Also the length of the first element of a byte string from its header, to
+ * split concatenated DER certificates.
  *
  * The schema classes are declared with asn1-schema's decorators applied as plain calls: this
  * project compiles with TypeScript's standard decorators, which asn1-schema does not use.
@@ -64,20 +64,33 @@ function tryParse<T>(bytes: Uint8Array, type: new () => T): T | undefined {
 }
 
 /**
- * True when the element's identifier and length octets (X.690 §8.1.2–§8.1.3: one tag octet, a
- * definite length of at most four octets) frame exactly its bytes. The schema parser is lenient
- * where DER is not (X.690 §10.1): it takes an indefinite length, and a child that claims to run
- * past its parent comes back cut at the parent's end; this check rejects both.
+ * The length of the element at the start of `bytes` according to its identifier and length
+ * octets alone (X.690 §8.1.2–§8.1.3: one tag octet, a definite length of at most four octets),
+ * when that many bytes are there; its content is not read.
+ */
+export function elementLength(bytes: Uint8Array): number | undefined {
+  if (bytes.length < 2 || (bytes[0]! & 0x1f) === 0x1f) return undefined;
+  const first = bytes[1]!;
+  let total: number;
+  if (first < 0x80) {
+    total = 2 + first;
+  } else {
+    const n = first & 0x7f;
+    if (n === 0 || n > 4 || bytes.length < 2 + n) return undefined;
+    let len = 0;
+    for (let i = 0; i < n; i++) len = len * 256 + bytes[2 + i]!;
+    total = 2 + n + len;
+  }
+  return total <= bytes.length ? total : undefined;
+}
+
+/**
+ * True when the element's identifier and length octets frame exactly its bytes. The schema
+ * parser is lenient where DER is not (X.690 §10.1): it takes an indefinite length, and a child
+ * that claims to run past its parent comes back cut at the parent's end; this check rejects both.
  */
 function framed(element: Uint8Array): boolean {
-  if (element.length < 2 || (element[0]! & 0x1f) === 0x1f) return false;
-  const first = element[1]!;
-  if (first < 0x80) return element.length === 2 + first;
-  const n = first & 0x7f;
-  if (n === 0 || n > 4 || element.length < 2 + n) return false;
-  let len = 0;
-  for (let i = 0; i < n; i++) len = len * 256 + element[2 + i]!;
-  return element.length === 2 + n + len;
+  return elementLength(element) === element.length;
 }
 
 /** The first element of `bytes`, exactly as encoded (DER framing); `undefined` when none can be read. */

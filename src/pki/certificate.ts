@@ -7,7 +7,7 @@
 import { x509 } from './x509.js';
 import { PkiError, errorMessage } from './errors.js';
 import { latin1, pemCertificates } from './pem.js';
-import { firstElement, isSequence } from './asn1.js';
+import { elementLength, isSequence } from './asn1.js';
 import { bytesEqual } from '../format/bytes.js';
 
 /** How `loadCertificate` names the certificate in its error. */
@@ -87,15 +87,17 @@ export function readCertificates(input: Uint8Array, options: ReadCertificatesOpt
   }
   let at = 0;
   while (at < input.length) {
-    const el = firstElement(input.subarray(at));
-    if (!el || !isSequence(el)) {
+    // The certificate's extent from its header; a damaged inside is then the parser's to report.
+    const rest = input.subarray(at);
+    const length = isSequence(rest) ? elementLength(rest) : undefined;
+    if (length === undefined) {
       throw new PkiError('BadCertificate', 'not a PEM or DER certificate (no DER SEQUENCE here)', at);
     }
     if (out.length >= max) throw new PkiError('BadCertificate', `more than ${max} DER certificates`, at);
-    const der = input.slice(at, at + el.length);
+    const der = input.slice(at, at + length);
     loadCertificate(der, { what: `DER certificate ${out.length + 1}`, offset: at });
     out.push(der);
-    at += el.length;
+    at += length;
   }
   if (out.length === 0) throw new PkiError('BadCertificate', 'empty certificate input', 0);
   return out;
