@@ -1,6 +1,7 @@
 /**
- * ECDSA P-384 keys for SNP ID blocks (spec/snp.md §3.2–§3.3): loading them from PEM or DER
- * (PKCS#8 and SEC1 private keys, SPKI public keys) into WebCrypto keys, and laying out their
+ * ECDSA P-384 keys for SNP ID blocks (spec/snp.md §3.2–§3.3): loading them from PEM (read by
+ * the certificate layer's one PEM reader, src/pki/pem.ts) or DER (PKCS#8 and SEC1 private keys,
+ * SPKI public keys) into WebCrypto keys, and laying out their
  * public point the two ways the ID block needs — the IGVM header's 152-byte form (with its
  * reserved u32) and AMD's 0x404-byte form that the PSP receives and that the ID_KEY_DIGEST /
  * AUTHOR_KEY_DIGEST of every attestation report hash.
