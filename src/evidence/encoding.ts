@@ -1,18 +1,14 @@
 /**
- * Text encodings of evidence and certificates, shared by the SEV-SNP and TDX readers: hex,
- * base64, PEM certificate blocks, and bytes as Latin-1 text (for sniffing hex, PEM and JSON).
+ * Text encodings of evidence, shared by the SEV-SNP and TDX readers: hex, base64, and bytes as
+ * Latin-1 text (for sniffing hex, PEM and JSON). PEM certificate blocks are read by the
+ * certificate layer (src/pki/pem.ts); `decodePemCertificates` is its evidence-side name, with
+ * its errors as `EvidenceError('BadCertificate')`.
  */
-import { EvidenceError } from './errors.js';
+import { latin1, pemCertificates } from '../pki/pem.js';
+import { withEvidenceErrors } from './pki-errors.js';
 
-/** Bytes as a string of the same code units (Latin-1), in chunks to stay within call limits. */
-export function latin1(b: Uint8Array): string {
-  let s = '';
-  for (let i = 0; i < b.length; i += 0x8000) s += String.fromCharCode(...b.subarray(i, i + 0x8000));
-  return s;
-}
+export { latin1 };
 
-const PEM_BEGIN = '-----BEGIN CERTIFICATE-----';
-const PEM_END = '-----END CERTIFICATE-----';
 const B64 = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/';
 const B64_INDEX = (() => {
   const t = new Int16Array(256).fill(-1);
@@ -53,28 +49,13 @@ export function decodeBase64(text: string): Uint8Array | null {
 }
 
 /**
- * Splits PEM text into the DER of its CERTIFICATE blocks, in order. Text between blocks is
- * ignored, a trailing NUL is allowed (tdx.md §4.3: the quote's chain "may end with a NUL").
- * `baseOffset` is where the text starts in the caller's input, for error offsets.
+ * Splits PEM text into the DER of its CERTIFICATE blocks, in order (src/pki/pem.ts). Text
+ * between blocks is ignored, a trailing NUL is allowed (tdx.md §4.3: the quote's chain "may end
+ * with a NUL"). `baseOffset` is where the text starts in the caller's input, for error offsets.
+ * Throws `EvidenceError('BadCertificate')` for a block without its END line or not base64.
  */
 export function decodePemCertificates(text: string, baseOffset = 0): Uint8Array[] {
-  const out: Uint8Array[] = [];
-  let at = 0;
-  for (;;) {
-    const begin = text.indexOf(PEM_BEGIN, at);
-    if (begin < 0) break;
-    const end = text.indexOf(PEM_END, begin + PEM_BEGIN.length);
-    if (end < 0) {
-      throw new EvidenceError('BadCertificate', 'a PEM certificate block has no END line', baseOffset + begin);
-    }
-    const der = decodeBase64(text.slice(begin + PEM_BEGIN.length, end));
-    if (der === null || der.length === 0) {
-      throw new EvidenceError('BadCertificate', 'a PEM certificate block is not valid base64', baseOffset + begin);
-    }
-    out.push(der);
-    at = end + PEM_END.length;
-  }
-  return out;
+  return withEvidenceErrors(() => pemCertificates(text, baseOffset));
 }
 
 /**

@@ -3,7 +3,7 @@
  * ECDSA P-384 signature by the VCEK or VLEK, the certificate chain up to AMD's pinned ARK, and
  * the certificate's claims (TCB extensions against REPORTED_TCB, hwID against CHIP_ID).
  *
- * The result is a list of named checks (checks.ts). A missing certificate is not an
+ * The result is a list of named checks (src/pki/check.ts). A missing certificate is not an
  * exception: it is a failed `<role>-available` check that names the certificate and the AMD
  * KDS URL it can be fetched from, unless `options.fetch` gets it. Only `EvidenceError`
  * escapes (for certificate options that cannot be parsed at all).
@@ -21,9 +21,12 @@ import {
 } from './amd-chain.js';
 import { allPassed, type Check } from '../pki/check.js';
 import { EvidenceError } from './errors.js';
+import { asEvidenceError } from './pki-errors.js';
 import type { SnpCertificates, SnpEvidence } from './snp-input.js';
 import { decodeTcbVersion, type SnpProduct, type SnpReport } from './snp-report.js';
-import { x509 } from '../pki/x509.js';
+import { loadCertificate } from '../pki/certificate.js';
+import { importCertificateKey } from '../pki/signature.js';
+import { errorMessage as errText } from '../pki/errors.js';
 import { bytesToHex } from '../format/bytes.js';
 
 /** Where the certificates come from, besides the evidence itself. */
@@ -41,7 +44,7 @@ export interface SnpVerifyOptions {
 
 /** The outcome of `verifySnpEvidence`. */
 export interface SnpVerifyResult {
-  /** Every check that was made passed (checks.ts `allPassed`). */
+  /** Every check that was made passed (src/pki/check.ts `allPassed`). */
   readonly verified: boolean;
   readonly checks: Check[];
   /** The product the chain was checked against. */
@@ -49,8 +52,6 @@ export interface SnpVerifyResult {
   /** The report's signing key, when it is one. */
   readonly signer?: 'vcek' | 'vlek';
 }
-
-const errText = (e: unknown): string => (e instanceof Error ? e.message : String(e));
 
 /** Certificates by role with where each came from. */
 type Pool = { [R in AmdCertRole]?: { der: Uint8Array; source: string } };
@@ -92,8 +93,7 @@ async function checkReportSignature(report: SnpReport, leaf: Uint8Array, role: s
   const sig = rawEcdsaSignature(report);
   if (!sig) return { name, ok: false, detail: 'R or S has non-zero bytes above the 48 a P-384 signature can use' };
   try {
-    const cert = new x509.X509Certificate(leaf);
-    const key = await crypto.subtle.importKey('spki', new Uint8Array(cert.publicKey.rawData), { name: 'ECDSA', namedCurve: 'P-384' }, false, ['verify']);
+    const key = await importCertificateKey(loadCertificate(leaf), { name: 'ECDSA', namedCurve: 'P-384' });
     const ok = await crypto.subtle.verify({ name: 'ECDSA', hash: 'SHA-384' }, key, sig, report.signedBytes);
     return ok
       ? { name, ok, detail: `ECDSA P-384/SHA-384 over bytes 0x000–0x29F verifies with the ${role.toUpperCase()}'s key` }
@@ -189,7 +189,8 @@ export async function verifySnpEvidence(evidence: SnpEvidence, options: SnpVerif
   try {
     return await verifyUnchecked(evidence, options);
   } catch (e) {
-    if (e instanceof EvidenceError) throw e;
+    const mapped = asEvidenceError(e);
+    if (mapped instanceof EvidenceError) throw mapped;
     throw new EvidenceError('BadCertificate', `verification failed unexpectedly: ${errText(e)}`);
   }
 }

@@ -8,7 +8,8 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { AMD_KDS_BASE, parseCertificates } from '../evidence/amd-chain.js';
+import { AMD_KDS_BASE } from '../evidence/amd-chain.js';
+import { readCertificates } from '../pki/certificate.js';
 import { EvidenceError } from '../evidence/errors.js';
 
 /** Options of `kdsFetcher`. */
@@ -118,7 +119,7 @@ async function readBounded(res: Response, maxBytes: number, url: string, control
 /** Only certificates are cached, so an error page served with status 200 is not kept for good. */
 function holdsCertificates(body: Uint8Array): boolean {
   try {
-    return parseCertificates(body).length > 0;
+    return readCertificates(body).length > 0;
   } catch {
     return false;
   }

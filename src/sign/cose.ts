@@ -6,16 +6,20 @@
  * openvmm's verifier accepts (§3.4 "openvmm verification policy"). The signer's certificate
  * travels in the protected header as an x5chain (label 33, RFC 9360).
  *
- * CBOR through cbor2 (deterministic encoding), RSA through WebCrypto, X.509 through
- * @peculiar/x509 (via ../pki/x509.js). No `node:` import.
+ * CBOR through cbor2 (deterministic encoding), RSA through WebCrypto, PEM, certificates and
+ * the signer's chain through the certificate layer (src/pki/), whose errors leave here as
+ * `CorimError`. No `node:` import.
  */
 import { Tag } from 'cbor2';
 import { CorimError } from './corim-errors.js';
 import { CorimCborTag, decodeCbor, encodeDeterministic } from './corim.js';
-import { x509 } from '../pki/x509.js';
-import { parseCertificates } from '../evidence/amd-chain.js';
-import { EvidenceError } from '../evidence/errors.js';
-import { bytesEqual } from '../format/bytes.js';
+import type { x509 } from '../pki/x509.js';
+import { PkiError, errorMessage } from '../pki/errors.js';
+import { decodePem, latin1, type PemBlock } from '../pki/pem.js';
+import { loadCertificate as loadPkiCertificate, readCertificates as readPkiCertificates } from '../pki/certificate.js';
+import { importCertificateKey } from '../pki/signature.js';
+import { certificateFingerprint } from '../pki/fingerprint.js';
+import { checkLink, walkChain, type ChainLink } from '../pki/chain.js';
 
 /** COSE algorithm PS384 (RFC 8230): RSASSA-PSS with SHA-384, MGF1-SHA-384, 48-byte salt. */
 export const COSE_ALG_PS384 = -38;
@@ -113,7 +117,7 @@ export function sigStructure1(protectedBytes: Uint8Array, payload: Uint8Array, e
 // ---- Keys and certificates -----------------------------------------------------------------
 
 function pemText(input: Uint8Array | string): string | undefined {
-  const text = typeof input === 'string' ? input : new TextDecoder('latin1').decode(input.subarray(0, Math.min(input.length, 1 << 20)));
+  const text = typeof input === 'string' ? input : latin1(input.subarray(0, Math.min(input.length, 1 << 20)));
   return text.includes('-----BEGIN') ? text : undefined;
 }
 
@@ -126,15 +130,15 @@ export async function importRsaPrivateKey(pemOrDer: Uint8Array | string): Promis
   let der: Uint8Array;
   const text = pemText(pemOrDer);
   if (text !== undefined) {
-    let blocks: { type: string; rawData: ArrayBuffer }[];
+    let blocks: PemBlock[];
     try {
-      blocks = x509.PemConverter.decodeWithHeaders(text);
+      blocks = decodePem(text);
     } catch (e) {
-      throw new CorimError('BadKey', `the key PEM cannot be read: ${e instanceof Error ? e.message : String(e)}`);
+      throw new CorimError('BadKey', `the key PEM cannot be read: ${errorMessage(e)}`);
     }
-    const block = blocks.find((b) => b.type === 'PRIVATE KEY');
+    const block = blocks.find((b) => b.label === 'PRIVATE KEY');
     if (block === undefined) {
-      const types = blocks.map((b) => b.type);
+      const types = blocks.map((b) => b.label);
       if (types.includes('RSA PRIVATE KEY')) {
         throw new CorimError('BadKey', "the key is PKCS#1 ('RSA PRIVATE KEY'); convert it to PKCS#8: openssl pkcs8 -topk8 -nocrypt -in KEY -out KEY.p8.pem");
       }
@@ -142,46 +146,47 @@ export async function importRsaPrivateKey(pemOrDer: Uint8Array | string): Promis
       if (types.includes('EC PRIVATE KEY')) throw new CorimError('BadKey', 'the key is an EC key; CoRIM signatures are PS384 and need an RSA key');
       throw new CorimError('BadKey', `no 'PRIVATE KEY' PEM block in the key (found: ${types.join(', ') || 'none'})`);
     }
-    der = new Uint8Array(block.rawData);
+    der = block.der;
   } else {
     der = typeof pemOrDer === 'string' ? new TextEncoder().encode(pemOrDer) : new Uint8Array(pemOrDer);
   }
   try {
     return await crypto.subtle.importKey('pkcs8', der, PS384_IMPORT, false, ['sign']);
   } catch (e) {
-    throw new CorimError('BadKey', `the key is not an RSA PKCS#8 private key: ${e instanceof Error ? e.message : String(e)}`);
+    throw new CorimError('BadKey', `the key is not an RSA PKCS#8 private key: ${errorMessage(e)}`);
   }
 }
 
-/**
- * Reads certificates (leaf first): PEM `CERTIFICATE` blocks or concatenated DER. Each is
- * parsed once. Throws `CorimError('BadCertificate')`.
- */
-export function readCertificates(pemOrDer: Uint8Array | string): Uint8Array[] {
-  const bytes = typeof pemOrDer === 'string' ? new TextEncoder().encode(pemOrDer) : pemOrDer;
+/** Runs a certificate-layer read, rethrowing its `PkiError` as `CorimError('BadCertificate')`. */
+function withCorimErrors<T>(read: () => T): T {
   try {
-    return parseCertificates(bytes);
+    return read();
   } catch (e) {
-    if (e instanceof EvidenceError) throw new CorimError('BadCertificate', e.message, e.offset);
+    if (e instanceof PkiError) throw new CorimError('BadCertificate', e.message, e.offset);
     throw e;
   }
 }
 
+/**
+ * Reads certificates (leaf first): PEM `CERTIFICATE` blocks or concatenated DER
+ * (src/pki/certificate.ts). Each is parsed once. Throws `CorimError('BadCertificate')`.
+ */
+export function readCertificates(pemOrDer: Uint8Array | string): Uint8Array[] {
+  const bytes = typeof pemOrDer === 'string' ? new TextEncoder().encode(pemOrDer) : pemOrDer;
+  return withCorimErrors(() => readPkiCertificates(bytes));
+}
+
 function loadCertificate(der: Uint8Array): x509.X509Certificate {
-  try {
-    return new x509.X509Certificate(new Uint8Array(der));
-  } catch (e) {
-    throw new CorimError('BadCertificate', `a certificate cannot be parsed: ${e instanceof Error ? e.message : String(e)}`);
-  }
+  return withCorimErrors(() => loadPkiCertificate(der));
 }
 
 /** The PS384 verification key of a DER certificate; `CorimError('BadCertificate')` when it is not RSA. */
 export async function certificateVerifyKey(der: Uint8Array): Promise<RsaCryptoKey> {
   const cert = loadCertificate(der);
   try {
-    return await crypto.subtle.importKey('spki', new Uint8Array(cert.publicKey.rawData), PS384_IMPORT, false, ['verify']);
+    return await importCertificateKey(cert, PS384_IMPORT);
   } catch (e) {
-    throw new CorimError('BadCertificate', `the certificate ${cert.subject} has no RSA public key usable for PS384: ${e instanceof Error ? e.message : String(e)}`);
+    throw new CorimError('BadCertificate', `the certificate ${cert.subject} has no RSA public key usable for PS384: ${errorMessage(e)}`);
   }
 }
 
@@ -312,40 +317,33 @@ export async function verifyDetachedCoseSign1(envelope: Uint8Array, payload: Uin
   return ok ? { valid: true, certificates, signer } : fail(`the PS384 signature does not verify with the key of ${signer}`, signer);
 }
 
-async function signedBy(cert: x509.X509Certificate, issuer: x509.X509Certificate): Promise<boolean> {
-  if (cert.issuer !== issuer.subject) return false;
-  try {
-    return await cert.verify({ publicKey: issuer.publicKey, signatureOnly: true });
-  } catch {
-    return false;
-  }
-}
+/** A link of x5chain holds when the next certificate issued it: its name and its signature. */
+const holds = (link: ChainLink | undefined): boolean => link === undefined || (link.issuerNameMatches && link.signatureVerifies);
 
 /**
  * Whether a signer's chain (DER, leaf first) ends in a trusted certificate: some certificate
- * of the chain is one of `trusted` (byte for byte) and every link before it is signed by the
- * next, or the last certificate is signed by a trusted one. Validity periods are not checked
- * (a release signature stays meaningful after its certificate expires).
+ * of the chain is one of `trusted` (by SHA-256 fingerprint, i.e. byte for byte) and every link
+ * before it is signed by the next, or the last certificate is signed by a trusted one. Validity
+ * periods are not checked (a release signature stays meaningful after its certificate expires).
+ * Throws `CorimError('BadCertificate')` for a certificate that cannot be parsed.
  */
 export async function certificateChainTrusted(chain: readonly Uint8Array[], trusted: readonly Uint8Array[]): Promise<{ trusted: boolean; detail: string }> {
   if (chain.length === 0) return { trusted: false, detail: 'no signer certificate' };
   const certs = chain.map(loadCertificate);
   const anchors = trusted.map(loadCertificate);
-  for (let i = 0; i < chain.length; i++) {
-    const match = trusted.findIndex((t) => bytesEqual(t, chain[i]!));
-    if (match >= 0) {
-      for (let k = 0; k < i; k++) {
-        if (!(await signedBy(certs[k]!, certs[k + 1]!))) return { trusted: false, detail: `${certs[k]!.subject} is not signed by ${certs[k + 1]!.subject} in x5chain` };
-      }
-      return { trusted: true, detail: i === 0 ? `the signer certificate ${certs[0]!.subject} is a trusted certificate` : `the signer ${certs[0]!.subject} chains to the trusted ${certs[i]!.subject}` };
-    }
-  }
-  for (let k = 0; k + 1 < certs.length; k++) {
-    if (!(await signedBy(certs[k]!, certs[k + 1]!))) return { trusted: false, detail: `${certs[k]!.subject} is not signed by ${certs[k + 1]!.subject} in x5chain` };
+  const pins = new Set(trusted.map((t) => certificateFingerprint(t)));
+  const match = chain.findIndex((c) => pins.has(certificateFingerprint(c)));
+  // Walk x5chain up to the trusted certificate (taken as it is), or to its end.
+  const walked = match >= 0 ? certs.slice(0, match + 1) : certs;
+  const walk = await walkChain(walked, { checkRootSignature: false });
+  const broken = walk.links.findIndex((l) => !holds(l));
+  if (broken >= 0) return { trusted: false, detail: `${certs[broken]!.subject} is not signed by ${certs[broken + 1]!.subject} in x5chain` };
+  if (match >= 0) {
+    return { trusted: true, detail: match === 0 ? `the signer certificate ${certs[0]!.subject} is a trusted certificate` : `the signer ${certs[0]!.subject} chains to the trusted ${certs[match]!.subject}` };
   }
   const last = certs[certs.length - 1]!;
   for (const a of anchors) {
-    if (await signedBy(last, a)) return { trusted: true, detail: `the signer ${certs[0]!.subject} chains to the trusted ${a.subject}` };
+    if (holds(await checkLink(last, a))) return { trusted: true, detail: `the signer ${certs[0]!.subject} chains to the trusted ${a.subject}` };
   }
   return { trusted: false, detail: `the signer ${certs[0]!.subject} does not chain to any of the ${trusted.length} trusted certificate(s)` };
 }

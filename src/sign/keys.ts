@@ -1,6 +1,7 @@
 /**
- * ECDSA P-384 keys for SNP ID blocks (spec/snp.md §3.2–§3.3): loading them from PEM or DER
- * (PKCS#8 and SEC1 private keys, SPKI public keys) into WebCrypto keys, and laying out their
+ * ECDSA P-384 keys for SNP ID blocks (spec/snp.md §3.2–§3.3): loading them from PEM (read by
+ * the certificate layer's one PEM reader, src/pki/pem.ts) or DER (PKCS#8 and SEC1 private keys,
+ * SPKI public keys) into WebCrypto keys, and laying out their
  * public point the two ways the ID block needs — the IGVM header's 152-byte form (with its
  * reserved u32) and AMD's 0x404-byte form that the PSP receives and that the ID_KEY_DIGEST /
  * AUTHOR_KEY_DIGEST of every attestation report hash.
@@ -18,6 +19,8 @@ import { AlgorithmIdentifier, SubjectPublicKeyInfo } from '@peculiar/asn1-x509';
 import { toAmdPublicKey, type SnpIdBlockPublicKey } from '../format/index.js';
 import { defaultHashBackend } from '../measure/index.js';
 import { SignError } from './errors.js';
+import { decodePem, type PemBlock } from '../pki/pem.js';
+import { PkiError } from '../pki/errors.js';
 import { bytesEqual } from '../format/bytes.js';
 
 /** WebCrypto's key type, named without the DOM library (the core must not depend on it). */
@@ -56,24 +59,6 @@ export interface P384KeyPair extends P384PublicKey {
 
 // ---- PEM / DER ----------------------------------------------------------------------------------
 
-/** One PEM block (RFC 7468): its label and DER contents. */
-interface PemBlock {
-  readonly label: string;
-  readonly der: Uint8Array;
-}
-
-const PEM_BLOCK = /-----BEGIN ([A-Z0-9 ]+)-----([\s\S]*?)-----END \1-----/g;
-
-function base64Bytes(text: string, what: string): Uint8Array {
-  const clean = text.replace(/\s+/g, '');
-  if (!/^[A-Za-z0-9+/]*={0,2}$/.test(clean)) throw new SignError('BadKey', `${what}: the PEM body is not base64`);
-  try {
-    return Uint8Array.from(atob(clean), (c) => c.charCodeAt(0));
-  } catch {
-    throw new SignError('BadKey', `${what}: the PEM body is not base64`);
-  }
-}
-
 function base64UrlBytes(text: string): Uint8Array {
   const b64 = text.replace(/-/g, '+').replace(/_/g, '/');
   return Uint8Array.from(atob(b64 + '='.repeat((4 - (b64.length % 4)) % 4)), (c) => c.charCodeAt(0));
@@ -85,7 +70,10 @@ function base64Url(bytes: Uint8Array): string {
   return btoa(s).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
 }
 
-/** The PEM blocks of `input`, or `undefined` when it is not PEM text (then it may be DER). */
+/**
+ * The PEM blocks of `input` (src/pki/pem.ts), or `undefined` when it is not PEM text (then it
+ * may be DER). A damaged block, or text without any block, is `SignError('BadKey')`.
+ */
 function pemBlocks(input: string | Uint8Array, what: string): PemBlock[] | undefined {
   let text: string;
   if (typeof input === 'string') {
@@ -95,7 +83,13 @@ function pemBlocks(input: string | Uint8Array, what: string): PemBlock[] | undef
     if (input[0] === 0x30) return undefined;
     text = new TextDecoder('utf-8', { fatal: false }).decode(input);
   }
-  const blocks = [...text.matchAll(PEM_BLOCK)].map((m) => ({ label: m[1]!, der: base64Bytes(m[2]!, what) }));
+  let blocks: PemBlock[];
+  try {
+    blocks = decodePem(text);
+  } catch (e) {
+    if (e instanceof PkiError) throw new SignError('BadKey', `${what}: ${e.message}`);
+    throw e;
+  }
   if (blocks.length === 0) throw new SignError('BadKey', `${what}: not a PEM key (no -----BEGIN ...----- block) and not DER`);
   return blocks;
 }
