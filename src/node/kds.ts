@@ -1,6 +1,6 @@
 /**
  * The Node adapter that fetches certificates from AMD's Key Distribution Service for
- * `verifySnpEvidence` (issue: evidence, `--fetch`; spec/snp.md §5 for the URLs). It uses the
+ * `verifySnpEvidence` (`report verify --fetch`; spec/snp.md §5 for the URLs). It uses the
  * global `fetch`, bounds every request (time and size), rewrites AMD's standard base URL to a
  * configurable one (a mirror, or a local test server), and caches bodies on disk by the
  * SHA-256 of the URL, so a verifier hits KDS (which rate-limits) once per certificate.

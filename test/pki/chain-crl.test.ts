@@ -17,7 +17,7 @@ import { checkLink, walkChain } from '../../src/pki/chain.js';
 import { crlExpiredAt, crlSignedBy, isRevoked, parseCrl } from '../../src/pki/crl.js';
 import { PkiError } from '../../src/pki/errors.js';
 import { x509 } from '../../src/pki/x509.js';
-import { loadTdxEvidence } from '../../src/evidence/tdx-quote.js';
+import { loadTdxEvidence } from '../../src/evidence/tdx-input.js';
 import { HAVE_SHARED, sharedBytes, sharedJson, sharedNotice } from '../helpers/shared.js';
 
 const describeShared = HAVE_SHARED ? describe : describe.skip;

@@ -16,7 +16,7 @@ import { decodeAmdExtensions } from '../../src/pki/amd-extensions.js';
 import { readPckExtensions } from '../../src/pki/sgx-extensions.js';
 import { isCaCertificate } from '../../src/pki/extensions.js';
 import { PkiError } from '../../src/pki/errors.js';
-import { loadTdxEvidence } from '../../src/evidence/tdx-quote.js';
+import { loadTdxEvidence } from '../../src/evidence/tdx-input.js';
 import { HAVE_SHARED, sharedBytes, sharedJson, sharedNotice } from '../helpers/shared.js';
 
 const describeShared = HAVE_SHARED ? describe : describe.skip;
