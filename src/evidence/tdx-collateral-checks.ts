@@ -5,6 +5,7 @@
  * `tcb-status` and `qe-identity` (tdx-tcb.ts) and `crl` (tdx-crl.ts), in that report order.
  */
 import type { Check } from '../pki/check.js';
+import { crlExpiredAt } from '../pki/crl.js';
 import type { x509 } from '../pki/x509.js';
 import { commonName, errorText, readPckExtensions, verifyIntelChain, type PckExtensions } from './intel-chain.js';
 import type { TdxCollateral } from './tdx-collateral.js';
@@ -94,8 +95,7 @@ export async function verifyWithCollateral(
     ['root CA CRL', rootCrl],
     ['PCK CRL', pckCrl],
   ] as const) {
-    const next = l?.nextUpdate;
-    if (next && now > next) expired.push(`${what} expired at ${next.toISOString()}`);
+    if (l && crlExpiredAt(l, now)) expired.push(`${what} expired at ${l.nextUpdate!.toISOString()}`);
   }
   checks.push({
     name: 'collateral-expiry',
