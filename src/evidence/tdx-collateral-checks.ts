@@ -2,8 +2,10 @@
  * The checks TDX collateral makes possible (spec/tdx.md §4.5 "With collateral you can then do
  * the following"): `collateral-signature` (TCB info and QE identity signed by Intel SGX TCB
  * Signing, chained to the pinned root), `collateral-expiry` (`nextUpdate` of each part),
- * `tcb-status` and `qe-identity` (tdx-tcb.ts) and `crl` (tdx-crl.ts), in that report order.
- */
+ * `collateral-issued` (no part issued after the verification time), `tcb-status` (the converged
+ * status and each component's status among the accepted ones) and `qe-identity` (tdx-tcb.ts), and
+ * `crl` (tdx-crl.ts), in that report order. Given collateral must be complete: a missing CRL fails
+ * `crl` rather than leaving it unmade. */
 import type { Check } from '../pki/check.js';
 import { crlExpiredAt } from '../pki/crl.js';
 import type { x509 } from '../pki/x509.js';
@@ -18,6 +20,36 @@ import { evaluateQeIdentity, evaluateTcb, type TcbEvaluation } from './tdx-tcb.j
 export interface CollateralCheckOptions {
   readonly root?: Uint8Array;
   readonly acceptedTcbStatuses?: readonly string[];
+}
+
+/** A CRL's thisUpdate, or `undefined` when it cannot be read. */
+function crlThisUpdate(crl: x509.X509Crl): Date | undefined {
+  try {
+    const d = crl.thisUpdate;
+    return d instanceof Date && !Number.isNaN(d.getTime()) ? d : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * The `tcb-status` check: the converged status must be accepted, and so must each component's
+ * own status (TDX module, QE) that is not UpToDate — convergence only reacts to OutOfDate and
+ * Revoked, so a component status it passes over must still be one the caller accepts.
+ */
+function tcbStatusCheck(tcb: TcbEvaluation, accepted: readonly string[]): Check {
+  const list = `accepted: ${accepted.length ? accepted.join(', ') : 'none'}`;
+  if (!tcb.ok || tcb.status === undefined) return { name: 'tcb-status', ok: false, detail: tcb.detail };
+  const refused: string[] = [];
+  if (!accepted.includes(tcb.status)) refused.push(`the TCB status ${tcb.status}`);
+  for (const c of tcb.componentStatuses ?? []) {
+    if (c.status !== 'UpToDate' && !accepted.includes(c.status)) refused.push(`the ${c.what} status ${c.status}`);
+  }
+  return {
+    name: 'tcb-status',
+    ok: refused.length === 0,
+    detail: refused.length ? `${refused.join(' and ')} not accepted: ${tcb.detail}; ${list}` : `${tcb.detail}; ${list}`,
+  };
 }
 
 /** Problems with one signed collateral JSON text (none: it verifies); tdx.md §4.5. */
@@ -87,20 +119,44 @@ export async function verifyWithCollateral(
   const pckCrl = readCollateralCrl(c.pckCrl, 'pck_crl');
 
   // Expiry (tdx.md §4.5 "and the nextUpdate expiry").
-  const expired: string[] = [];
   const iso = now.toISOString();
-  if (now > c.tcbInfo.nextUpdate) expired.push(`TCB info expired at ${c.tcbInfo.nextUpdate.toISOString()}`);
-  if (now > c.qeIdentity.nextUpdate) expired.push(`QE identity expired at ${c.qeIdentity.nextUpdate.toISOString()}`);
-  for (const [what, l] of [
+  const crls = [
     ['root CA CRL', rootCrl],
     ['PCK CRL', pckCrl],
-  ] as const) {
+  ] as const;
+  const present = crls.filter(([, l]) => l !== undefined).map(([what]) => what);
+  const covered = ['TCB info', 'QE identity', ...present].join(', ');
+  const absent = present.length === crls.length ? '' : ' (a missing CRL fails the crl check)';
+  const expired: string[] = [];
+  if (now > c.tcbInfo.nextUpdate) expired.push(`TCB info expired at ${c.tcbInfo.nextUpdate.toISOString()}`);
+  if (now > c.qeIdentity.nextUpdate) expired.push(`QE identity expired at ${c.qeIdentity.nextUpdate.toISOString()}`);
+  for (const [what, l] of crls) {
     if (l && crlExpiredAt(l, now)) expired.push(`${what} expired at ${l.nextUpdate!.toISOString()}`);
   }
   checks.push({
     name: 'collateral-expiry',
     ok: expired.length === 0,
-    detail: expired.length ? `at ${iso}: ${expired.join('; ')}` : `TCB info, QE identity and CRLs are current at ${iso}`,
+    detail: expired.length ? `at ${iso}: ${expired.join('; ')}` : `${covered} are not past their nextUpdate at ${iso}${absent}`,
+  });
+
+  // Not yet issued: collateral dated after the verification time cannot speak for that time.
+  // dcap-qvl refuses a TCB info or QE identity whose issueDate is after `now` (src/verify.rs
+  // verify_tcb_info_signature, verify_qe_identity_signature), OpenSSL a CRL whose thisUpdate is
+  // (crypto/x509/x509_vfy.c check_crl_time, X509_V_ERR_CRL_NOT_YET_VALID).
+  const early: string[] = [];
+  if (now < c.tcbInfo.issueDate) early.push(`TCB info issued at ${c.tcbInfo.issueDate.toISOString()}`);
+  if (now < c.qeIdentity.issueDate) early.push(`QE identity issued at ${c.qeIdentity.issueDate.toISOString()}`);
+  for (const [what, l] of crls) {
+    const issued = l ? crlThisUpdate(l) : undefined;
+    if (l && issued === undefined) early.push(`${what} has no readable thisUpdate`);
+    else if (issued !== undefined && now < issued) early.push(`${what} issued at ${issued.toISOString()}`);
+  }
+  checks.push({
+    name: 'collateral-issued',
+    ok: early.length === 0,
+    detail: early.length
+      ? `not yet issued at ${iso}: ${early.join('; ')}`
+      : `${covered} were issued at or before ${iso}${absent}`,
   });
 
   // QE identity, then the TCB status (which converges the QE's status in).
@@ -123,13 +179,7 @@ export async function verifyWithCollateral(
         ? { ok: false, detail: pck, status: undefined, advisoryIds: [] }
         : evaluateTcb(quote.body, pck, c.tcbInfo, qe.status);
   }
-  const accepted = options.acceptedTcbStatuses ?? ['UpToDate'];
-  const tcbOk = tcb.ok && tcb.status !== undefined && accepted.includes(tcb.status);
-  checks.push({
-    name: 'tcb-status',
-    ok: tcbOk,
-    detail: tcb.ok && !tcbOk ? `${tcb.detail}; accepted: ${accepted.join(', ')}` : tcb.detail,
-  });
+  checks.push(tcbStatusCheck(tcb, options.acceptedTcbStatuses ?? ['UpToDate']));
   checks.push({ name: 'qe-identity', ok: qe.ok, detail: qe.detail });
 
   // CRLs (tdx.md §4.5): the intermediate must not be in the root CRL, the leaf not in the PCK CRL.

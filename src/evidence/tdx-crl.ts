@@ -1,7 +1,7 @@
 /**
  * The Intel CRLs of TDX collateral (spec/tdx.md §4.5 "Check the CRLs"): reading the root CA CRL
- * and the PCK CRL, and the `crl` check — each CRL is signed by its issuer, the PCK CA is not in
- * the root CA CRL and the PCK leaf is not in the PCK CRL.
+ * and the PCK CRL, and the `crl` check — both CRLs are present, each is signed by its issuer, the
+ * PCK CA is not in the root CA CRL and the PCK leaf is not in the PCK CRL.
  */
 import type { Check } from '../pki/check.js';
 import { crlSignedBy, isRevoked, parseCrl } from '../pki/crl.js';
@@ -23,7 +23,13 @@ export function readCollateralCrl(der: Uint8Array | undefined, what: string): x5
   }
 }
 
-/** The `crl` check over the verified PCK chain (leaf first) and its root. */
+/**
+ * The `crl` check over the verified PCK chain (leaf first) and its root. Collateral that is given
+ * must be complete, so a missing CRL fails the check (it is not "not made"): dcap-qvl's
+ * `QuoteCollateralV3` has no optional CRL field, Intel's QVL returns STATUS_UNSUPPORTED_CERT_FORMAT
+ * / STATUS_MISSING_PARAMETERS without them (QuoteVerification.cpp), and go-tdx-guest's
+ * `verifyCollateral` ErrMissingRootCaCrl / ErrMissingPckCrl when revocation is checked.
+ */
 export async function crlCheck(
   path: readonly x509.X509Certificate[],
   rootDer: Uint8Array | undefined,
@@ -31,7 +37,12 @@ export async function crlCheck(
   pckCrl: x509.X509Crl | undefined,
 ): Promise<Check> {
   if (!rootCrl || !pckCrl) {
-    return { name: 'crl', ok: null, detail: 'not checked: the collateral carries no root CA CRL and PCK CRL' };
+    const missing = [...(rootCrl ? [] : ['root CA CRL (root_ca_crl)']), ...(pckCrl ? [] : ['PCK CRL (pck_crl)'])];
+    return {
+      name: 'crl',
+      ok: false,
+      detail: `the collateral has no ${missing.join(' and no ')}, so revocation cannot be checked; given collateral must be complete`,
+    };
   }
   const [leaf, intermediate] = path;
   if (!leaf || !intermediate || !rootDer) {
