@@ -52,7 +52,10 @@ function tcbStatusCheck(tcb: TcbEvaluation, accepted: readonly string[]): Check 
   };
 }
 
-/** Problems with one signed collateral JSON text (none: it verifies); tdx.md §4.5. */
+/**
+ * Problems with one signed collateral JSON text (none: it verifies; tdx.md §4.5), and its signing
+ * certificate when the issuer chain has one (for the root CA CRL, tdx-crl.ts).
+ */
 async function verifySignedJson(
   label: string,
   text: string,
@@ -60,7 +63,7 @@ async function verifySignedJson(
   issuerChain: readonly Uint8Array[],
   root: Uint8Array | undefined,
   now: Date,
-): Promise<string[]> {
+): Promise<{ problems: string[]; signer: x509.X509Certificate | undefined }> {
   const problems: string[] = [];
   const r = await verifyIntelChain(issuerChain, {
     ...(root ? { root } : {}),
@@ -71,17 +74,17 @@ async function verifySignedJson(
   if (!r.rootPinned.ok) problems.push(`${label} issuer chain: ${r.rootPinned.detail}`);
   if (!r.chain.ok) problems.push(`${label} issuer chain: ${r.chain.detail}`);
   const signer = r.path[0];
-  if (!signer) return [...problems, `${label}: no signing certificate`];
+  if (!signer) return { problems: [...problems, `${label}: no signing certificate`], signer };
   if (commonName(signer.subject) !== 'Intel SGX TCB Signing') {
     problems.push(`${label} is signed by "${commonName(signer.subject)}", not "Intel SGX TCB Signing"`);
   }
   const key = await certificateKey(signer);
-  if (typeof key === 'string') return [...problems, key];
+  if (typeof key === 'string') return { problems: [...problems, key], signer };
   // The signature covers the exact JSON text as served (tdx.md §4.5).
   if (!(await verifyRaw(key, signature, new TextEncoder().encode(text)))) {
     problems.push(`the ${label} signature does not verify with the "${commonName(signer.subject)}" key`);
   }
-  return problems;
+  return { problems, signer };
 }
 
 /**
@@ -102,10 +105,16 @@ export async function verifyWithCollateral(
   const root = options.root;
 
   // Collateral signatures (tdx.md §4.5 "Check collateral signatures").
-  const sigProblems = [
-    ...(await verifySignedJson('TCB info', c.tcbInfoText, c.tcbInfoSignature, c.tcbInfoIssuerChain, root, now)),
-    ...(await verifySignedJson('QE identity', c.qeIdentityText, c.qeIdentitySignature, c.qeIdentityIssuerChain, root, now)),
-  ];
+  const tcbInfoSigned = await verifySignedJson('TCB info', c.tcbInfoText, c.tcbInfoSignature, c.tcbInfoIssuerChain, root, now);
+  const qeIdentitySigned = await verifySignedJson(
+    'QE identity',
+    c.qeIdentityText,
+    c.qeIdentitySignature,
+    c.qeIdentityIssuerChain,
+    root,
+    now,
+  );
+  const sigProblems = [...tcbInfoSigned.problems, ...qeIdentitySigned.problems];
   checks.push({
     name: 'collateral-signature',
     ok: sigProblems.length === 0,
@@ -131,7 +140,11 @@ export async function verifyWithCollateral(
   if (now > c.tcbInfo.nextUpdate) expired.push(`TCB info expired at ${c.tcbInfo.nextUpdate.toISOString()}`);
   if (now > c.qeIdentity.nextUpdate) expired.push(`QE identity expired at ${c.qeIdentity.nextUpdate.toISOString()}`);
   for (const [what, l] of crls) {
-    if (l && crlExpiredAt(l, now)) expired.push(`${what} expired at ${l.nextUpdate!.toISOString()}`);
+    // A CRL without nextUpdate never says when it stops speaking for the present (RFC 5280
+    // §5.1.2.5: conforming issuers include it); go-tdx-guest's checkCollateralExpiration compares
+    // against its zero time, so it counts as expired there too.
+    if (l && l.nextUpdate === undefined) expired.push(`${what} has no nextUpdate`);
+    else if (l && crlExpiredAt(l, now)) expired.push(`${what} expired at ${l.nextUpdate!.toISOString()}`);
   }
   checks.push({
     name: 'collateral-expiry',
@@ -182,7 +195,12 @@ export async function verifyWithCollateral(
   checks.push(tcbStatusCheck(tcb, options.acceptedTcbStatuses ?? ['UpToDate']));
   checks.push({ name: 'qe-identity', ok: qe.ok, detail: qe.detail });
 
-  // CRLs (tdx.md §4.5): the intermediate must not be in the root CRL, the leaf not in the PCK CRL.
-  checks.push(await crlCheck(path, rootDer, rootCrl, pckCrl));
+  // CRLs (tdx.md §4.5): the intermediate must not be in the root CRL, the leaf not in the PCK CRL,
+  // and neither may the certificates that signed the TCB info and QE identity (root CA CRL).
+  const signers = [
+    ['TCB info', tcbInfoSigned.signer],
+    ['QE identity', qeIdentitySigned.signer],
+  ].flatMap(([what, cert]) => (cert ? [{ what: what as string, cert: cert as x509.X509Certificate }] : []));
+  checks.push(await crlCheck(path, rootDer, rootCrl, pckCrl, signers));
   return { status: tcb.status, advisoryIds: tcb.advisoryIds };
 }

@@ -14,14 +14,17 @@ import type { Check } from '../../src/pki/check.js';
 import { loadTdxEvidence, type TdxEvidence } from '../../src/evidence/tdx-input.js';
 import { verifyTdxEvidence, type TdxVerification, type TdxVerifyOptions } from '../../src/evidence/tdx-verify.js';
 import { runCli } from '../../src/cli/run.js';
+import { parseCertificateList } from '../../src/evidence/intel-chain.js';
+import { x509 } from '../../src/pki/x509.js';
 import { HAVE_SHARED, SHARED_VECTORS, sharedBytes, sharedJson, sharedNotice } from '../helpers/shared.js';
+import { webcrypto } from 'node:crypto';
 import { join } from 'node:path';
 
 const DIR = 'evidence/tdx';
 const QUOTE = `${DIR}/dcapqvl-tdx_quote`;
 const COLLATERAL = `${DIR}/dcapqvl-tdx_quote_collateral.json`;
 
-/** The time the issue reports dcap-qvl's sample verifying at: before its TCB info was issued. */
+/** The time dcap-qvl's sample was reported to verify at: before its TCB info was issued. */
 const BEFORE_ISSUE = new Date('2025-06-15T15:06:40Z');
 /** Inside every part's window (after the QE identity's issue, before the TCB info's next update). */
 const INSIDE = new Date('2025-06-20T00:00:00Z');
@@ -172,6 +175,47 @@ describe.skipIf(!HAVE_SHARED)('collateral without its CRLs', () => {
     for (const name of ['collateral-signature', 'collateral-expiry', 'collateral-issued', 'tcb-status', 'qe-identity', 'crl']) {
       expect(check(r.checks, name).ok, name).toBeNull();
     }
+  });
+});
+
+describe.skipIf(!HAVE_SHARED)('a root CA CRL made here (signed by a fresh key, so never Intel\'s)', () => {
+  const ROOT_NAME = 'CN=Intel SGX Root CA, O=Intel Corporation, L=Santa Clara, ST=CA, C=US';
+  const ecdsa = { name: 'ECDSA', namedCurve: 'P-256', hash: 'SHA-256' } as const;
+
+  async function rootCrl(params: { nextUpdate?: Date; revoke?: string[] }): Promise<string> {
+    const keys = (await webcrypto.subtle.generateKey(ecdsa, false, ['sign', 'verify'])) as webcrypto.CryptoKeyPair;
+    const crl = await x509.X509CrlGenerator.create({
+      issuer: ROOT_NAME,
+      thisUpdate: new Date('2025-03-20T11:21:57Z'),
+      ...(params.nextUpdate ? { nextUpdate: params.nextUpdate } : {}),
+      entries: (params.revoke ?? []).map((serialNumber) => ({ serialNumber, revocationDate: new Date('2025-03-20T00:00:00Z') })),
+      signingAlgorithm: ecdsa,
+      signingKey: keys.privateKey,
+    });
+    return Buffer.from(crl.rawData).toString('hex');
+  }
+
+  it('a CRL without nextUpdate fails collateral-expiry (go-tdx-guest checkCollateralExpiration: expired against the zero time)', async () => {
+    const r = await verify({ ...collateral(), root_ca_crl: await rootCrl({}) }, INSIDE);
+    const expiry = check(r.checks, 'collateral-expiry');
+    expect(expiry.ok).toBe(false);
+    expect(expiry.detail).toMatch(/root CA CRL has no nextUpdate/);
+    expect(check(r.checks, 'crl').detail).toMatch(/root CA CRL is not signed by the root/);
+    expect(r.verified).toBe(false);
+  });
+
+  it('listing the TCB signing certificate, it names it as revoked in crl (dcap-qvl and Intel QVL check the TCB signing chain against the root CA CRL)', async () => {
+    // dcap-qvl src/verify.rs verify_tcb_info_signature / verify_qe_identity_signature →
+    // verify_certificate_chain(.., crls, ..); Intel QVL TCBInfoVerifier / EnclaveIdentityVerifier →
+    // TCBSigningChain::verify(chain, rootCaCrl, ..).
+    const json = collateral();
+    const [signerDer] = parseCertificateList(json['tcb_info_issuer_chain'] as string);
+    const signer = new x509.X509Certificate(signerDer as Uint8Array);
+    const r = await verify({ ...json, root_ca_crl: await rootCrl({ nextUpdate: new Date('2026-04-03T11:21:57Z'), revoke: [signer.serialNumber] }) }, INSIDE);
+    const crl = check(r.checks, 'crl');
+    expect(crl.ok).toBe(false);
+    expect(crl.detail).toMatch(/TCB info signing certificate "Intel SGX TCB Signing" \(serial [0-9a-f]+\) is revoked by the root CA CRL/);
+    expect(r.verified).toBe(false);
   });
 });
 
