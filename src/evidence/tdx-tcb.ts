@@ -80,6 +80,10 @@ export function evaluateTcb(body: TcbBody, pck: TcbPck, info: TdxTcbInfo, qeStat
   if (!bytesEqual(info.pceId, pck.pceId)) {
     return fail(`the TCB info is for PCE-ID ${bytesToHex(info.pceId)}, the PCK certificate has ${bytesToHex(pck.pceId)}`);
   }
+  // A TDX TCB info always names its TDX module (Intel QVL TcbInfo.cpp parsePartV3 "TCB Info JSON
+  // for TDX should have [tdxModule] field"; dcap-qvl match_tdx_module_identity bails without it):
+  // without it MRSIGNERSEAM and SEAMATTRIBUTES would go unchecked for a module version 0 quote.
+  if (!info.tdxModule) return fail('the TDX TCB info has no tdxModule, so the TDX module cannot be identified');
   const svn = body.teeTcbSvn;
   const moduleVersion = svn[1] as number;
   const start = moduleVersion > 0 ? 2 : 0;
