@@ -35,15 +35,19 @@ function crlThisUpdate(crl: x509.X509Crl): Date | undefined {
 /**
  * The `tcb-status` check: the converged status must be accepted, and so must each component's
  * own status (TDX module, QE) that is not UpToDate — convergence only reacts to OutOfDate and
- * Revoked, so a component status it passes over must still be one the caller accepts.
+ * Revoked, so a component status it passes over must still be one the caller accepts. Revoked is
+ * refused even when listed.
  */
 function tcbStatusCheck(tcb: TcbEvaluation, accepted: readonly string[]): Check {
   const list = `accepted: ${accepted.length ? accepted.join(', ') : 'none'}`;
   if (!tcb.ok || tcb.status === undefined) return { name: 'tcb-status', ok: false, detail: tcb.detail };
+  // Revoked is never accepted, whatever the list says (dcap-qvl verify_impl: `is_valid()` is false
+  // only for Revoked; Intel's QVL reports STATUS_TCB_REVOKED as a failure).
+  const ok = (status: string): boolean => status !== 'Revoked' && accepted.includes(status);
   const refused: string[] = [];
-  if (!accepted.includes(tcb.status)) refused.push(`the TCB status ${tcb.status}`);
+  if (!ok(tcb.status)) refused.push(`the TCB status ${tcb.status}`);
   for (const c of tcb.componentStatuses ?? []) {
-    if (c.status !== 'UpToDate' && !accepted.includes(c.status)) refused.push(`the ${c.what} status ${c.status}`);
+    if (c.status !== 'UpToDate' && !ok(c.status)) refused.push(`the ${c.what} status ${c.status}`);
   }
   return {
     name: 'tcb-status',

@@ -265,6 +265,20 @@ describe.skipIf(!HAVE_SHARED)('accepted TCB statuses (TdxVerifyOptions.acceptedT
     expect(check(allowed.checks, 'collateral-signature').ok).toBe(false);
   });
 
+  it('Revoked is refused even when listed (dcap-qvl verify_impl refuses it: TcbStatus::is_valid is false only for Revoked)', async () => {
+    const json = collateral();
+    // The platform level the sample matches is the first (UpToDate); make it Revoked.
+    const info = JSON.parse(json['tcb_info'] as string) as { tcbLevels: Array<{ tcbStatus: string }> };
+    expect(info.tcbLevels[0]?.tcbStatus).toBe('UpToDate');
+    info.tcbLevels[0]!.tcbStatus = 'Revoked';
+    const revoked = { ...json, tcb_info: JSON.stringify(info) };
+    const r = await verify(revoked, INSIDE, { acceptedTcbStatuses: ['UpToDate', 'Revoked'] });
+    expect(r.tcbStatus).toBe('Revoked');
+    const tcb = check(r.checks, 'tcb-status');
+    expect(tcb.ok).toBe(false);
+    expect(tcb.detail).toMatch(/TCB status Revoked not accepted/);
+  });
+
   it('a QE status the convergence passes over is still held to the accepted list (dcap-qvl keeps the worse status)', async () => {
     const c = withQeStatus('SWHardeningNeeded');
     const refused = check((await verify(c, INSIDE)).checks, 'tcb-status');
