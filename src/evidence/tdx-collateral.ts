@@ -278,7 +278,10 @@ function parseQeIdentity(text: string): QeIdentity {
  * Reads collateral in the JSON shape of dcap-qvl's `tdx_quote_collateral.json`: `tcb_info` and
  * `qe_identity` as the exact signed JSON text, their signatures as hex r‖s, the issuer chains as
  * PEM, and `root_ca_crl` / `pck_crl` as hex DER (or byte arrays). Accepts the parsed JSON value,
- * or its text. The CRLs and their issuer chain are optional. Throws `EvidenceError('BadCollateral')`.
+ * or its text. A CRL that is absent here is still read as absent (`undefined`) so that the
+ * verification can name it: it fails the `crl` check (tdx-crl.ts), since given collateral must be
+ * complete. The PCK CRL issuer chain may be absent: the PCK CRL is checked against the quote's
+ * verified PCK CA instead. Throws `EvidenceError('BadCollateral')`.
  */
 export function parseCollateral(json: unknown): TdxCollateral {
   let o: unknown = json;

@@ -46,12 +46,18 @@ export function converge(platform: string, component: string | undefined): strin
   return platform;
 }
 
-/** The outcome of TCB matching: `status` is set whenever a status could be named. */
+/**
+ * The outcome of TCB matching: `status` is set whenever a status could be named; it is the
+ * converged status. `componentStatuses` are the TDX module's and the QE's own statuses that were
+ * converged into it (absent ones left out), so that a caller can hold each of them to its list of
+ * accepted statuses too: `converge` only reacts to OutOfDate and Revoked.
+ */
 export interface TcbEvaluation {
   readonly ok: boolean;
   readonly detail: string;
   readonly status: string | undefined;
   readonly advisoryIds: readonly string[];
+  readonly componentStatuses?: readonly { readonly what: string; readonly status: string }[];
 }
 
 /**
@@ -74,6 +80,10 @@ export function evaluateTcb(body: TcbBody, pck: TcbPck, info: TdxTcbInfo, qeStat
   if (!bytesEqual(info.pceId, pck.pceId)) {
     return fail(`the TCB info is for PCE-ID ${bytesToHex(info.pceId)}, the PCK certificate has ${bytesToHex(pck.pceId)}`);
   }
+  // A TDX TCB info always names its TDX module (Intel QVL TcbInfo.cpp parsePartV3 "TCB Info JSON
+  // for TDX should have [tdxModule] field"; dcap-qvl match_tdx_module_identity bails without it):
+  // without it MRSIGNERSEAM and SEAMATTRIBUTES would go unchecked for a module version 0 quote.
+  if (!info.tdxModule) return fail('the TDX TCB info has no tdxModule, so the TDX module cannot be identified');
   const svn = body.teeTcbSvn;
   const moduleVersion = svn[1] as number;
   const start = moduleVersion > 0 ? 2 : 0;
@@ -118,12 +128,15 @@ export function evaluateTcb(body: TcbBody, pck: TcbPck, info: TdxTcbInfo, qeStat
     }
   }
   const status = converge(converge(level.tcbStatus, moduleStatus), qeStatus);
+  const componentStatuses: { what: string; status: string }[] = [];
+  if (moduleStatus !== undefined) componentStatuses.push({ what: 'TDX module', status: moduleStatus });
+  if (qeStatus !== undefined) componentStatuses.push({ what: 'QE', status: qeStatus });
   const advisoryIds = [...level.advisoryIds];
   const detail =
     `${status} (TCB level ${level.tcbDate}: ${level.tcbStatus}${moduleText}` +
     `${qeStatus === undefined ? '' : `; QE: ${qeStatus}`})` +
     (advisoryIds.length ? `; advisories ${advisoryIds.join(', ')}` : '');
-  return { ok: true, detail, status, advisoryIds };
+  return { ok: true, detail, status, advisoryIds, componentStatuses };
 }
 
 /** The QE identity check (tdx.md §4.5): MRSIGNER, ISVPRODID, masked MISCSELECT/ATTRIBUTES, ISVSVN. */

@@ -5,9 +5,10 @@
  * Without collateral: the quote header, the PCK chain up to the pinned Intel SGX Root CA, the
  * QE report signature by the PCK key, the QE report data binding, the quote signature by the
  * attestation key, and the static QE identity (steps 1–7). With collateral in the JSON shape of
- * dcap-qvl's `QuoteCollateralV3` (tdx-collateral.ts): also the collateral signatures and expiry,
- * the TCB status, the QE identity and the CRLs (tdx-collateral-checks.ts). Checks that need
- * collateral are reported with `ok: null` when none is given. A TDREPORT gets its own hash checks
+ * dcap-qvl's `QuoteCollateralV3` (tdx-collateral.ts): also the collateral signatures, expiry and
+ * issue dates, the TCB status, the QE identity and the CRLs (tdx-collateral-checks.ts). Checks
+ * that need collateral are reported with `ok: null` when none is given; given collateral must be
+ * complete (a missing CRL fails `crl`). A TDREPORT gets its own hash checks
  * (§4.3a), and an event log its RTMR replay (ccel.ts).
  *
  * A failed check is a `Check` with `ok: false`; only unreadable input (a certificate or
@@ -35,9 +36,12 @@ export interface TdxVerifyOptions {
   readonly root?: Uint8Array;
   /** Collateral: the parsed JSON (dcap-qvl shape), its text, or a `parseCollateral` result. */
   readonly collateral?: unknown;
-  /** The time for certificate validity and collateral expiry; default now. */
+  /** The time for certificate validity and collateral expiry and issue dates; default now. */
   readonly now?: Date;
-  /** TCB statuses that pass `tcb-status`; default `['UpToDate']`. */
+  /**
+   * TCB statuses that pass `tcb-status`; default `['UpToDate']`. Both the converged status and
+   * each component's own status (TDX module, QE), where not UpToDate, must be in the list.
+   */
   readonly acceptedTcbStatuses?: readonly string[];
   /**
    * A CC event log (the CCEL log area) to replay into RTMR0–3 and compare with the quote's
@@ -68,6 +72,7 @@ export const TDX_CHECK_NAMES = [
   'qe-static-identity',
   'collateral-signature',
   'collateral-expiry',
+  'collateral-issued',
   'tcb-status',
   'qe-identity',
   'crl',
@@ -238,7 +243,7 @@ async function verifyQuote(
   });
 
   if (options.collateral === undefined) {
-    for (const name of ['collateral-signature', 'collateral-expiry', 'tcb-status', 'qe-identity', 'crl']) {
+    for (const name of ['collateral-signature', 'collateral-expiry', 'collateral-issued', 'tcb-status', 'qe-identity', 'crl']) {
       checks.push({ name, ok: null, detail: NO_COLLATERAL });
     }
     return { status: undefined, advisoryIds: undefined };

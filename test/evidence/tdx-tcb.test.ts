@@ -87,7 +87,8 @@ function tcbInfo(tcbLevels: TdxTcbLevel[], tdxModuleIdentities: TdxModuleIdentit
     nextUpdate: new Date('2024-02-01T00:00:00Z'),
     fmspc: FMSPC,
     pceId: PCE_ID,
-    tdxModule: undefined,
+    // Every TDX TCB info names its module (QVL TcbInfo.cpp parsePartV3 requires `tdxModule`).
+    tdxModule: { id: undefined, mrSigner: ZERO_SIGNER, attributes: new Uint8Array(8), attributesMask: new Uint8Array(8).fill(0xff), tcbLevels: [] },
     tdxModuleIdentities,
     tcbLevels,
   };
@@ -318,6 +319,16 @@ describe('TDX module identity (QVL checkTdxModuleTcbStatus)', () => {
   it('a MRSIGNERSEAM other than the identity\'s is STATUS_TDX_MODULE_MISMATCH', () => {
     const b = { ...body(tee(9)), mrSignerSeam: new Uint8Array(48).fill(1) };
     expect(evaluateTcb(b, pck(1, 1), info, undefined)).toMatchObject({ ok: false, status: 'TdxModuleMismatch' });
+  });
+
+  it('a TDX TCB info without tdxModule is refused, whatever the module version (QVL TcbInfo.cpp parsePartV3; dcap-qvl match_tdx_module_identity)', () => {
+    // QVL: "TCB Info JSON for TDX should have [tdxModule] field" (STATUS_SGX_TCB_INFO_INVALID);
+    // dcap-qvl src/verify.rs: "TDX TCB Info is missing tdxModule field".
+    const without = { ...info, tdxModule: undefined };
+    expect(evaluateTcb(body(tee(9)), pck(1, 1), without, undefined).ok).toBe(false);
+    expect(evaluateTcb(body(tee(9, 0)), pck(1, 1), without, undefined).detail).toMatch(/no tdxModule/);
+    // Positive control: the same TCB info with its tdxModule.
+    expect(evaluateTcb(body(tee(9)), pck(1, 1), info, undefined)).toMatchObject({ ok: true, status: UTD });
   });
 });
 

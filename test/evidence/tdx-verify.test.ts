@@ -52,7 +52,7 @@ const QUOTE_FILES = [
 const PRODUCTION_ROOT_SHA256 = '44a0196b2b99f889b8e149e95b807a350e7424964399e885a7cbb8ccfab674d3';
 const PREPRODUCTION_ROOT_SHA256 = '56b1732d595908e540ad6ecc845e29438dff560c63b83ea90d3b57154858fef3';
 
-const COLLATERAL_CHECKS = ['collateral-signature', 'collateral-expiry', 'tcb-status', 'qe-identity', 'crl'];
+const COLLATERAL_CHECKS = ['collateral-signature', 'collateral-expiry', 'collateral-issued', 'tcb-status', 'qe-identity', 'crl'];
 /** The TCB statuses tdx.md §4.5 lists ("UpToDate / SWHardeningNeeded / OutOfDate / ConfigurationNeeded / Revoked …"). */
 const TCB_STATUS_WORDS = /UpToDate|SWHardeningNeeded|OutOfDate|ConfigurationNeeded|ConfigurationAndSWHardeningNeeded|Revoked/;
 
@@ -381,11 +381,12 @@ describe.skipIf(!HAVE_SHARED)('with dcap-qvl collateral (tdx.md §4.5 "Needs Int
     expect(check(r.checks, 'tcb-status').detail).toMatch(/FMSPC/);
   });
 
-  it('collateral without CRLs reports crl as not made', async () => {
+  it('collateral without CRLs fails crl (given collateral must be complete; tdx-collateral-appraisal.test.ts cites the peers)', async () => {
     const json = sharedJson<Record<string, string>>(collateralFile);
     const { root_ca_crl: _r, pck_crl: _p, ...rest } = json;
     const r = await verifyAt(load(file), { collateral: rest, now });
-    expect(check(r.checks, 'crl').ok).toBeNull();
+    expect(check(r.checks, 'crl').ok).toBe(false);
+    expect(r.verified).toBe(false);
   });
 
   it('rejects unreadable collateral with BadCollateral', () => {
