@@ -294,7 +294,8 @@ function loadTrusteeAzure(hclReport: Uint8Array, vcek: Uint8Array): { found: Fou
   try {
     found = loadBinary(hclReport);
   } catch (e) {
-    if (e instanceof EvidenceError) throw new EvidenceError(e.code, `JSON $.hcl_report: ${e.message}`, e.offset);
+    // Inside a recognised document, an HCL report that is not SNP evidence is a bad field.
+    if (e instanceof EvidenceError) throw new EvidenceError(e.code === 'UnknownEvidence' ? 'BadField' : e.code, `JSON $.hcl_report: ${e.message}`, e.offset);
     throw e;
   }
   const certs: SnpCertificates = {};

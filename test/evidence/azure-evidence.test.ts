@@ -211,6 +211,8 @@ describe.skipIf(!HAVE_SHARED)("trustee's Azure SEV-SNP evidence JSON v1 and v2",
     expect(errorOf(() => loadSnpEvidence(doc({ hcl_report: std }))).code).toBe('BadField');
     expect(errorOf(() => loadSnpEvidence(doc({ version: '1' }))).code).toBe('BadField');
     expect(errorOf(() => loadSnpEvidence(doc({ hcl_report: b64url(hcl.subarray(0x20)) }))).code).toBe('BadField');
+    // The TDX HCL report where the SNP one must be (az-cvm-vtpm: `TryFrom<HclReport> for SnpReport` refuses ReportType::Tdx).
+    expect(errorOf(() => loadEvidence(doc({ hcl_report: b64url(tdxHcl()) }))).code).toBe('BadField');
     expect(errorOf(() => loadSnpEvidence(doc({ vcek: b64url(enc.encode('not a certificate')) }))).code).toBe('BadCertificate');
     expect(errorOf(() => loadSnpEvidence(doc({ vcek: 7 }))).code).toBe('BadField');
   });
