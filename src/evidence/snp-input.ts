@@ -4,8 +4,8 @@
  *
  *  - a raw 1184-byte report (spec/snp.md §4), optionally followed by an extended-report
  *    certificate table (spec/snp.md §5: 24-byte GUID/offset/length entries, zero-terminated);
- *  - hex text of any of these (whitespace and a `0x` prefix tolerated), or standard base64 text
- *    of any of these (line breaks tolerated; base64url too), as `sev-snp-guest` tools print them;
+ *  - hex text of any of these (whitespace and a `0x` prefix tolerated), or base64 text of any
+ *    of these (standard alphabet with line breaks anywhere, or base64url);
  *  - an Azure HCL report: "HCLA" magic, SNP report at byte 0x20 (spec/snp.md §6, §7 item 9);
  *  - JSON evidence such as trustee's Azure `evidence-genoa.json` (`report`: the HCL report as a
  *    byte array; `vcek`: a PEM string), and trustee's Azure evidence v1 and v2 (`hcl_report` and

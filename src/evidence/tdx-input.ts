@@ -81,10 +81,11 @@ function loadBinary(b: Uint8Array, encoding: TdxEvidenceEncoding): TdxEvidence |
 
 /**
  * Detects and parses TDX evidence: a raw quote v4/v5, the same as hex text (optional `0x`
- * prefix, whitespace allowed), an Azure HCL report carrying a TDREPORT (tdx.md §4.3a), or a bare
- * 1024-byte TDREPORT. Anything else is `EvidenceError('UnknownEvidence')`; recognised but
- * malformed evidence throws the specific code (`Truncated`, `BadField`, ...). For hex text, an
- * error's offset is in the decoded bytes.
+ * prefix, whitespace allowed), an Azure HCL report carrying a TDREPORT (tdx.md §4.3a), a bare
+ * 1024-byte TDREPORT, or trustee's Azure TDX JSON (kind `quote`, with `hcl`). Anything else is
+ * `EvidenceError('UnknownEvidence')`; recognised but malformed evidence throws the specific code
+ * (`Truncated`, `BadField`, ...). For hex text and JSON fields, an error's offset is in the
+ * decoded bytes.
  */
 export function loadTdxEvidence(input: Uint8Array): TdxEvidence {
   const fromJson = loadJson(input);
