@@ -4,10 +4,12 @@
  *
  *  - a raw 1184-byte report (spec/snp.md §4), optionally followed by an extended-report
  *    certificate table (spec/snp.md §5: 24-byte GUID/offset/length entries, zero-terminated);
- *  - hex text of any of these (whitespace and a `0x` prefix tolerated);
+ *  - hex text of any of these (whitespace and a `0x` prefix tolerated), or base64 text of any
+ *    of these (standard alphabet with line breaks anywhere, or base64url);
  *  - an Azure HCL report: "HCLA" magic, SNP report at byte 0x20 (spec/snp.md §6, §7 item 9);
  *  - JSON evidence such as trustee's Azure `evidence-genoa.json` (`report`: the HCL report as a
- *    byte array; `vcek`: a PEM string).
+ *    byte array; `vcek`: a PEM string), and trustee's Azure evidence v1 and v2 (`hcl_report` and
+ *    `vcek` in base64url; azure-evidence.ts).
  *
  * Everything that goes wrong is an `EvidenceError` with a code and, where it applies, a byte
  * offset in the input (DESIGN.md "Errors").
@@ -16,11 +18,12 @@ import { describeAmdCertificate, parseCertificates } from './amd-chain.js';
 import { EvidenceError } from './errors.js';
 import { SNP_REPORT_SIZE, parseSnpReport, type SnpReport } from './snp-report.js';
 import { decodeBase64, decodeHex, latin1 } from './encoding.js';
-import { HCL_OFFSETS, HCL_REPORT_TYPE, HCL_RUNTIME_DATA_HEADER, isHcl, readHclReport } from './azure-hcl.js';
+import { HCL_OFFSETS, HCL_REPORT_TYPE, HCL_RUNTIME_DATA_HEADER, isHcl, readHclReport, type HclReport } from './azure-hcl.js';
+import { decodeBase64Url, parseEvidenceJson, readTrusteeAzureEvidence } from './azure-evidence.js';
 import { bytesToHex } from '../format/bytes.js';
 
 /** How the report was found. */
-export type SnpEvidenceEncoding = 'raw' | 'hex' | 'azure-hcl' | 'json';
+export type SnpEvidenceEncoding = 'raw' | 'hex' | 'base64' | 'azure-hcl' | 'json' | 'trustee-azure-json';
 
 /** Certificates carried by the evidence itself, DER, by role (spec/snp.md §5). */
 export interface SnpCertificates {
@@ -43,6 +46,12 @@ export interface SnpEvidence {
    * holds for trustee's SNP sample too).
    */
   readonly hclRuntimeData?: Uint8Array;
+  /**
+   * Azure HCL reports only: the HCL report's own parts (azure-hcl.ts), for the runtime-data
+   * binding check (hcl-binding.ts). Set whenever the report came in an HCL report, in any
+   * encoding, also when the HCL report ends before its runtime data.
+   */
+  readonly hcl?: HclReport;
 }
 
 // ---- helpers; the Azure HCL report ---------------------------------------------------------
@@ -60,7 +69,7 @@ function shifted(e: unknown, base: number, what: string): never {
  * The SNP report in an Azure HCL report (spec/snp.md §6, §7 item 9; layout in azure-hcl.ts), and
  * the runtime data after it when it is there and fits.
  */
-function loadHcl(b: Uint8Array): { report: SnpReport; runtime: Uint8Array | undefined } {
+function loadHcl(b: Uint8Array): { report: SnpReport; hcl: HclReport } {
   const at = HCL_OFFSETS.hardwareReport;
   if (b.length < at + SNP_REPORT_SIZE) {
     throw new EvidenceError('Truncated', `an Azure HCL report needs ${at + SNP_REPORT_SIZE} bytes (SNP report at 0x20), got ${b.length}`, b.length);
@@ -73,8 +82,16 @@ function loadHcl(b: Uint8Array): { report: SnpReport; runtime: Uint8Array | unde
       HCL_OFFSETS.runtimeDataHeader + HCL_RUNTIME_DATA_HEADER.fields.reportType.offset,
     );
   }
+  if (hcl.runtimeDataHeader && !hcl.runtimeClaims) {
+    // As for TDX (tdx-input.ts): a size that runs past the end is a truncated report.
+    throw new EvidenceError(
+      'Truncated',
+      `HCL runtime data size ${hcl.runtimeDataHeader.variableDataSize} runs past the end of the input`,
+      HCL_OFFSETS.runtimeDataHeader + HCL_RUNTIME_DATA_HEADER.fields.variableDataSize.offset,
+    );
+  }
   try {
-    return { report: parseSnpReport(b.subarray(at, at + SNP_REPORT_SIZE)), runtime: hcl.runtimeClaims };
+    return { report: parseSnpReport(b.subarray(at, at + SNP_REPORT_SIZE)), hcl };
   } catch (e) {
     shifted(e, at, 'SNP report inside the HCL report');
   }
@@ -157,13 +174,13 @@ interface Found {
   kind: 'raw' | 'azure-hcl';
   report: SnpReport;
   certificates: SnpCertificates;
-  runtime?: Uint8Array | undefined;
+  hcl?: HclReport;
 }
 
 function loadBinary(b: Uint8Array): Found {
   if (isHcl(b)) {
-    const { report, runtime } = loadHcl(b);
-    return { kind: 'azure-hcl', report, certificates: {}, runtime };
+    const { report, hcl } = loadHcl(b);
+    return { kind: 'azure-hcl', report, certificates: {}, hcl };
   }
   if (b.length === SNP_REPORT_SIZE) return { kind: 'raw', report: parseSnpReport(b), certificates: {} };
   if (looksLikeReport(b)) {
@@ -267,19 +284,49 @@ function walkJson(root: unknown): { reports: Array<{ path: string; bytes: Uint8A
   return { reports, certs };
 }
 
-function loadJson(text: string): { found: Found; certs: SnpCertificates } {
-  let root: unknown;
+/**
+ * trustee's Azure SEV-SNP evidence v1/v2 (azure-evidence.ts): the HCL report from `hcl_report`,
+ * and the `vcek` field as the report's certificate (trustee's `compat::Evidence::vcek`).
+ */
+function loadTrusteeAzure(hclReport: Uint8Array, vcek: Uint8Array): { found: Found; certs: SnpCertificates } {
+  if (!isHcl(hclReport)) throw new EvidenceError('BadField', 'trustee Azure SEV-SNP evidence: "hcl_report" does not start with the "HCLA" magic', 0);
+  let found: Found;
   try {
-    root = JSON.parse(text);
+    found = loadBinary(hclReport);
   } catch (e) {
-    throw new EvidenceError('UnknownEvidence', `not SNP evidence: text starting with "{" or "[" is not valid JSON (${e instanceof Error ? e.message : String(e)})`, 0);
+    // Inside a recognised document, an HCL report that is not SNP evidence is a bad field.
+    if (e instanceof EvidenceError) throw new EvidenceError(e.code === 'UnknownEvidence' ? 'BadField' : e.code, `JSON $.hcl_report: ${e.message}`, e.offset);
+    throw e;
   }
+  const certs: SnpCertificates = {};
+  let ders: Uint8Array[];
+  try {
+    ders = parseCertificates(vcek);
+  } catch (e) {
+    if (e instanceof EvidenceError) throw new EvidenceError(e.code, `JSON $.vcek: ${e.message}`);
+    throw e;
+  }
+  const der = ders[0];
+  if (der) {
+    // Filed by its name; a certificate of an unknown name in this field is the VCEK, as trustee takes it.
+    const role = describeAmdCertificate(der).role;
+    if (role === 'vlek') certs.vlek = der;
+    else certs.vcek = der;
+  }
+  return { found, certs };
+}
+
+function loadJson(text: string): { encoding: SnpEvidenceEncoding; found: Found; certs: SnpCertificates } {
+  const root = parseEvidenceJson(text, 'SNP');
+  const azure = readTrusteeAzureEvidence(root);
+  if (azure?.platform === 'TDX') throw new EvidenceError('UnknownEvidence', 'this is trustee Azure TDX evidence (td_quote), not SEV-SNP evidence', 0);
+  if (azure) return { encoding: 'trustee-azure-json', ...loadTrusteeAzure(azure.hclReport, azure.vcek) };
   const { reports, certs } = walkJson(root);
   let firstError: EvidenceError | undefined;
   for (const r of reports) {
     try {
       const found = loadBinary(r.bytes);
-      return { found, certs: { ...certs, ...found.certificates } };
+      return { encoding: 'json', found, certs: { ...certs, ...found.certificates } };
     } catch (e) {
       if (!(e instanceof EvidenceError)) throw e;
       firstError ??= new EvidenceError(e.code, `JSON ${r.path}: ${e.message}`, e.offset);
@@ -317,8 +364,8 @@ function loadSnpEvidenceUnchecked(input: Uint8Array): SnpEvidence {
   const first = firstSignificantByte(input);
   if (first === 0x7b || first === 0x5b) {
     // "{" or "[": JSON, which may hold any UTF-8 text besides the evidence.
-    const { found, certs } = loadJson(new TextDecoder('utf-8', { ignoreBOM: false }).decode(input));
-    return evidence('json', found, certs);
+    const { encoding, found, certs } = loadJson(new TextDecoder('utf-8', { ignoreBOM: false }).decode(input));
+    return evidence(encoding, found, certs);
   }
   if (!isHcl(input) && isText(input)) {
     const text = latin1(input).trim();
@@ -333,14 +380,20 @@ function loadSnpEvidenceUnchecked(input: Uint8Array): SnpEvidence {
     if (text.includes('-----BEGIN')) {
       throw new EvidenceError('UnknownEvidence', 'this is PEM text (a certificate?), not SNP evidence', 0);
     }
-    throw new EvidenceError('UnknownEvidence', 'text that is neither hex nor JSON', 0);
+    const fromBase64 = decodeBase64(text) ?? decodeBase64Url(text.replace(/\s+/g, ''));
+    if (fromBase64 && fromBase64.length > 0) {
+      const found = loadBinary(fromBase64);
+      return evidence('base64', found, found.certificates);
+    }
+    throw new EvidenceError('UnknownEvidence', 'text that is neither hex, base64 nor JSON', 0);
   }
   const found = loadBinary(input);
   return evidence(found.kind, found, found.certificates);
 }
 
 function evidence(encoding: SnpEvidenceEncoding, found: Found, certificates: SnpCertificates): SnpEvidence {
-  return found.runtime
-    ? { encoding, report: found.report, certificates, hclRuntimeData: found.runtime }
-    : { encoding, report: found.report, certificates };
+  const out: { -readonly [K in keyof SnpEvidence]: SnpEvidence[K] } = { encoding, report: found.report, certificates };
+  if (found.hcl) out.hcl = found.hcl;
+  if (found.hcl?.runtimeClaims) out.hclRuntimeData = found.hcl.runtimeClaims;
+  return out;
 }

@@ -23,6 +23,7 @@ import { allPassed, type Check } from '../pki/check.js';
 import { EvidenceError } from './errors.js';
 import { asEvidenceError } from './pki-errors.js';
 import type { SnpCertificates, SnpEvidence } from './snp-input.js';
+import { snpHclChecks } from './hcl-binding.js';
 import { decodeTcbVersion, type SnpProduct, type SnpReport } from './snp-report.js';
 import { loadCertificate } from '../pki/certificate.js';
 import { importCertificateKey } from '../pki/signature.js';
@@ -309,6 +310,9 @@ async function verifyUnchecked(evidence: SnpEvidence, options: SnpVerifyOptions)
     checks.push({ name: 'tcb-matches-reported-tcb', ok: null, detail: `not checked: no ${signer.toUpperCase()}` });
     checks.push({ name: 'hwid-matches-chip-id', ok: null, detail: `not checked: no ${signer.toUpperCase()}` });
   }
+
+  // Azure HCL reports: REPORT_DATA binds the runtime data (hcl-binding.ts, `hcl-report-data`).
+  checks.push(...snpHclChecks(evidence));
 
   const result: SnpVerifyResult = { verified: allPassed(checks), checks, signer };
   return product ? { ...result, product } : result;

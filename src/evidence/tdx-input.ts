@@ -1,22 +1,28 @@
 /**
  * Finds TDX evidence in the forms it comes in (spec/tdx.md §4.1, §4.3a): a quote v4/v5, a bare
- * 1024-byte TDREPORT, an Azure HCL report carrying a TDREPORT (azure-hcl.ts), or any of these
- * as hex text. Recognising the form is this file's concern; the quote (tdx-quote.ts) and the
- * TDREPORT (tdreport.ts) have their own parsers.
+ * 1024-byte TDREPORT, an Azure HCL report carrying a TDREPORT (azure-hcl.ts), any of these as
+ * hex text, or trustee's Azure TDX evidence JSON (a quote and the HCL report whose runtime data
+ * its REPORTDATA binds; azure-evidence.ts). Recognising the form is this file's concern; the
+ * quote (tdx-quote.ts) and the TDREPORT (tdreport.ts) have their own parsers.
  */
 import { viewOf } from '../format/struct.js';
 import { HCL_OFFSETS, HCL_REPORT_HEADER, HCL_RUNTIME_DATA_HEADER, isHcl, readHclReport, type HclReport } from './azure-hcl.js';
+import { parseEvidenceJson, readTrusteeAzureEvidence } from './azure-evidence.js';
 import { decodeHex, latin1 } from './encoding.js';
 import { EvidenceError } from './errors.js';
 import { parseTdReport, TDREPORT_SIZE, type TdReport } from './tdreport.js';
 import { needBytes, parseTdxQuote, TEE_TYPE_SGX, TEE_TYPE_TDX, type TdxQuote } from './tdx-quote.js';
 
-/** How the evidence was given: raw bytes or hex text. */
-export type TdxEvidenceEncoding = 'binary' | 'hex';
+/** How the evidence was given: raw bytes, hex text, or trustee's Azure JSON. */
+export type TdxEvidenceEncoding = 'binary' | 'hex' | 'trustee-azure-json';
 /** What the evidence is. */
 export type TdxEvidenceKind = 'quote' | 'hcl-report' | 'tdreport';
 
-/** Loaded TDX evidence: a quote, or a TDREPORT (bare or in an Azure HCL report). */
+/**
+ * Loaded TDX evidence: a quote, or a TDREPORT (bare or in an Azure HCL report). A quote from
+ * trustee's Azure JSON comes with the HCL report (`hcl`) whose runtime data its REPORTDATA must
+ * bind (hcl-binding.ts).
+ */
 export interface TdxEvidence {
   readonly encoding: TdxEvidenceEncoding;
   readonly kind: TdxEvidenceKind;
@@ -75,12 +81,15 @@ function loadBinary(b: Uint8Array, encoding: TdxEvidenceEncoding): TdxEvidence |
 
 /**
  * Detects and parses TDX evidence: a raw quote v4/v5, the same as hex text (optional `0x`
- * prefix, whitespace allowed), an Azure HCL report carrying a TDREPORT (tdx.md §4.3a), or a bare
- * 1024-byte TDREPORT. Anything else is `EvidenceError('UnknownEvidence')`; recognised but
- * malformed evidence throws the specific code (`Truncated`, `BadField`, ...). For hex text, an
- * error's offset is in the decoded bytes.
+ * prefix, whitespace allowed), an Azure HCL report carrying a TDREPORT (tdx.md §4.3a), a bare
+ * 1024-byte TDREPORT, or trustee's Azure TDX JSON (kind `quote`, with `hcl`). Anything else is
+ * `EvidenceError('UnknownEvidence')`; recognised but malformed evidence throws the specific code
+ * (`Truncated`, `BadField`, ...). For hex text and JSON fields, an error's offset is in the
+ * decoded bytes.
  */
 export function loadTdxEvidence(input: Uint8Array): TdxEvidence {
+  const fromJson = loadJson(input);
+  if (fromJson) return fromJson;
   const direct = loadBinary(input, 'binary');
   if (direct) return direct;
   const decoded = decodeHex(latin1(input));
@@ -90,7 +99,36 @@ export function loadTdxEvidence(input: Uint8Array): TdxEvidence {
   }
   throw new EvidenceError(
     'UnknownEvidence',
-    'not a TDX quote (v4/v5), an Azure HCL report with a TDREPORT, a TDREPORT, or any of these as hex text',
+    'not a TDX quote (v4/v5), an Azure HCL report with a TDREPORT, a TDREPORT, any of these as hex text, or trustee Azure TDX JSON',
     0,
   );
+}
+
+/** Re-raises an error of a JSON field with the field's name. */
+function inField<T>(field: string, f: () => T): T {
+  try {
+    return f();
+  } catch (e) {
+    // Inside a recognised document, bytes that are not the evidence they must be are a bad field.
+    if (e instanceof EvidenceError) throw new EvidenceError(e.code === 'UnknownEvidence' ? 'BadField' : e.code, `JSON $.${field}: ${e.message}`, e.offset);
+    throw new EvidenceError('BadField', `JSON $.${field}: ${e instanceof Error ? e.message : String(e)}`, 0);
+  }
+}
+
+/**
+ * trustee's Azure TDX evidence (azure-evidence.ts: az_tdx_vtpm `EvidenceV0` / `EvidenceV1`): the
+ * quote, and the HCL report for the binding of its REPORTDATA. `null` when the input is not a
+ * JSON object; JSON of another shape is `UnknownEvidence`.
+ */
+function loadJson(input: Uint8Array): TdxEvidence | null {
+  let i = input[0] === 0xef && input[1] === 0xbb && input[2] === 0xbf ? 3 : 0;
+  while (i < input.length && (input[i] === 0x20 || input[i] === 0x09 || input[i] === 0x0a || input[i] === 0x0d)) i++;
+  if (input[i] !== 0x7b) return null;
+  const root = parseEvidenceJson(new TextDecoder('utf-8').decode(input), 'TDX');
+  const azure = readTrusteeAzureEvidence(root);
+  if (!azure) throw new EvidenceError('UnknownEvidence', 'JSON that is not trustee Azure TDX evidence (hcl_report and td_quote)', 0);
+  if (azure.platform !== 'TDX') throw new EvidenceError('UnknownEvidence', 'this is trustee Azure SEV-SNP evidence, not TDX evidence', 0);
+  const quote = inField('td_quote', () => parseTdxQuote(azure.tdQuote));
+  const { hcl } = inField('hcl_report', () => parseHclTdReport(azure.hclReport));
+  return { encoding: 'trustee-azure-json', kind: 'quote', quote, hcl };
 }

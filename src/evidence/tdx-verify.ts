@@ -17,7 +17,8 @@
 import { sha256, sha384 } from '@noble/hashes/sha2.js';
 import { allPassed, type Check } from '../pki/check.js';
 import { bytesEqual, bytesToHex } from '../format/bytes.js';
-import { HCL_HASH_TYPE, type HclReport } from './azure-hcl.js';
+import type { HclReport } from './azure-hcl.js';
+import { hclReportDataCheck } from './hcl-binding.js';
 import { rtmrReplayCheck } from './ccel.js';
 import { chainChecks, verifyIntelChain } from './intel-chain.js';
 import { isCollateral, parseCollateral } from './tdx-collateral.js';
@@ -100,6 +101,8 @@ export async function verifyTdxEvidence(evidence: TdxEvidence, options: TdxVerif
     tcbStatus = r.status;
     advisoryIds = r.advisoryIds;
     if (options.eventLog) checks.push(rtmrReplayCheck(evidence.quote, options.eventLog));
+    // A quote that came with its Azure HCL report (trustee's Azure JSON) binds its runtime data.
+    if (evidence.hcl) checks.push(hclReportDataCheck(evidence.hcl, evidence.quote.body.reportData, 'tdx'));
   } else {
     if (evidence.tdReport) checks.push(...tdReportChecks(evidence.tdReport, evidence.hcl));
     checks.push({
@@ -134,26 +137,7 @@ function tdReportChecks(report: TdReport, hcl: HclReport | undefined): Check[] {
     ok: infoOk,
     detail: `SHA-384(TDINFO) ${infoOk ? 'equals' : 'differs from'} TEE_INFO_HASH`,
   });
-  if (hcl?.runtimeClaims && hcl.runtimeDataHeader) {
-    const type = hcl.runtimeDataHeader.reportDataHashType;
-    if (type !== HCL_HASH_TYPE.sha256) {
-      checks.push({
-        name: 'hcl-report-data',
-        ok: false,
-        detail: `runtime-data hash type ${type} is not 1 (SHA-256), the only one known (tdx.md §3)`,
-      });
-    } else {
-      const h = sha256(hcl.runtimeClaims);
-      const ok = bytesEqual(h, report.reportMacStruct.reportData.subarray(0, 32));
-      checks.push({
-        name: 'hcl-report-data',
-        ok,
-        detail: ok
-          ? 'REPORTDATA[0..32] is the SHA-256 of the HCL runtime claims (tdx.md §3)'
-          : `REPORTDATA[0..32] ${bytesToHex(report.reportMacStruct.reportData.subarray(0, 32))} is not SHA-256 of the runtime claims ${bytesToHex(h)}`,
-      });
-    }
-  }
+  if (hcl) checks.push(hclReportDataCheck(hcl, report.reportMacStruct.reportData, 'tdx'));
   return checks;
 }
 

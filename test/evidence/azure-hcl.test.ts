@@ -102,6 +102,19 @@ describe('both platforms read it the same way', () => {
     expect(e.offset).toBe(REQUEST_DATA + 16);
   });
 
+  it('SNP: the claims, and claims running past the end are Truncated at the variable-data size, as for TDX', () => {
+    const snp = new Uint8Array(1184);
+    snp[0] = 2; // VERSION 2 (spec/snp.md §4)
+    snp[0x34] = 1; // SIGNATURE_ALGO
+    const claims = new TextEncoder().encode('{"a":1}');
+    const ev = loadSnpEvidence(craftHcl(snp, 2, claims));
+    expect(ev.hcl?.runtimeClaims).toEqual(claims);
+    expect(ev.hcl?.runtimeDataHeader?.reportType).toBe(2);
+    const e = errorOf(() => loadSnpEvidence(craftHcl(snp, 2, claims, claims.length + 1)));
+    expect(e.code).toBe('Truncated');
+    expect(e.offset).toBe(REQUEST_DATA + 16);
+  });
+
   it('SNP: a report of type TDX (4) is not SNP evidence, at the report-type word', () => {
     const e = errorOf(() => loadSnpEvidence(craftHcl(tdReport(), 4, new Uint8Array(4))));
     expect(e.code).toBe('UnknownEvidence');

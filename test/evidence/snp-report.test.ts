@@ -171,6 +171,11 @@ describe('synthetic reports (offsets of spec/snp.md §4)', () => {
     const utf8 = loadSnpEvidence(new TextEncoder().encode('\ufeff' + JSON.stringify({ note: 'Zürich ✓', snp_report: hex(raw) })));
     expect(utf8.encoding).toBe('json');
     expect(utf8.report.raw).toEqual(raw);
+    // Standard base64 text (any line length) and base64url, as other tools print reports.
+    const b64 = loadSnpEvidence(new TextEncoder().encode(Buffer.from(raw).toString('base64').replace(/(.{64})/g, '$1\n')));
+    expect(b64.encoding).toBe('base64');
+    expect(b64.report.raw).toEqual(raw);
+    expect(loadSnpEvidence(new TextEncoder().encode(Buffer.from(craftHcl(raw)).toString('base64url'))).encoding).toBe('base64');
     // Zero padding after a report is tolerated.
     const padded = new Uint8Array(4096);
     padded.set(raw);
@@ -337,6 +342,8 @@ describe('fuzz: loadSnpEvidence throws nothing but EvidenceError', () => {
       craftHcl(synthetic),
       enc.encode(hex(synthetic)),
       enc.encode(JSON.stringify({ report: Array.from(craftHcl(synthetic)), vcek: 'none' })),
+      enc.encode(Buffer.from(synthetic).toString('base64')),
+      enc.encode(Buffer.from(craftHcl(synthetic)).toString('base64').replace(/(.{76})/g, '$1\r\n')),
     ];
     if (HAVE_SHARED) {
       for (const f of [
