@@ -76,6 +76,26 @@ const TDX_CASES: Array<[string, string]> = [
   ['dcapqvl-tdx-quote.hex', '7ba9e262ce6979087e34632603f354dd8f8a870f5947d116af8114db6c9d0d74c48bec4280e5b4f4a37025a10905bb29'],
 ];
 
+/**
+ * What the peers refuse among these by default, and the allowance that accepts it:
+ * - gosevguest-attestation.bin has guest POLICY 0xB0000, DEBUG (bit 19) set: go-sev-guest
+ *   validate/validate.go `validatePolicy` ("found unauthorized debug capability") refuses it
+ *   unless the allowed policy has DEBUG.
+ * - trustee-tdx_quote_4.dat has TD_ATTRIBUTES 0x10000001, DEBUG (bit 0) set: go-tdx-guest
+ *   validate/validate.go `validateTdAttributes` (AllowDebug false) and dcap-qvl src/verify.rs
+ *   `validate_attrs` ("Debug mode is enabled") refuse it.
+ * - gotdxguest-tdx_prod_quote_SPR_E4.dat (TD_ATTRIBUTES 0x40000000) and trustee's Azure
+ *   td-quote.bin (0x0) have SEPT_VE_DISABLE (bit 28) clear: dcap-qvl `validate_attrs`
+ *   ("SEPT_VE_DISABLE is not enabled") refuses them.
+ */
+const ALLOW: Record<string, { args: string[]; check: string }> = {
+  'gosevguest-attestation.bin': { args: ['--allow-debug'], check: 'debug' },
+  'trustee-tdx_quote_4.dat': { args: ['--allow-debug'], check: 'debug' },
+  'gotdxguest-tdx_prod_quote_SPR_E4.dat': { args: ['--allow-sept-ve'], check: 'sept-ve-disable' },
+  'trustee-az-tdx-vtpm-td-quote.bin': { args: ['--allow-sept-ve'], check: 'sept-ve-disable' },
+};
+const allow = (f: string): string[] => ALLOW[f]?.args ?? [];
+
 // Verify as of a fixed time: the newest sample PCK certificate is valid from 2026-01-27, the
 // dcap-qvl collateral expired on 2025-07-19.
 const TIME = ['--time', '2026-06-01T00:00:00Z'];
@@ -87,16 +107,29 @@ sharedNotice('report/compare on real evidence');
 describe.skipIf(!HAVE_SHARED)('report verify (real evidence)', () => {
   for (const c of SNP_CASES) {
     it(`SEV-SNP ${c.report}: verified, measurement from snp.md §6`, async () => {
-      const r = await cli(['report', 'verify', snp(c.report), ...c.certs(), '--json']);
+      const r = await cli(['report', 'verify', snp(c.report), ...c.certs(), ...allow(c.report), '--json']);
       expect(r.code, r.stdout).toBe(0);
       expect(JSON.parse(r.stdout)).toMatchObject({ verified: true, measurement: c.measurement });
+      const a = ALLOW[c.report];
+      if (a !== undefined) {
+        // Without the allowance the peers' refusal (ALLOW above) is ours: exit 3 naming the check.
+        const refused = await cli(['report', 'verify', snp(c.report), ...c.certs(), '--json']);
+        expect(refused.code).toBe(3);
+        expect(failed(refused.stdout)).toEqual([a.check]);
+      }
     });
   }
   for (const [quote, mrtd] of TDX_CASES) {
     it(`TDX ${quote}: verified to the pinned root, MRTD from tdx.md §5.1`, async () => {
-      const r = await cli(['report', 'verify', tdx(quote), ...TIME, '--json']);
+      const r = await cli(['report', 'verify', tdx(quote), ...TIME, ...allow(quote), '--json']);
       expect(r.code, r.stdout).toBe(0);
       expect(JSON.parse(r.stdout)).toMatchObject({ verified: true, mrtd });
+      const a = ALLOW[quote];
+      if (a !== undefined) {
+        const refused = await cli(['report', 'verify', tdx(quote), ...TIME, '--json']);
+        expect(refused.code).toBe(3);
+        expect(failed(refused.stdout)).toEqual([a.check]);
+      }
     });
   }
   it('TDX with collateral: TCB status, QE identity and CRL checks are made and pass', async () => {
@@ -168,21 +201,22 @@ describe.skipIf(!HAVE_SHARED)('compare', () => {
   const certs = SNP_CASES[2]!;
   it("passes with --measurement equal to each report's own measurement, fails with any other (exit 3)", async () => {
     for (const c of SNP_CASES) {
-      const ok = await cli(['compare', '--measurement', c.measurement, '--evidence', snp(c.report), ...c.certs(), '--json']);
+      const ok = await cli(['compare', '--measurement', c.measurement, '--evidence', snp(c.report), ...c.certs(), ...allow(c.report), '--json']);
       expect(ok.code, `${c.report}: ${ok.stdout}`).toBe(0);
       const other = c.measurement.replace(/^./, (x) => (x === '0' ? '1' : '0'));
-      const bad = await cli(['compare', '--measurement', other, '--evidence', snp(c.report), ...c.certs(), '--json']);
+      const bad = await cli(['compare', '--measurement', other, '--evidence', snp(c.report), ...c.certs(), ...allow(c.report), '--json']);
       expect(bad.code).toBe(3);
       expect(failed(bad.stdout)).toEqual(['measurement']);
     }
     for (const [quote, mrtd] of TDX_CASES) {
-      expect((await cli(['compare', '--measurement', mrtd, '--evidence', tdx(quote), ...TIME])).code, quote).toBe(0);
-      expect((await cli(['compare', '--measurement', '00'.repeat(48), '--evidence', tdx(quote), ...TIME])).code, quote).toBe(3);
+      expect((await cli(['compare', '--measurement', mrtd, '--evidence', tdx(quote), ...TIME, ...allow(quote)])).code, quote).toBe(0);
+      expect((await cli(['compare', '--measurement', '00'.repeat(48), '--evidence', tdx(quote), ...TIME, ...allow(quote)])).code, quote).toBe(3);
+      if (ALLOW[quote] !== undefined) expect((await cli(['compare', '--measurement', mrtd, '--evidence', tdx(quote), ...TIME])).code, quote).toBe(3);
     }
   });
   it('checks REPORT_DATA and HOST_DATA when given', async () => {
     // §6: go-sev-guest's report_data starts 01 02 03 04 05.
-    const base = ['compare', '--measurement', SNP_CASES[1]!.measurement, '--evidence', snp(SNP_CASES[1]!.report), ...SNP_CASES[1]!.certs()];
+    const base = ['compare', '--measurement', SNP_CASES[1]!.measurement, '--evidence', snp(SNP_CASES[1]!.report), ...SNP_CASES[1]!.certs(), '--allow-debug'];
     // Given shorter than 64 bytes, the value is zero-padded (report-data check).
     expect((await cli([...base, '--report-data', '0102030405'])).code).toBe(0);
     expect((await cli([...base, '--report-data', 'ff'])).code).toBe(3);
