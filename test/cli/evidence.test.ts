@@ -297,3 +297,89 @@ describe.skipIf(!HAVE_SHARED)('report verify --fetch against a local KDS on 127.
     }
   });
 });
+
+describe.skipIf(!HAVE_SHARED)('appraisal policy on the command line', () => {
+  const trustee = (): string[] => ['report', 'verify', snp('trustee-snp-test-report.bin'), ...SNP_CASES[2]!.certs()];
+  it('compare refuses a debug guest too, naming the debug check (go-tdx-guest validateTdAttributes, dcap-qvl validate_attrs)', async () => {
+    const r = await cli(['compare', '--measurement', TDX_CASES[3]![1], '--evidence', tdx('trustee-tdx_quote_4.dat'), ...TIME, '--json']);
+    expect(r.code).toBe(3);
+    expect(failed(r.stdout)).toEqual(['debug']);
+    expect(r.stdout).not.toContain('"match": false');
+  });
+  it('JSON prints every check as {name, ok, expected, actual, detail}', async () => {
+    const r = await cli([...trustee(), '--vmpl', '0', '--json']);
+    expect(r.code).toBe(0);
+    const checks = JSON.parse(r.stdout).checks as Array<Record<string, unknown>>;
+    for (const c of checks) expect(Object.keys(c)).toEqual(['name', 'ok', 'expected', 'actual', 'detail']);
+    expect(checks.find((c) => c.name === 'vmpl')).toMatchObject({ ok: true, expected: '0', actual: '0' });
+    expect(checks.find((c) => c.name === 'image-id')).toMatchObject({ ok: null, expected: null, actual: null });
+  });
+  it('text output says how many checks were not made, never that all passed', async () => {
+    const r = await cli(trustee());
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/: verified: \d+ checks passed, \d+ not made \(policy-bits, vmpl, /);
+    expect(r.stdout).not.toMatch(/verified: all/);
+  });
+  it('--require-all turns every check not made into a failure (exit 3); policy file require_all too', async () => {
+    const r = await cli([...trustee(), '--require-all', '--json']);
+    expect(r.code).toBe(3);
+    expect(failed(r.stdout)).toContain('vmpl');
+    const f = await cli([...trustee(), '--policy', temp('require-all.json', '{"require_all": true}'), '--json']);
+    expect(f.code).toBe(3);
+    expect(failed(f.stdout)).toContain('vmpl');
+  });
+  it('--require-all passes when every check is given what it needs (values read at spec/snp.md §4 offsets)', async () => {
+    const raw = sharedBytes('evidence/snp/trustee-snp-test-report.bin');
+    const at = (o: number, n: number): string => Buffer.from(raw.subarray(o, o + n)).toString('hex');
+    const policy = {
+      require_all: true,
+      policy: '0x3001f', // the report's POLICY (snp.md §6)
+      vmpl: 0,
+      minimum_tcb: '0x7308000000000003', // REPORTED_TCB (snp.md §6)
+      minimum_launch_tcb: { bl_spl: 0 },
+      permit_provisional_firmware: true,
+      minimum_guest_svn: 4,
+      trusted_id_key_hashes: ['0356215882a825279a85b300b0b742931d113bf7e32dde2e50ffde7ec743ca491ecdd7f336dc28a6e0b2bb57af7a44a3'],
+      trusted_author_key_hashes: [],
+      family_id: at(0x10, 16),
+      image_id: at(0x20, 16),
+      report_data: at(0x50, 64),
+      host_data: at(0xc0, 32),
+    };
+    const r = await cli([...trustee(), '--policy', temp('all.json', JSON.stringify(policy))]);
+    expect(r.code, r.stdout).toBe(0);
+    expect(r.stdout).toContain(': verified: all ');
+    // Options override the file: a VMPL of 1 is refused.
+    const o = await cli([...trustee(), '--policy', temp('all.json', JSON.stringify(policy)), '--vmpl', '1', '--json']);
+    expect(o.code).toBe(3);
+    expect(failed(o.stdout)).toEqual(['vmpl']);
+  });
+  it('a policy file with an unknown field or a wrong type is a usage error naming the field', async () => {
+    const unknown = await cli([...trustee(), '--policy', temp('bad1.json', '{"vmpl": 0, "debug_ok": true}')]);
+    expect(unknown.code).toBe(2);
+    expect(unknown.stderr).toContain('debug_ok');
+    const type = await cli([...trustee(), '--policy', temp('bad2.json', '{"minimum_guest_svn": "four"}')]);
+    expect(type.code).toBe(2);
+    expect(type.stderr).toContain('minimum_guest_svn');
+    const opt = await cli([...trustee(), '--accept-tcb-status', 'Fine']);
+    expect(opt.code).toBe(2);
+    expect(opt.stderr).toContain('--accept-tcb-status');
+  });
+});
+
+describe('a repeated single-value option is a usage error, for every command', () => {
+  it('each command refuses its first value option given twice', async () => {
+    const { COMMANDS } = await import('../../src/cli/run.js');
+    for (const c of COMMANDS) {
+      const name = Object.entries(c.options).find(([, o]) => o.type === 'string')?.[0];
+      if (name === undefined) continue;
+      const r = await cli([c.name, `--${name}`, 'a', `--${name}=b`]);
+      expect(r.code, c.name).toBe(2);
+      expect(r.stderr, c.name).toContain(`--${name} is given more than once`);
+    }
+    const r = await cli(['report', 'verify', 'e', '--vcek', 'a', '--chain', 'c', '--vcek', 'b']);
+    expect(r.code).toBe(2);
+    // Flags and different options are fine; the value of an option is not taken for an option.
+    expect((await cli(['report', 'verify', 'e', '--json', '--report-data', '--vcek'])).stderr).not.toContain('more than once');
+  });
+});
