@@ -379,6 +379,10 @@ describe('a repeated single-value option is a usage error, for every command', (
     }
     const r = await cli(['report', 'verify', 'e', '--vcek', 'a', '--chain', 'c', '--vcek', 'b']);
     expect(r.code).toBe(2);
+    // Short forms count as the option: `-o a --output b`.
+    const short = await cli(['sign', 'f.igvm', '-o', 'a', '--output', 'b']);
+    expect(short.code).toBe(2);
+    expect(short.stderr).toContain('--output is given more than once');
     // Flags and different options are fine; the value of an option is not taken for an option.
     expect((await cli(['report', 'verify', 'e', '--json', '--report-data', '--vcek'])).stderr).not.toContain('more than once');
   });
