@@ -5,13 +5,13 @@
  * for a firmware image under the host parameters of `measure --firmware`, and on a mismatch
  * searches the host settings of spec/firmware-input.md §6.3 (firmware/search.ts).
  */
-import { compareEvidence, evidenceValues, reportedMeasurement, verifyEvidence, type Evidence } from '../evidence/index.js';
-import type { Check } from '../pki/check.js';
+import { compareEvidence, evidenceValues, reportedMeasurement, verifyEvidence, type Evidence, type VerifyOptions } from '../evidence/index.js';
+import { requireAllChecks, type Check } from '../pki/check.js';
 import { searchFirmwareSettings, type FirmwareSearchAxes, type FirmwareSearchResult, type FirmwareSetting } from '../firmware/search.js';
 import { PROFILE_NAMES, type ProfileName } from '../measure/index.js';
 import type { CliIo, Command, CommandArgs } from './command.js';
 import { EXIT_CHECK_FAILED, EXIT_OK, UsageError } from './errors.js';
-import { CERTIFICATE_HELP, CERTIFICATE_OPTIONS, checkLines, hexOption, readEvidence, verifyOptionsOf } from './evidence-input.js';
+import { CERTIFICATE_HELP, CERTIFICATE_OPTIONS, checkJson, checkLines, hexOption, POLICY_HELP, POLICY_OPTIONS, readEvidence, verdictText, verifyOptionsOf } from './evidence-input.js';
 import { readInput, withIgvmFile } from './input.js';
 import { stringify, type Json } from './json.js';
 import { FIRMWARE_MEASURE_OPTIONS, FIRMWARE_OPTION_HELP, firmwareMeasurement, hostSummary, type FirmwareMeasurementWithInputs } from './measure-firmware.js';
@@ -35,11 +35,11 @@ Options:
   --measurement HEX compare with this published value instead of a FILE
   --profile P       the loader profile for FILE's digest (default igvm)
   --ap-vmsa FILE    VMSA for extra vCPUs, for the qemu vCPU search
-  --report-data HEX also check REPORT_DATA (zero-padded to 64 bytes)
-  --host-data HEX   also check SEV-SNP HOST_DATA (zero-padded to 32 bytes)
 ${CERTIFICATE_HELP}
+${POLICY_HELP}
   --json            one JSON document: {file, evidence, kind, verified, match,
-                    checks: [{name, ok, detail}]}; with --firmware also the
+                    checks: [{name, ok, expected, actual, detail}]} (ok: null
+                    when a check was not made); with --firmware also the
                     firmware inputs, host_parameters and search: null or {tried,
                     axes, matches: [{vcpus, sev_features, fpu, vmsa_gpa, tdx_order}]}
   -h, --help        show this help
@@ -82,10 +82,9 @@ export const compareCommand: Command = {
     measurement: { type: 'string' },
     profile: { type: 'string' },
     'ap-vmsa': { type: 'string' },
-    'report-data': { type: 'string' },
-    'host-data': { type: 'string' },
     json: { type: 'boolean' },
     ...CERTIFICATE_OPTIONS,
+    ...POLICY_OPTIONS,
     platform: { type: 'string' },
     vcpus: { type: 'string' },
     ...FIRMWARE_MEASURE_OPTIONS,
@@ -105,27 +104,32 @@ export const compareCommand: Command = {
     if (profile !== undefined && !(PROFILE_NAMES as readonly string[]).includes(profile)) {
       throw new UsageError(`--profile must be one of ${PROFILE_NAMES.join(', ')}, not '${profile}'`);
     }
-    const reportData = hexOption('--report-data', values['report-data'] as string | undefined);
-    const hostData = hexOption('--host-data', values['host-data'] as string | undefined);
     const apPath = values['ap-vmsa'] as string | undefined;
     const apVmsa = apPath === undefined ? undefined : readInput(apPath, '--ap-vmsa');
-    const verifyOptions = verifyOptionsOf(values);
+    const { verifyOptions, requireAll } = compareVerifyOptions(values);
     const evidence = readEvidence(evidencePath);
     const verification = await verifyEvidence(evidence, verifyOptions);
     const options = {
       ...(measurement ? { measurement } : {}),
       ...(profile ? { profile: profile as ProfileName } : {}),
-      ...(reportData ? { reportData } : {}),
-      ...(hostData ? { hostData } : {}),
       ...(apVmsa ? { apVmsa } : {}),
     };
     const comparison =
       path === undefined
         ? compareEvidence(evidenceValues(evidence), options)
         : await withIgvmFile(path, {}, (file) => compareEvidence(evidenceValues(evidence), { ...options, file }));
-    return printComparison(io, values.json === true, { evidence, evidencePath, verification, comparison }, { file: path ?? null }, {}, path ?? 'the given measurement');
+    return printComparison(io, values.json === true, { evidence, evidencePath, verification, comparison, requireAll }, { file: path ?? null }, {}, path ?? 'the given measurement');
   },
 };
+
+/**
+ * The verification options; `--require-all` is applied by `printComparison` after the
+ * comparison's checks are merged in (a check the file's ID block makes is not "not made").
+ */
+function compareVerifyOptions(values: CommandArgs['values']): { verifyOptions: VerifyOptions; requireAll: boolean } {
+  const o = verifyOptionsOf(values);
+  return { verifyOptions: { ...o, policy: { ...o.policy, requireAll: false } }, requireAll: o.policy?.requireAll === true };
+}
 
 /** `--platform` values that have evidence here: SEV-SNP reports and TDX quotes / reports. */
 const EVIDENCE_PLATFORMS: readonly string[] = ['snp', 'tdx'];
@@ -148,9 +152,7 @@ async function compareFirmware({ values, positionals }: CommandArgs, evidencePat
     throw new UsageError(`compare reads SEV-SNP reports and TDX quotes; --platform ${platformArg} has no evidence here (use 'measure --firmware --platform ${platformArg}')`);
   }
   if (platformArg !== undefined && !EVIDENCE_PLATFORMS.includes(platformArg)) throw new UsageError(`--platform must be snp or tdx, not '${platformArg}'`);
-  const reportData = hexOption('--report-data', values['report-data'] as string | undefined);
-  const hostData = hexOption('--host-data', values['host-data'] as string | undefined);
-  const verifyOptions = verifyOptionsOf(values);
+  const { verifyOptions, requireAll } = compareVerifyOptions(values);
   const evidence = readEvidence(evidencePath);
   const platform = evidence.platform === 'SEV_SNP' ? 'snp' : 'tdx';
   if (platformArg !== undefined && platformArg !== platform) {
@@ -160,11 +162,7 @@ async function compareFirmware({ values, positionals }: CommandArgs, evidencePat
   const fw = firmwareMeasurement(values, io, { defaultPlatform: platform });
   const verification = await verifyEvidence(evidence, verifyOptions);
   const reported = reportedMeasurement(evidence);
-  let comparison: Check[] = compareEvidence(evidenceValues(evidence), {
-    measurement: fw.digest,
-    ...(reportData ? { reportData } : {}),
-    ...(hostData ? { hostData } : {}),
-  });
+  let comparison: Check[] = compareEvidence(evidenceValues(evidence), { measurement: fw.digest });
   let search: FirmwareSearchResult | undefined;
   if (!bytesEqual(fw.digest, reported) && fw.search !== undefined) {
     search = searchFirmwareSettings(fw.search.input, reported, { given: fw.search.given });
@@ -175,7 +173,7 @@ async function compareFirmware({ values, positionals }: CommandArgs, evidencePat
   return printComparison(
     io,
     values.json === true,
-    { evidence, evidencePath, verification, comparison },
+    { evidence, evidencePath, verification, comparison, requireAll },
     { file: null, ...fw.inputs, host_parameters: fw.host },
     { search: search === undefined ? null : searchJson(search) },
     `firmware ${values.firmware as string} (${fw.platformType} ${hostSummary(fw.host)})`,
@@ -188,6 +186,8 @@ interface ComparisonOutcome {
   readonly evidencePath: string;
   readonly verification: { readonly verified: boolean; readonly checks: readonly Check[] };
   readonly comparison: readonly Check[];
+  /** `--require-all`: every check not made fails. */
+  readonly requireAll: boolean;
 }
 
 /**
@@ -195,24 +195,34 @@ interface ComparisonOutcome {
  * (`EVIDENCE vs SUBJECT: VERDICT` and one line per check); exit 0 only on a verified full match.
  */
 function printComparison(io: CliIo, json: boolean, o: ComparisonOutcome, head: Record<string, Json>, tail: Record<string, Json>, subject: string): number {
-  const match = o.comparison.length > 0 && o.comparison.every((c) => c.ok !== false);
-  const ok = match && o.verification.verified;
-  const checks = [...o.verification.checks, ...o.comparison];
+  // An appraisal check not made for want of an expected value (e.g. family-id) is made by the
+  // comparison when the file's ID block gives that value: list the one that was made.
+  const made = new Set(o.comparison.filter((c) => c.ok !== null).map((c) => c.name));
+  let evidenceChecks = o.verification.checks.filter((c) => c.ok !== null || !made.has(c.name));
+  let comparison = o.comparison;
+  if (o.requireAll) {
+    evidenceChecks = requireAllChecks(evidenceChecks);
+    comparison = requireAllChecks(comparison);
+  }
+  const verified = o.verification.verified && evidenceChecks.every((c) => c.ok !== false);
+  const match = comparison.length > 0 && comparison.every((c) => c.ok !== false);
+  const ok = match && verified;
+  const checks = [...evidenceChecks, ...comparison];
   if (json) {
     io.stdout(
       stringify({
         ...head,
         evidence: o.evidencePath,
         kind: evidenceKind(o.evidence),
-        verified: o.verification.verified,
+        verified,
         match,
-        checks: checks.map((c) => ({ ...c })),
+        checks: checks.map(checkJson),
         ...tail,
       }),
     );
   } else {
-    const verdict = ok ? 'MATCH' : !o.verification.verified ? 'the evidence does NOT verify' : 'MISMATCH';
-    io.stdout(`${evidenceKind(o.evidence)} vs ${subject}: ${verdict}\n${checkLines(checks)}`);
+    const verdict = ok ? 'MATCH' : !verified ? 'the evidence does NOT verify' : 'MISMATCH';
+    io.stdout(`${evidenceKind(o.evidence)} vs ${subject}: ${verdict}\nevidence ${verdictText(verified, evidenceChecks)}\n${checkLines(checks)}`);
   }
   return ok ? EXIT_OK : EXIT_CHECK_FAILED;
 }

@@ -5,12 +5,12 @@
 import { evidenceValues, verifyEvidence, type Evidence } from '../evidence/index.js';
 import { onePath, type Command } from './command.js';
 import { EXIT_CHECK_FAILED, EXIT_OK, UsageError } from './errors.js';
-import { CERTIFICATE_HELP, CERTIFICATE_OPTIONS, checkLines, readEvidence, verifyOptionsOf } from './evidence-input.js';
+import { CERTIFICATE_HELP, CERTIFICATE_OPTIONS, checkJson, checkLines, POLICY_HELP, POLICY_OPTIONS, readEvidence, verdictText, verifyOptionsOf } from './evidence-input.js';
 import { stringify, toJson, type Json } from './json.js';
 import { bytesToHex } from '../format/bytes.js';
 
 const HELP = `Usage: igvm-measure report show EVIDENCE [--json]
-       igvm-measure report verify EVIDENCE [certificate options] [--json]
+       igvm-measure report verify EVIDENCE [certificate options] [policy options] [--json]
 
 EVIDENCE is an SEV-SNP attestation report (1184 bytes raw, hex text, inside an
 Azure HCL report or Azure evidence JSON) or a TDX quote (v4 or v5, binary or
@@ -20,12 +20,18 @@ show     every field, named as in the specifications
 verify   checks the signature and the certificate chain offline, pinned to AMD's
          ARKs (Milan, Genoa, Turin) and Intel's production SGX root; TCB and
          chip-ID bindings for SEV-SNP; with --collateral, TDX TCB status, QE
-         identity and CRLs.
+         identity and CRLs; then appraises the evidence against the policy:
+         debug guests are refused unless --allow-debug, TDX needs
+         SEPT_VE_DISABLE unless --allow-sept-ve, and each expected value given
+         is checked. Checks that could not be made are listed as not made
+         (--require-all turns them into failures).
 
 Options:
 ${CERTIFICATE_HELP}
+${POLICY_HELP}
   --json            one JSON document: show: the fields; verify: {kind, verified,
-                    measurement | mrtd, checks: [{name, ok, detail}]}
+                    measurement | mrtd, checks: [{name, ok, expected, actual,
+                    detail}]} (ok: true, false, or null when not made)
   -h, --help        show this help
 
 Exit codes: 0 shown / every check passed, 1 the evidence is unreadable or
@@ -96,7 +102,7 @@ export const reportCommand: Command = {
   name: 'report',
   summary: 'show or verify an SEV-SNP attestation report or a TDX quote',
   help: HELP,
-  options: { json: { type: 'boolean' }, ...CERTIFICATE_OPTIONS },
+  options: { json: { type: 'boolean' }, ...CERTIFICATE_OPTIONS, ...POLICY_OPTIONS },
   async run({ values, positionals }, io) {
     const [action, ...rest] = positionals;
     if (action !== 'show' && action !== 'verify') throw new UsageError(action === undefined ? 'report needs show or verify' : `unknown action '${action}' (show, verify)`);
@@ -112,9 +118,9 @@ export const reportCommand: Command = {
     const v = evidenceValues(evidence);
     const measured: Record<string, string> = v.platform === 'SEV_SNP' ? { measurement: bytesToHex(v.measurement) } : { mrtd: bytesToHex(v.mrtd) };
     if (values.json === true) {
-      io.stdout(stringify({ kind: evidenceKind(evidence), verified: result.verified, ...measured, checks: result.checks.map((c) => ({ ...c })) }));
+      io.stdout(stringify({ kind: evidenceKind(evidence), verified: result.verified, ...measured, checks: result.checks.map(checkJson) }));
     } else {
-      io.stdout(`${evidenceKind(evidence)}: ${result.verified ? 'verified' : 'NOT verified'}\n${Object.entries(measured)[0]!.join(': ')}\n${checkLines(result.checks)}`);
+      io.stdout(`${evidenceKind(evidence)}: ${verdictText(result.verified, result.checks)}\n${Object.entries(measured)[0]!.join(': ')}\n${checkLines(result.checks)}`);
     }
     return result.verified ? EXIT_OK : EXIT_CHECK_FAILED;
   },

@@ -74,6 +74,7 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
   let json = false;
   try {
     let parsed: { values: Record<string, string | boolean | (string | boolean)[] | undefined>; positionals: string[] };
+    rejectRepeatedOptions(rest, command.options);
     try {
       parsed = parseArgs({
         args: [...rest],
@@ -92,6 +93,34 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
     return await command.run({ values: parsed.values, positionals: parsed.positionals }, io);
   } catch (e) {
     return reportError(e, command, json, io);
+  }
+}
+
+/**
+ * `util.parseArgs` keeps the last of a repeated single-value option and drops the others
+ * silently; a repeated option that takes one value is a usage error instead (`--vcek A --vcek B`
+ * would otherwise verify against B without a word). Scans the raw arguments up to `--`.
+ */
+export function rejectRepeatedOptions(args: readonly string[], options: Command['options']): void {
+  const byShort = new Map(Object.entries(options).filter(([, o]) => o.short !== undefined).map(([n, o]) => [o.short!, n]));
+  const seen = new Set<string>();
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i]!;
+    if (a === '--') break;
+    let name: string | undefined;
+    let inline = false;
+    if (a.startsWith('--')) {
+      const eq = a.indexOf('=');
+      name = a.slice(2, eq < 0 ? undefined : eq);
+      inline = eq >= 0;
+    } else if (/^-[A-Za-z]$/.test(a)) {
+      name = byShort.get(a.slice(1));
+    }
+    const o = name === undefined ? undefined : options[name];
+    if (o === undefined || o.type !== 'string' || o.multiple === true) continue;
+    if (seen.has(name!)) throw new UsageError(`--${name} is given more than once; it takes one value`);
+    seen.add(name!);
+    if (!inline) i++; // its value
   }
 }
 

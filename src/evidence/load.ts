@@ -1,9 +1,12 @@
 /**
  * Evidence of either platform behind one entry point: detect what the bytes are (an SEV-SNP
- * report in any of its encodings, or a TDX quote, TDREPORT or Azure HCL report), verify it,
- * and give the values `compare` needs.
+ * report in any of its encodings, or a TDX quote, TDREPORT or Azure HCL report), verify it
+ * (signature and chain, spec/snp.md §4–§5, spec/tdx.md §4.4–§4.5), appraise it against the
+ * policy (appraise.ts), and give the values `compare` needs.
  */
-import { allPassed, type Check } from '../pki/check.js';
+import { allPassed, requireAllChecks, type Check } from '../pki/check.js';
+import { appraiseSnp, appraiseTdx } from './appraise.js';
+import type { AppraisalPolicy } from './policy.js';
 import type { EvidenceValues } from './compare.js';
 import { EvidenceError } from './errors.js';
 import { loadSnpEvidence, type SnpEvidence } from './snp-input.js';
@@ -28,6 +31,13 @@ export interface VerifyOptions {
   readonly root?: Uint8Array;
   /** The time for certificate validity and collateral expiry (default now). */
   readonly now?: Date;
+  /** SEV-SNP: an AMD CRL (DER or PEM) for the ARK-signed revocation check. */
+  readonly crl?: Uint8Array;
+  /**
+   * The appraisal policy (policy.ts). Without one the defaults apply: debug guests are refused,
+   * TDX needs SEPT_VE_DISABLE, and TCB status UpToDate only.
+   */
+  readonly policy?: AppraisalPolicy;
 }
 
 /** A verification result of either platform. */
@@ -56,22 +66,35 @@ export function loadEvidence(bytes: Uint8Array): Evidence {
   }
 }
 
-/** Verifies evidence offline (or with `fetch`); failed checks are results, not exceptions. */
+/**
+ * Verifies evidence offline (or with `fetch`), then appraises it against `options.policy`
+ * (appraise.ts); failed checks are results, not exceptions. `verified` is true only when every
+ * check that was made passed; with the policy's `requireAll`, a check not made fails too.
+ */
 export async function verifyEvidence(evidence: Evidence, options: VerifyOptions = {}): Promise<EvidenceVerification> {
+  const policy = options.policy ?? {};
+  let checks: Check[];
+  let verified: boolean;
   if (evidence.platform === 'SEV_SNP') {
     const r = await verifySnpEvidence(evidence.snp, {
       ...(options.vcek ? { vcek: options.vcek } : {}),
       ...(options.chain ? { chain: options.chain } : {}),
       ...(options.fetch ? { fetch: options.fetch } : {}),
     });
-    return { verified: r.verified, checks: r.checks };
+    checks = [...r.checks, ...appraiseSnp(evidence.snp.report, policy)];
+    verified = r.verified;
+  } else {
+    const r = await verifyTdxEvidence(evidence.tdx, {
+      ...(options.collateral !== undefined ? { collateral: options.collateral as never } : {}),
+      ...(options.root ? { root: options.root } : {}),
+      ...(options.now ? { now: options.now } : {}),
+      ...(policy.acceptedTcbStatuses ? { acceptedTcbStatuses: policy.acceptedTcbStatuses } : {}),
+    });
+    checks = [...r.checks, ...appraiseTdx(evidence.tdx, policy)];
+    verified = r.verified;
   }
-  const r = await verifyTdxEvidence(evidence.tdx, {
-    ...(options.collateral !== undefined ? { collateral: options.collateral as never } : {}),
-    ...(options.root ? { root: options.root } : {}),
-    ...(options.now ? { now: options.now } : {}),
-  });
-  return { verified: allPassed(r.checks) && r.verified, checks: r.checks };
+  if (policy.requireAll === true) checks = requireAllChecks(checks);
+  return { verified: verified && allPassed(checks), checks };
 }
 
 /** The launch measurement the evidence reports: SNP MEASUREMENT or TDX MRTD. */

@@ -1,8 +1,9 @@
 /**
  * The verdict vocabulary shared by every layer that checks something (pki chains, evidence,
- * ID-block and CoRIM signatures): a verification result is a list of named checks, each
- * passed, failed, or not made, with a detail line (`report verify --json` prints them as
- * `checks: [{name, ok, detail}]`).
+ * appraisal policy, ID-block and CoRIM signatures): a verification result is a list of named
+ * checks, each passed, failed, or not made, with a detail line and, where a value was compared
+ * with an expected one, both values (`report verify --json` prints them as
+ * `checks: [{name, ok, expected, actual, detail}]`).
  */
 
 /** One named check. `ok: null` means the check was not made (e.g. no collateral given). */
@@ -10,9 +11,37 @@ export interface Check {
   readonly name: string;
   readonly ok: boolean | null;
   readonly detail: string;
+  /** What the check required, when it compares a value (hex, a number, a list). */
+  readonly expected?: string;
+  /** What the evidence reported for it. */
+  readonly actual?: string;
 }
 
 /** True when every check that was made passed and at least one was made. */
 export function allPassed(checks: readonly Check[]): boolean {
   return checks.some((c) => c.ok === true) && checks.every((c) => c.ok !== false);
+}
+
+/** How many checks passed, failed and were not made, and the names of those not made. */
+export interface CheckTally {
+  readonly passed: number;
+  readonly failed: number;
+  readonly notMade: readonly string[];
+}
+
+/** Counts checks by outcome. */
+export function tallyChecks(checks: readonly Check[]): CheckTally {
+  return {
+    passed: checks.filter((c) => c.ok === true).length,
+    failed: checks.filter((c) => c.ok === false).length,
+    notMade: checks.filter((c) => c.ok === null).map((c) => c.name),
+  };
+}
+
+/**
+ * Every check that was not made becomes a failure (`--require-all`): "verified" then means that
+ * every check named was made and held.
+ */
+export function requireAllChecks(checks: readonly Check[]): Check[] {
+  return checks.map((c) => (c.ok === null ? { ...c, ok: false, detail: `required but not made: ${c.detail}` } : c));
 }

@@ -174,7 +174,8 @@ describe.skipIf(!HAVE_SHARED)('compare --firmware on the spec fixtures', () => {
     expect(r.stdout).toContain(': MISMATCH');
     expect(r.stdout).toContain('none of 128 firmware settings (FPU init2/legacy, 1–64 vCPUs) reproduces it');
     // tdx.md §5.1: a verifying quote against the stand-in image; only the ordering is searched.
-    const t = await cli(['compare', '--evidence', join(E, 'tdx', 'trustee-tdx_quote_4.dat'), '--time', '2026-06-01T00:00:00Z', '--firmware', temp('stand-in-2.fd', Buffer.concat([new Uint8Array(0x84000), readFileSync(fw('svsm_ovmf.fd'))])), '--json']);
+    // The quote's TD is a debug TD (TD_ATTRIBUTES bit 0), refused unless --allow-debug.
+    const t = await cli(['compare', '--evidence', join(E, 'tdx', 'trustee-tdx_quote_4.dat'), '--time', '2026-06-01T00:00:00Z', '--allow-debug', '--firmware', temp('stand-in-2.fd', Buffer.concat([new Uint8Array(0x84000), readFileSync(fw('svsm_ovmf.fd'))])), '--json']);
     expect(t.code).toBe(3);
     expect(JSON.parse(t.stdout)).toMatchObject({ verified: true, match: false, search: { tried: 2, matches: [] } });
     expect(check(t.stdout, 'mrtd').detail).toContain('none of 2 firmware settings (TDX order single/two-pass) reproduces it');

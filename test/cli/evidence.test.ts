@@ -76,6 +76,26 @@ const TDX_CASES: Array<[string, string]> = [
   ['dcapqvl-tdx-quote.hex', '7ba9e262ce6979087e34632603f354dd8f8a870f5947d116af8114db6c9d0d74c48bec4280e5b4f4a37025a10905bb29'],
 ];
 
+/**
+ * What the peers refuse among these by default, and the allowance that accepts it:
+ * - gosevguest-attestation.bin has guest POLICY 0xB0000, DEBUG (bit 19) set: go-sev-guest
+ *   validate/validate.go `validatePolicy` ("found unauthorized debug capability") refuses it
+ *   unless the allowed policy has DEBUG.
+ * - trustee-tdx_quote_4.dat has TD_ATTRIBUTES 0x10000001, DEBUG (bit 0) set: go-tdx-guest
+ *   validate/validate.go `validateTdAttributes` (AllowDebug false) and dcap-qvl src/verify.rs
+ *   `validate_attrs` ("Debug mode is enabled") refuse it.
+ * - gotdxguest-tdx_prod_quote_SPR_E4.dat (TD_ATTRIBUTES 0x40000000) and trustee's Azure
+ *   td-quote.bin (0x0) have SEPT_VE_DISABLE (bit 28) clear: dcap-qvl `validate_attrs`
+ *   ("SEPT_VE_DISABLE is not enabled") refuses them.
+ */
+const ALLOW: Record<string, { args: string[]; check: string }> = {
+  'gosevguest-attestation.bin': { args: ['--allow-debug'], check: 'debug' },
+  'trustee-tdx_quote_4.dat': { args: ['--allow-debug'], check: 'debug' },
+  'gotdxguest-tdx_prod_quote_SPR_E4.dat': { args: ['--allow-sept-ve'], check: 'sept-ve-disable' },
+  'trustee-az-tdx-vtpm-td-quote.bin': { args: ['--allow-sept-ve'], check: 'sept-ve-disable' },
+};
+const allow = (f: string): string[] => ALLOW[f]?.args ?? [];
+
 // Verify as of a fixed time: the newest sample PCK certificate is valid from 2026-01-27, the
 // dcap-qvl collateral expired on 2025-07-19.
 const TIME = ['--time', '2026-06-01T00:00:00Z'];
@@ -87,16 +107,29 @@ sharedNotice('report/compare on real evidence');
 describe.skipIf(!HAVE_SHARED)('report verify (real evidence)', () => {
   for (const c of SNP_CASES) {
     it(`SEV-SNP ${c.report}: verified, measurement from snp.md §6`, async () => {
-      const r = await cli(['report', 'verify', snp(c.report), ...c.certs(), '--json']);
+      const r = await cli(['report', 'verify', snp(c.report), ...c.certs(), ...allow(c.report), '--json']);
       expect(r.code, r.stdout).toBe(0);
       expect(JSON.parse(r.stdout)).toMatchObject({ verified: true, measurement: c.measurement });
+      const a = ALLOW[c.report];
+      if (a !== undefined) {
+        // Without the allowance the peers' refusal (ALLOW above) is ours: exit 3 naming the check.
+        const refused = await cli(['report', 'verify', snp(c.report), ...c.certs(), '--json']);
+        expect(refused.code).toBe(3);
+        expect(failed(refused.stdout)).toEqual([a.check]);
+      }
     });
   }
   for (const [quote, mrtd] of TDX_CASES) {
     it(`TDX ${quote}: verified to the pinned root, MRTD from tdx.md §5.1`, async () => {
-      const r = await cli(['report', 'verify', tdx(quote), ...TIME, '--json']);
+      const r = await cli(['report', 'verify', tdx(quote), ...TIME, ...allow(quote), '--json']);
       expect(r.code, r.stdout).toBe(0);
       expect(JSON.parse(r.stdout)).toMatchObject({ verified: true, mrtd });
+      const a = ALLOW[quote];
+      if (a !== undefined) {
+        const refused = await cli(['report', 'verify', tdx(quote), ...TIME, '--json']);
+        expect(refused.code).toBe(3);
+        expect(failed(refused.stdout)).toEqual([a.check]);
+      }
     });
   }
   it('TDX with collateral: TCB status, QE identity and CRL checks are made and pass', async () => {
@@ -168,21 +201,22 @@ describe.skipIf(!HAVE_SHARED)('compare', () => {
   const certs = SNP_CASES[2]!;
   it("passes with --measurement equal to each report's own measurement, fails with any other (exit 3)", async () => {
     for (const c of SNP_CASES) {
-      const ok = await cli(['compare', '--measurement', c.measurement, '--evidence', snp(c.report), ...c.certs(), '--json']);
+      const ok = await cli(['compare', '--measurement', c.measurement, '--evidence', snp(c.report), ...c.certs(), ...allow(c.report), '--json']);
       expect(ok.code, `${c.report}: ${ok.stdout}`).toBe(0);
       const other = c.measurement.replace(/^./, (x) => (x === '0' ? '1' : '0'));
-      const bad = await cli(['compare', '--measurement', other, '--evidence', snp(c.report), ...c.certs(), '--json']);
+      const bad = await cli(['compare', '--measurement', other, '--evidence', snp(c.report), ...c.certs(), ...allow(c.report), '--json']);
       expect(bad.code).toBe(3);
       expect(failed(bad.stdout)).toEqual(['measurement']);
     }
     for (const [quote, mrtd] of TDX_CASES) {
-      expect((await cli(['compare', '--measurement', mrtd, '--evidence', tdx(quote), ...TIME])).code, quote).toBe(0);
-      expect((await cli(['compare', '--measurement', '00'.repeat(48), '--evidence', tdx(quote), ...TIME])).code, quote).toBe(3);
+      expect((await cli(['compare', '--measurement', mrtd, '--evidence', tdx(quote), ...TIME, ...allow(quote)])).code, quote).toBe(0);
+      expect((await cli(['compare', '--measurement', '00'.repeat(48), '--evidence', tdx(quote), ...TIME, ...allow(quote)])).code, quote).toBe(3);
+      if (ALLOW[quote] !== undefined) expect((await cli(['compare', '--measurement', mrtd, '--evidence', tdx(quote), ...TIME])).code, quote).toBe(3);
     }
   });
   it('checks REPORT_DATA and HOST_DATA when given', async () => {
     // §6: go-sev-guest's report_data starts 01 02 03 04 05.
-    const base = ['compare', '--measurement', SNP_CASES[1]!.measurement, '--evidence', snp(SNP_CASES[1]!.report), ...SNP_CASES[1]!.certs()];
+    const base = ['compare', '--measurement', SNP_CASES[1]!.measurement, '--evidence', snp(SNP_CASES[1]!.report), ...SNP_CASES[1]!.certs(), '--allow-debug'];
     // Given shorter than 64 bytes, the value is zero-padded (report-data check).
     expect((await cli([...base, '--report-data', '0102030405'])).code).toBe(0);
     expect((await cli([...base, '--report-data', 'ff'])).code).toBe(3);
@@ -261,5 +295,95 @@ describe.skipIf(!HAVE_SHARED)('report verify --fetch against a local KDS on 127.
       clearTimeout(stop);
       server.close();
     }
+  });
+});
+
+describe.skipIf(!HAVE_SHARED)('appraisal policy on the command line', () => {
+  const trustee = (): string[] => ['report', 'verify', snp('trustee-snp-test-report.bin'), ...SNP_CASES[2]!.certs()];
+  it('compare refuses a debug guest too, naming the debug check (go-tdx-guest validateTdAttributes, dcap-qvl validate_attrs)', async () => {
+    const r = await cli(['compare', '--measurement', TDX_CASES[3]![1], '--evidence', tdx('trustee-tdx_quote_4.dat'), ...TIME, '--json']);
+    expect(r.code).toBe(3);
+    expect(failed(r.stdout)).toEqual(['debug']);
+    expect(r.stdout).not.toContain('"match": false');
+  });
+  it('JSON prints every check as {name, ok, expected, actual, detail}', async () => {
+    const r = await cli([...trustee(), '--vmpl', '0', '--json']);
+    expect(r.code).toBe(0);
+    const checks = JSON.parse(r.stdout).checks as Array<Record<string, unknown>>;
+    for (const c of checks) expect(Object.keys(c)).toEqual(['name', 'ok', 'expected', 'actual', 'detail']);
+    expect(checks.find((c) => c.name === 'vmpl')).toMatchObject({ ok: true, expected: '0', actual: '0' });
+    expect(checks.find((c) => c.name === 'image-id')).toMatchObject({ ok: null, expected: null, actual: null });
+  });
+  it('text output says how many checks were not made, never that all passed', async () => {
+    const r = await cli(trustee());
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/: verified: \d+ checks passed, \d+ not made \(policy-bits, vmpl, /);
+    expect(r.stdout).not.toMatch(/verified: all/);
+  });
+  it('--require-all turns every check not made into a failure (exit 3); policy file require_all too', async () => {
+    const r = await cli([...trustee(), '--require-all', '--json']);
+    expect(r.code).toBe(3);
+    expect(failed(r.stdout)).toContain('vmpl');
+    const f = await cli([...trustee(), '--policy', temp('require-all.json', '{"require_all": true}'), '--json']);
+    expect(f.code).toBe(3);
+    expect(failed(f.stdout)).toContain('vmpl');
+  });
+  it('--require-all passes when every check is given what it needs (values read at spec/snp.md §4 offsets)', async () => {
+    const raw = sharedBytes('evidence/snp/trustee-snp-test-report.bin');
+    const at = (o: number, n: number): string => Buffer.from(raw.subarray(o, o + n)).toString('hex');
+    const policy = {
+      require_all: true,
+      policy: '0x3001f', // the report's POLICY (snp.md §6)
+      vmpl: 0,
+      minimum_tcb: '0x7308000000000003', // REPORTED_TCB (snp.md §6)
+      minimum_launch_tcb: { bl_spl: 0 },
+      permit_provisional_firmware: true,
+      minimum_guest_svn: 4,
+      trusted_id_key_hashes: ['0356215882a825279a85b300b0b742931d113bf7e32dde2e50ffde7ec743ca491ecdd7f336dc28a6e0b2bb57af7a44a3'],
+      trusted_author_key_hashes: [],
+      family_id: at(0x10, 16),
+      image_id: at(0x20, 16),
+      report_data: at(0x50, 64),
+      host_data: at(0xc0, 32),
+    };
+    const r = await cli([...trustee(), '--policy', temp('all.json', JSON.stringify(policy))]);
+    expect(r.code, r.stdout).toBe(0);
+    expect(r.stdout).toContain(': verified: all ');
+    // Options override the file: a VMPL of 1 is refused.
+    const o = await cli([...trustee(), '--policy', temp('all.json', JSON.stringify(policy)), '--vmpl', '1', '--json']);
+    expect(o.code).toBe(3);
+    expect(failed(o.stdout)).toEqual(['vmpl']);
+  });
+  it('a policy file with an unknown field or a wrong type is a usage error naming the field', async () => {
+    const unknown = await cli([...trustee(), '--policy', temp('bad1.json', '{"vmpl": 0, "debug_ok": true}')]);
+    expect(unknown.code).toBe(2);
+    expect(unknown.stderr).toContain('debug_ok');
+    const type = await cli([...trustee(), '--policy', temp('bad2.json', '{"minimum_guest_svn": "four"}')]);
+    expect(type.code).toBe(2);
+    expect(type.stderr).toContain('minimum_guest_svn');
+    const opt = await cli([...trustee(), '--accept-tcb-status', 'Fine']);
+    expect(opt.code).toBe(2);
+    expect(opt.stderr).toContain('--accept-tcb-status');
+  });
+});
+
+describe('a repeated single-value option is a usage error, for every command', () => {
+  it('each command refuses its first value option given twice', async () => {
+    const { COMMANDS } = await import('../../src/cli/run.js');
+    for (const c of COMMANDS) {
+      const name = Object.entries(c.options).find(([, o]) => o.type === 'string')?.[0];
+      if (name === undefined) continue;
+      const r = await cli([c.name, `--${name}`, 'a', `--${name}=b`]);
+      expect(r.code, c.name).toBe(2);
+      expect(r.stderr, c.name).toContain(`--${name} is given more than once`);
+    }
+    const r = await cli(['report', 'verify', 'e', '--vcek', 'a', '--chain', 'c', '--vcek', 'b']);
+    expect(r.code).toBe(2);
+    // Short forms count as the option: `-o a --output b`.
+    const short = await cli(['sign', 'f.igvm', '-o', 'a', '--output', 'b']);
+    expect(short.code).toBe(2);
+    expect(short.stderr).toContain('--output is given more than once');
+    // Flags and different options are fine; the value of an option is not taken for an option.
+    expect((await cli(['report', 'verify', 'e', '--json', '--report-data', '--vcek'])).stderr).not.toContain('more than once');
   });
 });
