@@ -2,8 +2,9 @@
  * AMD's SEV-SNP root and intermediate certificates, shipped with the package so that a report
  * and its VCEK verify offline without a chain (spec/snp.md §5): for Milan, Genoa and Turin the
  * ARK (root), the ASK (signs VCEKs) and the ASVK (signs VLEKs). They are public constants, as
- * go-sev-guest embeds them (verify/trust/ask_ark_{product}.pem, ask_ark_{product}_vlek.pem) and
- * as AMD's KDS serves them (`https://kdsintf.amd.com/vcek/v1/{Product}/cert_chain`: ASK then
+ * go-sev-guest embeds them (verify/trust/trust.go: ask_ark_milan.pem, ask_ark_genoa.pem,
+ * ask_ark_turin_vcek.pem and the *_vlek.pem files, "source: https://kdsintf.amd.com/…/cert_chain")
+ * and as AMD's KDS serves them (`https://kdsintf.amd.com/vcek/v1/{Product}/cert_chain`: ASK then
  * ARK; `/vlek/v1/{Product}/cert_chain`: ASVK then ARK).
  *
  * The PEM text below is copied from public copies of those KDS responses:

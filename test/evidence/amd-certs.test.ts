@@ -9,8 +9,9 @@
  *
  * Validity: go-sev-guest refuses a VCEK/VLEK whose chain is not valid at `Options.Now`
  * (verify/verify.go `validateKDSCertificateProductSpecifics`: `cert.Verify(*r.X509Options(opts.Now,
- * key))`, which is Go's `x509.Certificate.Verify` with `CurrentTime` — every certificate of the
- * chain, leaf, intermediate and root, must be valid then). The expected verdicts below are that
+ * key))`, and verify/trust/trust.go `ProductCerts.X509Options` sets `CurrentTime: now`: Go's
+ * `x509.Certificate.Verify` then requires every certificate of the chain, leaf, intermediate and
+ * root, to be valid at that time). The expected verdicts below are that
  * rule applied to the certificates' own notBefore/notAfter, read with node:crypto.
  */
 import { X509Certificate as NodeCertificate, createHash } from 'node:crypto';
