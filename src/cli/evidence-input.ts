@@ -20,6 +20,7 @@ export { readInput };
 export const CERTIFICATE_OPTIONS = {
   vcek: { type: 'string' },
   chain: { type: 'string' },
+  crl: { type: 'string' },
   collateral: { type: 'string' },
   fetch: { type: 'boolean' },
   'kds-url': { type: 'string' },
@@ -100,7 +101,8 @@ export const POLICY_HELP = `Appraisal policy (README "Appraisal policy"; options
 /** Their help lines. */
 export const CERTIFICATE_HELP = `  --vcek CERT       SEV-SNP: the VCEK or VLEK certificate (DER or PEM; a PEM may
                     also carry the ASK/ASVK and ARK after it)
-  --chain PEM       SEV-SNP: the ASK (or ASVK) and ARK
+  --chain PEM       SEV-SNP: the ASK (or ASVK) and ARK (default: AMD's, bundled)
+  --crl FILE        SEV-SNP: AMD's ARK-signed CRL (KDS /vcek/v1/{product}/crl)
   --fetch           SEV-SNP: get missing certificates from AMD's Key Distribution
                     Service (cached on disk); without it nothing goes on the network
   --kds-url URL     the KDS base URL (default https://kdsintf.amd.com)
@@ -148,6 +150,7 @@ export function verifyOptionsOf(values: CommandArgs['values']): VerifyOptions {
     ...(now !== undefined ? { now } : {}),
     ...(vcek !== undefined ? { vcek: readInput(vcek, '--vcek') } : {}),
     ...(chain !== undefined ? { chain: readInput(chain, '--chain') } : {}),
+    ...(opt('crl') !== undefined ? { crl: readInput(opt('crl')!, '--crl') } : {}),
     ...(collateral !== undefined ? { collateral } : {}),
     ...(crl !== undefined ? { crl: readInput(crl, '--crl') } : {}),
     policy,

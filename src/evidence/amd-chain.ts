@@ -5,8 +5,10 @@
  * KDS URLs a report's certificates are served at.
  *
  * Trust is anchored by pinning: the SHA-256 of each product's ARK (spec/snp.md §5) is compiled
- * in, and a chain is accepted only when its ARK hashes to the pin of the report's product. No
- * certificate file is bundled.
+ * in, and a chain is accepted only when its ARK hashes to the pin of the report's product. AMD's
+ * ASK/ASVK/ARK certificates themselves ship in amd-certs.ts, for verifying without a chain.
+ * Every certificate of the chain must be valid at the verification time, as go-sev-guest
+ * requires (verify/verify.go: `x509.Certificate.Verify` with `CurrentTime` = `Options.Now`).
  *
  * Reading certificates (PEM, DER, the VCEK/VLEK extensions), signatures, fingerprints and the
  * chain walk are the certificate layer's (src/pki/); its errors leave here as `EvidenceError`.
@@ -19,6 +21,7 @@ import { matchPin } from '../pki/fingerprint.js';
 import { signatureAlgorithmOf } from '../pki/signature.js';
 import { checkLink, walkChain, type ChainLink } from '../pki/chain.js';
 import { errorMessage } from '../pki/errors.js';
+import { validityPeriod } from '../pki/validity.js';
 import { withEvidenceErrors } from './pki-errors.js';
 import { decodeTcbVersion, type SnpProduct, type SnpReport } from './snp-report.js';
 import { bytesToHex } from '../format/bytes.js';
@@ -173,6 +176,8 @@ export interface AmdChainInput {
   readonly ark?: Uint8Array | undefined;
   /** The product whose pinned ARK the chain must end in. */
   readonly product: SnpProduct | undefined;
+  /** Check every certificate's validity period at this time; not checked when absent. */
+  readonly at?: Date | undefined;
 }
 
 const notMade = (name: string, why: string): Check => ({ name, ok: null, detail: `not checked: ${why}` });
@@ -180,7 +185,9 @@ const notMade = (name: string, why: string): Check => ({ name, ok: null, detail:
 /**
  * Verifies ARK → ASK/ASVK → VCEK/VLEK (spec/snp.md §5). Returns, in order: `ark-pinned`,
  * `ark-self-signed`, `ask-signed-by-ark` (or `asvk-signed-by-ark`), `vcek-signed-by-ask` (or
- * `vlek-signed-by-asvk`). A check whose certificates are missing is `ok: null`. Never throws.
+ * `vlek-signed-by-asvk`), and with `at`: `vcek-validity` (or `vlek-validity`), `ask-validity`
+ * (or `asvk-validity`), `ark-validity`. A check whose certificates are missing is `ok: null`.
+ * Never throws.
  */
 export async function verifyAmdChain(input: AmdChainInput): Promise<Check[]> {
   const mid = input.signer === 'vcek' ? 'ask' : 'asvk';
@@ -189,7 +196,10 @@ export async function verifyAmdChain(input: AmdChainInput): Promise<Check[]> {
   const { ark, intermediate, leaf, product } = input;
   // Leaf first, ARK last: each certificate is checked against the next, the ARK against itself.
   const loaded = [leaf, intermediate, ark].map((der) => (der ? load(der) : undefined));
-  const walk = await walkChain(loaded.map((l) => l?.cert));
+  const walk = await walkChain(
+    loaded.map((l) => l?.cert),
+    input.at ? { at: input.at } : {},
+  );
   const verdict = (i: number): { ok: boolean; detail: string } => {
     const error = loaded[i]?.error ?? loaded[Math.min(i + 1, 2)]?.error;
     const link = walk.links[i];
@@ -229,7 +239,29 @@ export async function verifyAmdChain(input: AmdChainInput): Promise<Check[]> {
   } else {
     checks.push({ name: `${leafName}-signed-by-${mid}`, ...verdict(0) });
   }
+  if (input.at) {
+    const at = input.at;
+    ([leafName, mid, 'ark'] as const).forEach((role, i) => checks.push(validityCheck(role, loaded[i], walk.links[i], at)));
+  }
   return checks;
+}
+
+/** `<role>-validity`: the certificate's notBefore..notAfter holds `at` (RFC 5280 §4.1.2.5). */
+function validityCheck(role: AmdCertRole, loaded: Loaded | undefined, link: ChainLink | undefined, at: Date): Check {
+  const name = `${role}-validity`;
+  const who = role.toUpperCase();
+  if (!loaded) return notMade(name, `no ${who}`);
+  if (!loaded.cert || !link) return { name, ok: false, detail: `the ${who} cannot be read: ${loaded.error ?? 'unknown'}` };
+  let period: string;
+  try {
+    period = validityPeriod(loaded.cert);
+  } catch (e) {
+    return { name, ok: false, detail: `the ${who}'s validity period cannot be read: ${errorMessage(e)}` };
+  }
+  const when = at.toISOString();
+  if (link.validAt === true) return { name, ok: true, detail: `${who} valid at ${when} (${period})` };
+  const why = at < loaded.cert.notBefore ? 'not yet valid' : 'expired';
+  return { name, ok: false, detail: `${who} is not valid at ${when}: ${why} (${period})` };
 }
 
 // ---- KDS -----------------------------------------------------------------------------------

@@ -6,6 +6,7 @@ export { parseSnpReport, SNP_REPORT, SNP_REPORT_SIZE, type SnpReport, type TcbVe
 export { loadSnpEvidence, type SnpEvidence, type SnpCertificates } from './snp-input.js';
 export { verifySnpEvidence, type SnpVerifyOptions, type SnpVerifyResult } from './snp-verify.js';
 export { AMD_ARK_SHA256, kdsUrls, parseCertificates, decodeAmdExtensions } from './amd-chain.js';
+export { AMD_BUNDLED_CERTIFICATES, AMD_ASK_SHA256, AMD_ASVK_SHA256, type AmdBundledCertificates } from './amd-certs.js';
 export { parseTdxQuote, type TdxQuote } from './tdx-quote.js';
 export { parseTdReport, type TdReport } from './tdreport.js';
 export { loadTdxEvidence, type TdxEvidence } from './tdx-input.js';

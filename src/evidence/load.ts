@@ -23,6 +23,8 @@ export interface VerifyOptions {
   readonly vcek?: Uint8Array;
   /** SEV-SNP: the ASK/ASVK and ARK (PEM). */
   readonly chain?: Uint8Array;
+  /** SEV-SNP: AMD's ARK-signed CRL (DER or PEM); without it, `fetch` gets it from KDS. */
+  readonly crl?: Uint8Array;
   /** SEV-SNP: fetches a missing certificate from AMD's KDS (node/kds.ts). */
   readonly fetch?: (url: string) => Promise<Uint8Array>;
   /** TDX: collateral JSON (the shape of dcap-qvl's `tdx_quote_collateral.json`). */
@@ -80,6 +82,8 @@ export async function verifyEvidence(evidence: Evidence, options: VerifyOptions 
       ...(options.vcek ? { vcek: options.vcek } : {}),
       ...(options.chain ? { chain: options.chain } : {}),
       ...(options.fetch ? { fetch: options.fetch } : {}),
+      ...(options.crl ? { crl: options.crl } : {}),
+      ...(options.now ? { now: options.now } : {}),
     });
     checks = [...r.checks, ...appraiseSnp(evidence.snp.report, policy)];
     verified = r.verified;

@@ -1,12 +1,14 @@
 /**
  * Offline verification of SEV-SNP evidence (spec/snp.md §4 "Signature", §5): the report's
- * ECDSA P-384 signature by the VCEK or VLEK, the certificate chain up to AMD's pinned ARK, and
+ * ECDSA P-384 signature by the VCEK or VLEK, the certificate chain up to AMD's pinned ARK, every
+ * certificate's validity at the verification time, AMD's CRL when one is given or fetched, and
  * the certificate's claims (TCB extensions against REPORTED_TCB, hwID against CHIP_ID).
  *
  * The result is a list of named checks (src/pki/check.ts). A missing certificate is not an
  * exception: it is a failed `<role>-available` check that names the certificate and the AMD
- * KDS URL it can be fetched from, unless `options.fetch` gets it. Only `EvidenceError`
- * escapes (for certificate options that cannot be parsed at all).
+ * KDS URL it can be fetched from, unless `options.fetch` gets it. A missing ASK/ASVK or ARK is
+ * taken from AMD's certificates bundled in amd-certs.ts once the product is known. Only
+ * `EvidenceError` escapes (for certificate options that cannot be parsed at all).
  */
 import {
   AMD_KDS_BASE,
@@ -19,6 +21,8 @@ import {
   type AmdCertExtensions,
   type AmdCertRole,
 } from './amd-chain.js';
+import { bundledAmdChain } from './amd-certs.js';
+import { amdCrlUrl, checkAmdCrl } from './amd-crl.js';
 import { allPassed, type Check } from '../pki/check.js';
 import { EvidenceError } from './errors.js';
 import { asEvidenceError } from './pki-errors.js';
@@ -41,6 +45,14 @@ export interface SnpVerifyOptions {
    * standard KDS URLs (node/kds.ts `kdsFetcher` provides one with a cache and a base URL).
    */
   readonly fetch?: ((url: string) => Promise<Uint8Array>) | undefined;
+  /**
+   * AMD's ARK-signed CRL for the report's chain (KDS `/vcek/v1/{product}/crl`, or
+   * `/vlek/v1/{product}/crl` for a VLEK), DER or PEM. Without it, `fetch` gets it from KDS;
+   * without either, the `crl` check is not made.
+   */
+  readonly crl?: Uint8Array | undefined;
+  /** The time at which every certificate must be valid and the CRL current. Default: now. */
+  readonly now?: Date | undefined;
 }
 
 /** The outcome of `verifySnpEvidence`. */
@@ -178,13 +190,35 @@ async function fetchCertificates(fetch: (url: string) => Promise<Uint8Array>, ur
   }
 }
 
+/** The `crl` check with the CRL given, or fetched from KDS (spec/snp.md §5), or none. */
+async function crlCheck(
+  options: SnpVerifyOptions,
+  signer: 'vcek' | 'vlek',
+  product: SnpProduct | undefined,
+  chain: { leaf?: Uint8Array | undefined; intermediate?: Uint8Array | undefined; ark?: Uint8Array | undefined },
+  at: Date,
+): Promise<Check> {
+  const base = { signer, ...chain, at };
+  if (options.crl) return checkAmdCrl({ ...base, crl: { bytes: options.crl, source: 'the given CRL file' } });
+  if (!product) return checkAmdCrl({ ...base, crl: undefined, missing: 'no CRL given, and the product is unknown' });
+  const url = amdCrlUrl(product, signer, AMD_KDS_BASE);
+  if (!options.fetch) return checkAmdCrl({ ...base, crl: undefined, missing: `no CRL given; AMD KDS serves it at ${url}` });
+  try {
+    return await checkAmdCrl({ ...base, crl: { bytes: await options.fetch(url), source: `KDS ${url}` } });
+  } catch (e) {
+    return checkAmdCrl({ ...base, crl: undefined, missing: `no CRL given and fetching ${url} failed: ${errText(e)}` });
+  }
+}
+
 /**
  * Verifies SNP evidence offline (spec/snp.md §4, §5). Checks, in order: `<role>-available`
  * for each certificate, `signing-key` (the certificate is the kind SIGNING_KEY names),
  * `report-signature`, `product`, `ark-pinned`, `ark-self-signed`, `ask-signed-by-ark` (or
- * `asvk-signed-by-ark`), `vcek-signed-by-ask` (or `vlek-signed-by-asvk`),
- * `tcb-matches-reported-tcb`, `hwid-matches-chip-id`. Checks that could not be made are
- * `ok: null`. Throws only `EvidenceError` (`BadCertificate` for unreadable `vcek`/`chain`).
+ * `asvk-signed-by-ark`), `vcek-signed-by-ask` (or `vlek-signed-by-asvk`), `vcek-validity`
+ * (or `vlek-validity`), `ask-validity` (or `asvk-validity`), `ark-validity` (at
+ * `options.now`, default now), `crl`, `tcb-matches-reported-tcb`, `hwid-matches-chip-id`.
+ * Checks that could not be made are `ok: null`. Throws only `EvidenceError`
+ * (`BadCertificate` for unreadable `vcek`/`chain`).
  */
 export async function verifySnpEvidence(evidence: SnpEvidence, options: SnpVerifyOptions = {}): Promise<SnpVerifyResult> {
   try {
@@ -258,6 +292,13 @@ async function verifyUnchecked(evidence: SnpEvidence, options: SnpVerifyOptions)
   }
   // The product may be known now, from a fetched VCEK.
   ({ product } = resolveProduct(report, pool, signer));
+  if (product && (!pool[mid] || !pool.ark)) {
+    // AMD's own certificates, shipped with the package (amd-certs.ts); still pinned and checked.
+    const bundled = bundledAmdChain(product, signer);
+    const source = `the bundled AMD certificates (${product} ${mid.toUpperCase()}/ARK, as KDS serves at ${signer === 'vcek' ? urlsFor(product).vcekChain : urlsFor(product).vlekChain})`;
+    if (!pool[mid]) pool[mid] = { der: bundled.intermediate, source };
+    if (!pool.ark) pool.ark = { der: bundled.ark, source };
+  }
   if (!pool[mid] || !pool.ark) {
     const chainUrls = (product ? [product] : candidates).map((p) => (signer === 'vcek' ? urlsFor(p).vcekChain : urlsFor(p).vlekChain));
     if (options.fetch) {
@@ -300,7 +341,9 @@ async function verifyUnchecked(evidence: SnpEvidence, options: SnpVerifyOptions)
   product = resolved.product;
   checks.push(resolved.check);
 
-  checks.push(...(await verifyAmdChain({ signer, leaf, intermediate: pool[mid]?.der, ark: pool.ark?.der, product })));
+  const at = options.now ?? new Date();
+  checks.push(...(await verifyAmdChain({ signer, leaf, intermediate: pool[mid]?.der, ark: pool.ark?.der, product, at })));
+  checks.push(await crlCheck(options, signer, product, { leaf, intermediate: pool[mid]?.der, ark: pool.ark?.der }, at));
 
   if (leaf) {
     const ext = decodeAmdExtensions(leaf);

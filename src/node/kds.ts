@@ -1,15 +1,17 @@
 /**
- * The Node adapter that fetches certificates from AMD's Key Distribution Service for
+ * The Node adapter that fetches certificates and CRLs from AMD's Key Distribution Service for
  * `verifySnpEvidence` (`report verify --fetch`; spec/snp.md §5 for the URLs). It uses the
  * global `fetch`, bounds every request (time and size), rewrites AMD's standard base URL to a
  * configurable one (a mirror, or a local test server), and caches bodies on disk by the
- * SHA-256 of the URL, so a verifier hits KDS (which rate-limits) once per certificate.
+ * SHA-256 of the URL, so a verifier hits KDS (which rate-limits) once per certificate. A cached
+ * CRL is used until its nextUpdate, then fetched again.
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { AMD_KDS_BASE } from '../evidence/amd-chain.js';
 import { readCertificates } from '../pki/certificate.js';
+import { crlExpiredAt, parseCrl } from '../pki/crl.js';
 import { EvidenceError } from '../evidence/errors.js';
 
 /** Options of `kdsFetcher`. */
@@ -54,7 +56,7 @@ export function kdsFetcher(options: KdsFetcherOptions = {}): KdsFetch {
       throw new EvidenceError('FetchFailed', `only http and https URLs are fetched: ${target}`);
     }
     const cached = cacheDir ? readCache(cacheDir, target) : undefined;
-    if (cached) return cached;
+    if (cached && !staleCrl(cached)) return cached;
 
     const controller = new AbortController();
     const timer = setTimeout(() => controller.abort(), timeoutMs);
@@ -72,7 +74,7 @@ export function kdsFetcher(options: KdsFetcherOptions = {}): KdsFetch {
         throw new EvidenceError('FetchFailed', `GET ${target}: HTTP ${res.status}${hint}`);
       }
       const body = await readBounded(res, maxBytes, target, controller, timeoutMs);
-      if (cacheDir && holdsCertificates(body)) writeCache(cacheDir, target, body);
+      if (cacheDir && (holdsCertificates(body) || isCrl(body))) writeCache(cacheDir, target, body);
       return body;
     } finally {
       clearTimeout(timer);
@@ -116,10 +118,29 @@ async function readBounded(res: Response, maxBytes: number, url: string, control
   return out;
 }
 
-/** Only certificates are cached, so an error page served with status 200 is not kept for good. */
+/** Only certificates and CRLs are cached, so an error page served with status 200 is not kept for good. */
 function holdsCertificates(body: Uint8Array): boolean {
   try {
     return readCertificates(body).length > 0;
+  } catch {
+    return false;
+  }
+}
+
+/** A DER CRL (as KDS serves `/vcek/v1/{product}/crl`). */
+function isCrl(body: Uint8Array): boolean {
+  try {
+    parseCrl(body);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** A cached body that is a CRL past its nextUpdate: fetch a current one instead. */
+function staleCrl(body: Uint8Array): boolean {
+  try {
+    return crlExpiredAt(parseCrl(body), new Date());
   } catch {
     return false;
   }

@@ -1,8 +1,8 @@
 /**
  * A certificate's validity period (RFC 5280 §4.1.2.5) at a given time. Which checks apply a
- * time is the callers' policy: the Intel chain checks it (spec/tdx.md §4.5 step 3), AMD's chain
- * and CoRIM signer chains do not (a release signature stays meaningful after its certificate
- * expires).
+ * time is the callers' policy: the Intel chain (spec/tdx.md §4.5 step 3) and AMD's chain
+ * (spec/snp.md §5, as go-sev-guest does) check it; CoRIM signer chains do not (a release
+ * signature stays meaningful after its certificate expires).
  */
 import type { x509 } from './x509.js';
 

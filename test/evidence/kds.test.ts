@@ -3,7 +3,9 @@
  * against a local HTTP server on 127.0.0.1 (ephemeral port; it closes itself after the suite
  * or after 60 s, whichever comes first) that serves the certificates of
  * ../shared/vectors/evidence/snp the way KDS would: the VCEK only at the path and query the
- * report implies, the ASK/ARK PEM at `cert_chain`.
+ * report implies, the ASK/ARK PEM at `cert_chain`, and a CRL at `crl` when a test sets one (a
+ * CRL generated here: no real AMD CRL is in the shared vectors). The ASK/ARK are not fetched
+ * once the product is known: they ship with the package (src/evidence/amd-certs.ts).
  *
  * The expected path is built here from the report bytes at the spec/snp.md §4 offsets (CHIP_ID
  * at 0x1A0) and the REPORTED_TCB that §6 states (0x7308…03: BL 3, TEE 0, SNP 8, UCODE 0x73),
@@ -15,6 +17,8 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { AMD_BUNDLED_CERTIFICATES } from '../../src/evidence/amd-certs.js';
+import { x509 } from '../../src/pki/x509.js';
 import { kdsUrls } from '../../src/evidence/amd-chain.js';
 import type { Check } from '../../src/pki/check.js';
 import { EvidenceError } from '../../src/evidence/errors.js';
@@ -62,6 +66,19 @@ describeShared('kdsFetcher against a local KDS on 127.0.0.1', () => {
   let chipId = '';
   let vcekDer: Uint8Array = new Uint8Array(0);
   let chainPem: Uint8Array = new Uint8Array(0);
+  /** What `/vcek/v1/Milan/crl` serves; 404 while undefined. */
+  let crlBody: Uint8Array | undefined;
+  const AT = new Date('2025-06-01T00:00:00Z');
+
+  /** A CRL named as the Milan ARK's but signed by a key generated here. */
+  async function foreignCrl(nextUpdate: Date): Promise<Uint8Array> {
+    x509.cryptoProvider.set(globalThis.crypto);
+    const alg = { name: 'ECDSA', namedCurve: 'P-256', hash: 'SHA-256' };
+    const keys = await crypto.subtle.generateKey(alg, false, ['sign', 'verify']);
+    const issuer = new x509.X509Certificate(AMD_BUNDLED_CERTIFICATES.Milan.ark).subject;
+    const crl = await x509.X509CrlGenerator.create({ issuer, thisUpdate: new Date('2025-01-01T00:00:00Z'), nextUpdate, signingAlgorithm: alg, signingKey: keys.privateKey });
+    return new Uint8Array(crl.rawData);
+  }
 
   function handle(req: IncomingMessage, res: ServerResponse): void {
     const url = new URL(req.url ?? '/', 'http://127.0.0.1');
@@ -69,6 +86,8 @@ describeShared('kdsFetcher against a local KDS on 127.0.0.1', () => {
     const q = (k: string) => Number(url.searchParams.get(k));
     if (url.pathname === `/vcek/v1/Milan/${chipId}` && q('blSPL') === 3 && q('teeSPL') === 0 && q('snpSPL') === 8 && q('ucodeSPL') === 0x73) {
       res.writeHead(200, { 'content-type': 'application/octet-stream' }).end(vcekDer);
+    } else if (url.pathname === '/vcek/v1/Milan/crl' && crlBody) {
+      res.writeHead(200, { 'content-type': 'application/pkix-crl' }).end(crlBody);
     } else if (url.pathname === '/vcek/v1/Milan/cert_chain') {
       res.writeHead(200, { 'content-type': 'application/x-pem-file' }).end(chainPem);
     } else if (url.pathname === '/slow') {
@@ -102,32 +121,70 @@ describeShared('kdsFetcher against a local KDS on 127.0.0.1', () => {
     rmSync(cacheDir, { recursive: true, force: true });
   });
 
-  it('fetches the VCEK by chip ID and reported TCB, and the chain, then verifies', async () => {
+  it('fetches the VCEK by chip ID and reported TCB and the CRL; the ASK/ARK are the bundled ones', async () => {
     const ev = loadSnpEvidence(sharedBytes(`${SNP}/virtee-report_milan.hex`));
-    const res = await verifySnpEvidence(ev, { fetch: kdsFetcher({ baseUrl: base, cacheDir, timeoutMs: 5000 }) });
+    const res = await verifySnpEvidence(ev, { fetch: kdsFetcher({ baseUrl: base, cacheDir, timeoutMs: 5000 }), now: AT });
     expect(res.checks.filter((c) => c.ok === false)).toEqual([]);
     expect(res.verified).toBe(true);
     expect(check(res.checks, 'vcek-available').detail).toContain(`KDS https://kdsintf.amd.com/vcek/v1/Milan/${chipId}`);
-    expect(check(res.checks, 'ark-available').detail).toContain('cert_chain');
+    expect(check(res.checks, 'ark-available').detail).toContain('the bundled AMD certificates');
+    // This KDS has no CRL: the check is not made, and says why.
+    expect(check(res.checks, 'crl')).toMatchObject({ ok: null });
+    expect(check(res.checks, 'crl').detail).toContain('https://kdsintf.amd.com/vcek/v1/Milan/crl');
+    expect(check(res.checks, 'crl').detail).toContain('HTTP 404');
     expect(requests).toContain(`/vcek/v1/Milan/${chipId}?blSPL=03&teeSPL=00&snpSPL=08&ucodeSPL=115`);
-    expect(requests).toContain('/vcek/v1/Milan/cert_chain');
-    expect(readdirSync(cacheDir).filter((f) => f.endsWith('.bin'))).toHaveLength(2);
+    expect(requests).toContain('/vcek/v1/Milan/crl');
+    expect(requests).not.toContain('/vcek/v1/Milan/cert_chain');
+    expect(readdirSync(cacheDir).filter((f) => f.endsWith('.bin'))).toHaveLength(1);
   });
 
-  it('serves the second verification from the on-disk cache', async () => {
+  it('serves the second verification from the on-disk cache (a 404 is not cached)', async () => {
     const before = requests.length;
     const ev = loadSnpEvidence(sharedBytes(`${SNP}/virtee-report_milan.hex`));
-    const res = await verifySnpEvidence(ev, { fetch: kdsFetcher({ baseUrl: base, cacheDir }) });
+    const res = await verifySnpEvidence(ev, { fetch: kdsFetcher({ baseUrl: base, cacheDir }), now: AT });
     expect(res.verified).toBe(true);
-    expect(requests.length).toBe(before);
+    expect(requests.slice(before)).toEqual(['/vcek/v1/Milan/crl']);
   });
 
   it('fetches only what is missing', async () => {
     const before = requests.length;
     const ev = loadSnpEvidence(sharedBytes(`${SNP}/virtee-report_milan.hex`));
-    const res = await verifySnpEvidence(ev, { vcek: vcekDer, fetch: kdsFetcher({ baseUrl: base, timeoutMs: 5000 }) });
+    const res = await verifySnpEvidence(ev, { vcek: vcekDer, fetch: kdsFetcher({ baseUrl: base, timeoutMs: 5000 }), now: AT });
     expect(res.verified).toBe(true);
-    expect(requests.slice(before)).toEqual(['/vcek/v1/Milan/cert_chain']);
+    expect(requests.slice(before)).toEqual(['/vcek/v1/Milan/crl']);
+  });
+
+  it('a fetched CRL that the ARK did not sign fails `crl` (go-sev-guest verifyCRL: "CRL is not signed by ARK"); CRLs are cached until nextUpdate', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'igvm-kds-crl-'));
+    try {
+      const ev = loadSnpEvidence(sharedBytes(`${SNP}/virtee-report_milan.hex`));
+      const run = () => verifySnpEvidence(ev, { vcek: vcekDer, fetch: kdsFetcher({ baseUrl: base, cacheDir: dir, timeoutMs: 5000 }), now: AT });
+      crlBody = await foreignCrl(new Date('2999-01-01T00:00:00Z'));
+      const before = requests.length;
+      const res = await run();
+      expect(check(res.checks, 'crl').ok).toBe(false);
+      expect(check(res.checks, 'crl').detail).toContain('not signed by the ARK');
+      expect(check(res.checks, 'crl').detail).toContain('KDS https://kdsintf.amd.com/vcek/v1/Milan/crl');
+      expect(res.verified).toBe(false);
+      expect((await run()).verified).toBe(false);
+      expect(requests.slice(before)).toEqual(['/vcek/v1/Milan/crl']); // the second run read the cache
+
+      // A cached CRL past its nextUpdate is fetched again.
+      const staleDir = mkdtempSync(join(tmpdir(), 'igvm-kds-crl-'));
+      try {
+        crlBody = await foreignCrl(new Date('2025-02-01T00:00:00Z'));
+        const f = kdsFetcher({ baseUrl: base, cacheDir: staleDir, timeoutMs: 5000 });
+        const from = requests.length;
+        await f('https://kdsintf.amd.com/vcek/v1/Milan/crl');
+        await f('https://kdsintf.amd.com/vcek/v1/Milan/crl');
+        expect(requests.slice(from)).toEqual(['/vcek/v1/Milan/crl', '/vcek/v1/Milan/crl']);
+      } finally {
+        rmSync(staleDir, { recursive: true, force: true });
+      }
+    } finally {
+      crlBody = undefined;
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('reports a VCEK KDS does not have as a failed check with the HTTP status', async () => {
