@@ -27,7 +27,6 @@ export const CERTIFICATE_OPTIONS = {
   'kds-cache': { type: 'string' },
   root: { type: 'string' },
   time: { type: 'string' },
-  crl: { type: 'string' },
 } as const;
 
 /** Policy options that are flags, and the policy field each sets. */
@@ -102,7 +101,8 @@ export const POLICY_HELP = `Appraisal policy (README "Appraisal policy"; options
 export const CERTIFICATE_HELP = `  --vcek CERT       SEV-SNP: the VCEK or VLEK certificate (DER or PEM; a PEM may
                     also carry the ASK/ASVK and ARK after it)
   --chain PEM       SEV-SNP: the ASK (or ASVK) and ARK (default: AMD's, bundled)
-  --crl FILE        SEV-SNP: AMD's ARK-signed CRL (KDS /vcek/v1/{product}/crl)
+  --crl FILE        SEV-SNP: AMD's ARK-signed CRL, DER or PEM (KDS /vcek/v1/{product}/crl,
+                    /vlek/v1/{product}/crl); with --fetch it is fetched when not given
   --fetch           SEV-SNP: get missing certificates from AMD's Key Distribution
                     Service (cached on disk); without it nothing goes on the network
   --kds-url URL     the KDS base URL (default https://kdsintf.amd.com)
@@ -111,7 +111,6 @@ export const CERTIFICATE_HELP = `  --vcek CERT       SEV-SNP: the VCEK or VLEK c
                     status, QE identity and revocation checks
   --root CERT       TDX: the root to anchor at; it must still be Intel's pinned
                     production SGX root
-  --crl FILE        SEV-SNP: AMD's CRL for the VCEK/VLEK chain (DER or PEM)
   --time ISO        verify as of this time (certificate validity, collateral
                     expiry), e.g. 2025-06-01T00:00:00Z; default now`;
 
@@ -150,7 +149,6 @@ export function verifyOptionsOf(values: CommandArgs['values']): VerifyOptions {
     ...(now !== undefined ? { now } : {}),
     ...(vcek !== undefined ? { vcek: readInput(vcek, '--vcek') } : {}),
     ...(chain !== undefined ? { chain: readInput(chain, '--chain') } : {}),
-    ...(opt('crl') !== undefined ? { crl: readInput(opt('crl')!, '--crl') } : {}),
     ...(collateral !== undefined ? { collateral } : {}),
     ...(crl !== undefined ? { crl: readInput(crl, '--crl') } : {}),
     policy,

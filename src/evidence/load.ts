@@ -33,8 +33,6 @@ export interface VerifyOptions {
   readonly root?: Uint8Array;
   /** The time for certificate validity and collateral expiry (default now). */
   readonly now?: Date;
-  /** SEV-SNP: an AMD CRL (DER or PEM) for the ARK-signed revocation check. */
-  readonly crl?: Uint8Array;
   /**
    * The appraisal policy (policy.ts). Without one the defaults apply: debug guests are refused,
    * TDX needs SEPT_VE_DISABLE, and TCB status UpToDate only.
