@@ -319,7 +319,7 @@ describe.skipIf(!HAVE_SHARED)('appraisal policy on the command line', () => {
   it('text output says how many checks were not made, never that all passed', async () => {
     const r = await cli(trustee());
     expect(r.code).toBe(0);
-    expect(r.stdout).toMatch(/: verified: \d+ checks passed, \d+ not made \(policy-bits, vmpl, /);
+    expect(r.stdout).toMatch(/: verified: \d+ checks passed, \d+ not made \(crl, policy-bits, vmpl, /);
     expect(r.stdout).not.toMatch(/verified: all/);
   });
   it('--require-all turns every check not made into a failure (exit 3); policy file require_all too', async () => {
@@ -330,7 +330,7 @@ describe.skipIf(!HAVE_SHARED)('appraisal policy on the command line', () => {
     expect(f.code).toBe(3);
     expect(failed(f.stdout)).toContain('vmpl');
   });
-  it('--require-all passes when every check is given what it needs (values read at spec/snp.md §4 offsets)', async () => {
+  it('--require-all with every policy value given leaves only the CRL not made, and fails on it (values read at spec/snp.md §4 offsets)', async () => {
     const raw = sharedBytes('evidence/snp/trustee-snp-test-report.bin');
     const at = (o: number, n: number): string => Buffer.from(raw.subarray(o, o + n)).toString('hex');
     const policy = {
@@ -348,13 +348,16 @@ describe.skipIf(!HAVE_SHARED)('appraisal policy on the command line', () => {
       report_data: at(0x50, 64),
       host_data: at(0xc0, 32),
     };
-    const r = await cli([...trustee(), '--policy', temp('all.json', JSON.stringify(policy))]);
-    expect(r.code, r.stdout).toBe(0);
-    expect(r.stdout).toContain(': verified: all ');
-    // Options override the file: a VMPL of 1 is refused.
+    // Every policy check is given its value, so each is made and holds; the one check still not
+    // made is AMD's ARK-signed CRL (the vectors hold no real AMD CRL, and only AMD can sign one),
+    // which --require-all turns into the one failure: fail closed, as the issue asks.
+    const r = await cli([...trustee(), '--policy', temp('all.json', JSON.stringify(policy)), '--json']);
+    expect(r.code, r.stdout).toBe(3);
+    expect(failed(r.stdout)).toEqual(['crl']);
+    // Options override the file: a VMPL of 1 is refused as well.
     const o = await cli([...trustee(), '--policy', temp('all.json', JSON.stringify(policy)), '--vmpl', '1', '--json']);
     expect(o.code).toBe(3);
-    expect(failed(o.stdout)).toEqual(['vmpl']);
+    expect(failed(o.stdout)).toEqual(['crl', 'vmpl']);
   });
   it('a policy file with an unknown field or a wrong type is a usage error naming the field', async () => {
     const unknown = await cli([...trustee(), '--policy', temp('bad1.json', '{"vmpl": 0, "debug_ok": true}')]);
