@@ -194,7 +194,7 @@ export async function verifyWithCollateral(
     tcb =
       typeof pck === 'string'
         ? { ok: false, detail: pck, status: undefined, advisoryIds: [] }
-        : evaluateTcb(quote.body, pck, c.tcbInfo, qe.status);
+        : evaluateTcb(quote.body, pck, c.tcbInfo, qe.status, qe.advisoryIds);
   }
   checks.push(tcbStatusCheck(tcb, options.acceptedTcbStatuses ?? ['UpToDate']));
   checks.push({ name: 'qe-identity', ok: qe.ok, detail: qe.detail });

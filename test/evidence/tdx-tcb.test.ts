@@ -321,6 +321,16 @@ describe('TDX module identity (QVL checkTdxModuleTcbStatus)', () => {
     expect(evaluateTcb(b, pck(1, 1), info, undefined)).toMatchObject({ ok: false, status: 'TdxModuleMismatch' });
   });
 
+  it('the advisories of the platform, TDX module and QE levels are merged, each once (dcap-qvl TcbStatusWithAdvisory::merge)', () => {
+    const withAdvisories = tcbInfo(
+      [level(1, 1, 1, UTD, ['INTEL-SA-P', 'INTEL-SA-S'])],
+      [{ ...moduleIdentity('TDX_01', [[4, UTD]]), tcbLevels: [{ isvSvn: 4, tcbStatus: UTD, tcbDate: '2024-01-01T00:00:00Z', advisoryIds: ['INTEL-SA-M', 'INTEL-SA-S'] }] }],
+    );
+    const e = evaluateTcb(body(tee(9)), pck(1, 1), withAdvisories, UTD, ['INTEL-SA-Q']);
+    expect(e).toMatchObject({ ok: true, status: UTD });
+    expect(e.advisoryIds).toEqual(['INTEL-SA-P', 'INTEL-SA-S', 'INTEL-SA-M', 'INTEL-SA-Q']);
+  });
+
   it('a TDX TCB info without tdxModule is refused, whatever the module version (QVL TcbInfo.cpp parsePartV3; dcap-qvl match_tdx_module_identity)', () => {
     // QVL: "TCB Info JSON for TDX should have [tdxModule] field" (STATUS_SGX_TCB_INFO_INVALID);
     // dcap-qvl src/verify.rs: "TDX TCB Info is missing tdxModule field".
