@@ -86,6 +86,11 @@ export function evaluateTcb(
   if (!bytesEqual(info.pceId, pck.pceId)) {
     return fail(`the TCB info is for PCE-ID ${bytesToHex(info.pceId)}, the PCK certificate has ${bytesToHex(pck.pceId)}`);
   }
+  // TCB type 0 is the only one whose components compare as below (Intel QVL TcbInfo.cpp
+  // parsePartV2: "TcbInfo TCB Type (…) is not supported. Supported types are: [0]").
+  if (info.tcbType !== 0) {
+    return fail(`the TCB info's tcbType is ${info.tcbType ?? 'missing'}, not 0, the only TCB type known`);
+  }
   // A TDX TCB info always names its TDX module (Intel QVL TcbInfo.cpp parsePartV3 "TCB Info JSON
   // for TDX should have [tdxModule] field"; dcap-qvl match_tdx_module_identity bails without it):
   // without it MRSIGNERSEAM and SEAMATTRIBUTES would go unchecked for a module version 0 quote.

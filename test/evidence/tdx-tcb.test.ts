@@ -87,6 +87,7 @@ function tcbInfo(tcbLevels: TdxTcbLevel[], tdxModuleIdentities: TdxModuleIdentit
     nextUpdate: new Date('2024-02-01T00:00:00Z'),
     fmspc: FMSPC,
     pceId: PCE_ID,
+    tcbType: 0,
     // Every TDX TCB info names its module (QVL TcbInfo.cpp parsePartV3 requires `tdxModule`).
     tdxModule: { id: undefined, mrSigner: ZERO_SIGNER, attributes: new Uint8Array(8), attributesMask: new Uint8Array(8).fill(0xff), tcbLevels: [] },
     tdxModuleIdentities,
@@ -329,6 +330,13 @@ describe('TDX module identity (QVL checkTdxModuleTcbStatus)', () => {
     const e = evaluateTcb(body(tee(9)), pck(1, 1), withAdvisories, UTD, ['INTEL-SA-Q']);
     expect(e).toMatchObject({ ok: true, status: UTD });
     expect(e.advisoryIds).toEqual(['INTEL-SA-P', 'INTEL-SA-S', 'INTEL-SA-M', 'INTEL-SA-Q']);
+  });
+
+  it('a TCB type other than 0, or none, is refused (QVL TcbInfo.cpp parsePartV2: "Supported types are: [0]")', () => {
+    expect(evaluateTcb(body(tee(9)), pck(1, 1), { ...info, tcbType: 1 }, undefined)).toMatchObject({ ok: false });
+    expect(evaluateTcb(body(tee(9)), pck(1, 1), { ...info, tcbType: undefined }, undefined).detail).toMatch(/tcbType is missing/);
+    // Positive control: type 0.
+    expect(evaluateTcb(body(tee(9)), pck(1, 1), info, undefined)).toMatchObject({ ok: true, status: UTD });
   });
 
   it('a TDX TCB info without tdxModule is refused, whatever the module version (QVL TcbInfo.cpp parsePartV3; dcap-qvl match_tdx_module_identity)', () => {
