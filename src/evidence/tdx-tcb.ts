@@ -161,6 +161,8 @@ export function evaluateQeIdentity(
 ): { ok: boolean; detail: string; status: string | undefined; advisoryIds: readonly string[] } {
   const problems: string[] = [];
   if (id.id !== 'TD_QE') problems.push(`the identity is "${id.id}", not "TD_QE"`);
+  // dcap-qvl src/verify.rs verify_impl accepts TD_QE identity versions 2 and 3 only.
+  if (id.version !== 2 && id.version !== 3) problems.push(`the TD_QE identity is version ${id.version}, not 2 or 3`);
   if (!bytesEqual(id.mrSigner, qe.mrSigner)) problems.push(`MRSIGNER ${bytesToHex(qe.mrSigner)} is not ${bytesToHex(id.mrSigner)}`);
   if (qe.isvProdId !== id.isvProdId) problems.push(`ISVPRODID ${qe.isvProdId} is not ${id.isvProdId}`);
   // MISCSELECT is a little-endian u32 in the report; the JSON gives its bytes in the same order
