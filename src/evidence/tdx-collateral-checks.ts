@@ -5,7 +5,8 @@
  * `collateral-issued` (no part issued after the verification time), `tcb-status` (the converged
  * status and each component's status among the accepted ones) and `qe-identity` (tdx-tcb.ts), and
  * `crl` (tdx-crl.ts), in that report order. Given collateral must be complete: a missing CRL fails
- * `crl` rather than leaving it unmade. */
+ * `crl` rather than leaving it unmade.
+ */
 import type { Check } from '../pki/check.js';
 import { crlExpiredAt } from '../pki/crl.js';
 import type { x509 } from '../pki/x509.js';
@@ -194,7 +195,7 @@ export async function verifyWithCollateral(
     tcb =
       typeof pck === 'string'
         ? { ok: false, detail: pck, status: undefined, advisoryIds: [] }
-        : evaluateTcb(quote.body, pck, c.tcbInfo, qe.status);
+        : evaluateTcb(quote.body, pck, c.tcbInfo, qe.status, qe.advisoryIds);
   }
   checks.push(tcbStatusCheck(tcb, options.acceptedTcbStatuses ?? ['UpToDate']));
   checks.push({ name: 'qe-identity', ok: qe.ok, detail: qe.detail });

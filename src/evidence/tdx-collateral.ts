@@ -52,6 +52,8 @@ export interface TdxTcbInfo {
   readonly nextUpdate: Date;
   readonly fmspc: Uint8Array;
   readonly pceId: Uint8Array;
+  /** `tcbType` when present (0, the only type Intel defines, is what TCB matching needs). */
+  readonly tcbType?: number | undefined;
   readonly tdxModule: TdxModuleIdentity | undefined;
   readonly tdxModuleIdentities: readonly TdxModuleIdentity[];
   readonly tcbLevels: readonly TdxTcbLevel[];
@@ -244,6 +246,7 @@ function parseTcbInfo(text: string): TdxTcbInfo {
     nextUpdate: date(o, 'nextUpdate', p),
     fmspc: hexField(o, 'fmspc', p, 6),
     pceId: hexField(o, 'pceId', p, 2),
+    tcbType: o['tcbType'] === undefined ? undefined : int(o, 'tcbType', p),
     tdxModule: o['tdxModule'] === undefined ? undefined : moduleIdentity(o['tdxModule'], `${p}.tdxModule`, false),
     tdxModuleIdentities: (identities ?? []).map((m, i) => moduleIdentity(m, `${p}.tdxModuleIdentities[${i}]`, true)),
     tcbLevels: levels,

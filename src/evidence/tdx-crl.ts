@@ -29,11 +29,13 @@ export function readCollateralCrl(der: Uint8Array | undefined, what: string): x5
  * that signed the TCB info and QE identity (`signers`), which the root CA CRL also covers: dcap-qvl
  * checks their chains against the CRLs (src/verify.rs verify_tcb_info_signature /
  * verify_qe_identity_signature → verify_certificate_chain with `crls`), Intel's QVL against the
- * root CA CRL (EnclaveIdentityVerifier / TCBInfoVerifier → TCBSigningChain::verify). Collateral that is given
- * must be complete, so a missing CRL fails the check (it is not "not made"): dcap-qvl's
- * `QuoteCollateralV3` has no optional CRL field, Intel's QVL returns STATUS_UNSUPPORTED_CERT_FORMAT
- * / STATUS_MISSING_PARAMETERS without them (QuoteVerification.cpp), and go-tdx-guest's
- * `verifyCollateral` ErrMissingRootCaCrl / ErrMissingPckCrl when revocation is checked.
+ * root CA CRL (EnclaveIdentityVerifier / TCBInfoVerifier → TCBSigningChain::verify).
+ *
+ * Collateral that is given must be complete, so a missing CRL fails the check (it is not "not
+ * made"): dcap-qvl's `QuoteCollateralV3` has no optional CRL field, Intel's QVL returns
+ * STATUS_UNSUPPORTED_CERT_FORMAT / STATUS_MISSING_PARAMETERS without them (QuoteVerification.cpp),
+ * and go-tdx-guest's `verifyCollateral` ErrMissingRootCaCrl / ErrMissingPckCrl when revocation is
+ * checked.
  */
 export async function crlCheck(
   path: readonly x509.X509Certificate[],
@@ -74,7 +76,8 @@ export async function crlCheck(
     if (seen.has(key)) continue;
     seen.add(key);
     if (isRevoked(rootCrl, cert)) {
-      problems.push(`the ${what} signing certificate "${commonName(cert.subject)}" (serial ${cert.serialNumber}) is revoked by the root CA CRL`);
+      const name = commonName(cert.subject);
+      problems.push(`the ${what} signing certificate "${name}" (serial ${cert.serialNumber}) is revoked by the root CA CRL`);
     }
   }
   if (isRevoked(pckCrl, leaf)) problems.push(`the PCK certificate (serial ${leaf.serialNumber}) is revoked by the PCK CRL`);

@@ -69,7 +69,13 @@ export interface TcbEvaluation {
  * matches its own collateral (tdx.md §4.5 step 2 says to require TEE_TCB_SVN[1] to equal the
  * level's component 1, which would fail there: the quote has 1, every level 0).
  */
-export function evaluateTcb(body: TcbBody, pck: TcbPck, info: TdxTcbInfo, qeStatus: string | undefined): TcbEvaluation {
+export function evaluateTcb(
+  body: TcbBody,
+  pck: TcbPck,
+  info: TdxTcbInfo,
+  qeStatus: string | undefined,
+  qeAdvisoryIds: readonly string[] = [],
+): TcbEvaluation {
   const fail = (detail: string, status?: string): TcbEvaluation => ({ ok: false, detail, status, advisoryIds: [] });
   if (info.id !== 'TDX' || info.version < 3) {
     return fail(`the TCB info is "${info.id}" version ${info.version}, not TDX TCB info version 3 or later`);
@@ -79,6 +85,11 @@ export function evaluateTcb(body: TcbBody, pck: TcbPck, info: TdxTcbInfo, qeStat
   }
   if (!bytesEqual(info.pceId, pck.pceId)) {
     return fail(`the TCB info is for PCE-ID ${bytesToHex(info.pceId)}, the PCK certificate has ${bytesToHex(pck.pceId)}`);
+  }
+  // TCB type 0 is the only one whose components compare as below (Intel QVL TcbInfo.cpp
+  // parsePartV2: "TcbInfo TCB Type (…) is not supported. Supported types are: [0]").
+  if (info.tcbType !== 0) {
+    return fail(`the TCB info's tcbType is ${info.tcbType ?? 'missing'}, not 0, the only TCB type known`);
   }
   // A TDX TCB info always names its TDX module (Intel QVL TcbInfo.cpp parsePartV3 "TCB Info JSON
   // for TDX should have [tdxModule] field"; dcap-qvl match_tdx_module_identity bails without it):
@@ -106,6 +117,7 @@ export function evaluateTcb(body: TcbBody, pck: TcbPck, info: TdxTcbInfo, qeStat
   let module: TdxModuleIdentity | undefined = info.tdxModule;
   let moduleStatus: string | undefined;
   let moduleText = '';
+  let moduleAdvisoryIds: readonly string[] = [];
   if (moduleVersion > 0) {
     const id = `TDX_${moduleVersion.toString(16).toUpperCase().padStart(2, '0')}`;
     module = info.tdxModuleIdentities.find((m) => m.id?.toUpperCase() === id);
@@ -113,6 +125,7 @@ export function evaluateTcb(body: TcbBody, pck: TcbPck, info: TdxTcbInfo, qeStat
     const ml = module.tcbLevels.find((l) => l.isvSvn <= (svn[0] as number));
     if (!ml) return fail(`no level of ${id} has an ISVSVN <= ${svn[0]}`, 'TcbNotSupported');
     moduleStatus = ml.tcbStatus;
+    moduleAdvisoryIds = ml.advisoryIds;
     moduleText = `; TDX module ${id} ISVSVN ${svn[0]}: ${ml.tcbStatus}`;
   }
   if (module) {
@@ -131,7 +144,9 @@ export function evaluateTcb(body: TcbBody, pck: TcbPck, info: TdxTcbInfo, qeStat
   const componentStatuses: { what: string; status: string }[] = [];
   if (moduleStatus !== undefined) componentStatuses.push({ what: 'TDX module', status: moduleStatus });
   if (qeStatus !== undefined) componentStatuses.push({ what: 'QE', status: qeStatus });
-  const advisoryIds = [...level.advisoryIds];
+  // The advisories of the platform level, the TDX module level and the QE level, each once
+  // (dcap-qvl src/verify.rs merges them with TcbStatusWithAdvisory::merge, src/tcb_info.rs).
+  const advisoryIds = [...new Set([...level.advisoryIds, ...moduleAdvisoryIds, ...qeAdvisoryIds])];
   const detail =
     `${status} (TCB level ${level.tcbDate}: ${level.tcbStatus}${moduleText}` +
     `${qeStatus === undefined ? '' : `; QE: ${qeStatus}`})` +
@@ -140,9 +155,14 @@ export function evaluateTcb(body: TcbBody, pck: TcbPck, info: TdxTcbInfo, qeStat
 }
 
 /** The QE identity check (tdx.md §4.5): MRSIGNER, ISVPRODID, masked MISCSELECT/ATTRIBUTES, ISVSVN. */
-export function evaluateQeIdentity(qe: QeReport, id: QeIdentity): { ok: boolean; detail: string; status: string | undefined } {
+export function evaluateQeIdentity(
+  qe: QeReport,
+  id: QeIdentity,
+): { ok: boolean; detail: string; status: string | undefined; advisoryIds: readonly string[] } {
   const problems: string[] = [];
   if (id.id !== 'TD_QE') problems.push(`the identity is "${id.id}", not "TD_QE"`);
+  // dcap-qvl src/verify.rs verify_impl accepts TD_QE identity versions 2 and 3 only.
+  if (id.version !== 2 && id.version !== 3) problems.push(`the TD_QE identity is version ${id.version}, not 2 or 3`);
   if (!bytesEqual(id.mrSigner, qe.mrSigner)) problems.push(`MRSIGNER ${bytesToHex(qe.mrSigner)} is not ${bytesToHex(id.mrSigner)}`);
   if (qe.isvProdId !== id.isvProdId) problems.push(`ISVPRODID ${qe.isvProdId} is not ${id.isvProdId}`);
   // MISCSELECT is a little-endian u32 in the report; the JSON gives its bytes in the same order
@@ -156,10 +176,12 @@ export function evaluateQeIdentity(qe: QeReport, id: QeIdentity): { ok: boolean;
   const level = id.tcbLevels.find((l) => l.isvSvn <= qe.isvSvn);
   if (!level) problems.push(`no QE TCB level has an ISVSVN <= ${qe.isvSvn}`);
   if (level?.tcbStatus === 'Revoked') problems.push(`QE ISVSVN ${qe.isvSvn} is revoked`);
-  if (problems.length) return { ok: false, detail: problems.join('; '), status: level?.tcbStatus };
+  const advisoryIds = level?.advisoryIds ?? [];
+  if (problems.length) return { ok: false, detail: problems.join('; '), status: level?.tcbStatus, advisoryIds };
   return {
     ok: true,
     detail: `TD_QE: MRSIGNER, ISVPRODID ${qe.isvProdId}, MISCSELECT and ATTRIBUTES match; ISVSVN ${qe.isvSvn}: ${level?.tcbStatus}`,
     status: level?.tcbStatus,
+    advisoryIds,
   };
 }

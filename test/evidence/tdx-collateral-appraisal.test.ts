@@ -289,6 +289,19 @@ describe.skipIf(!HAVE_SHARED)('accepted TCB statuses (TdxVerifyOptions.acceptedT
   });
 });
 
+describe.skipIf(!HAVE_SHARED)('the QE identity version', () => {
+  it('a TD_QE identity of a version other than 2 or 3 fails qe-identity (dcap-qvl verify_impl: "Unsupported QE Identity id/version")', async () => {
+    const json = collateral();
+    const qe = json['qe_identity'] as string;
+    expect(qe).toContain('"version":2,');
+    const r = await verify({ ...json, qe_identity: qe.replace('"version":2,', '"version":9,') }, INSIDE);
+    expect(check(r.checks, 'qe-identity').ok).toBe(false);
+    expect(check(r.checks, 'qe-identity').detail).toMatch(/version 9, not 2 or 3/);
+    // Positive control: the sample's version 2.
+    expect(check((await verify(json, INSIDE)).checks, 'qe-identity').ok).toBe(true);
+  });
+});
+
 describe.skipIf(!HAVE_SHARED)('report verify: these refusals exit 3 naming their check', () => {
   async function cli(args: string[]): Promise<{ code: number; stdout: string }> {
     let stdout = '';

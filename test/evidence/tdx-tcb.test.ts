@@ -87,6 +87,7 @@ function tcbInfo(tcbLevels: TdxTcbLevel[], tdxModuleIdentities: TdxModuleIdentit
     nextUpdate: new Date('2024-02-01T00:00:00Z'),
     fmspc: FMSPC,
     pceId: PCE_ID,
+    tcbType: 0,
     // Every TDX TCB info names its module (QVL TcbInfo.cpp parsePartV3 requires `tdxModule`).
     tdxModule: { id: undefined, mrSigner: ZERO_SIGNER, attributes: new Uint8Array(8), attributesMask: new Uint8Array(8).fill(0xff), tcbLevels: [] },
     tdxModuleIdentities,
@@ -319,6 +320,23 @@ describe('TDX module identity (QVL checkTdxModuleTcbStatus)', () => {
   it('a MRSIGNERSEAM other than the identity\'s is STATUS_TDX_MODULE_MISMATCH', () => {
     const b = { ...body(tee(9)), mrSignerSeam: new Uint8Array(48).fill(1) };
     expect(evaluateTcb(b, pck(1, 1), info, undefined)).toMatchObject({ ok: false, status: 'TdxModuleMismatch' });
+  });
+
+  it('the advisories of the platform, TDX module and QE levels are merged, each once (dcap-qvl TcbStatusWithAdvisory::merge)', () => {
+    const withAdvisories = tcbInfo(
+      [level(1, 1, 1, UTD, ['INTEL-SA-P', 'INTEL-SA-S'])],
+      [{ ...moduleIdentity('TDX_01', [[4, UTD]]), tcbLevels: [{ isvSvn: 4, tcbStatus: UTD, tcbDate: '2024-01-01T00:00:00Z', advisoryIds: ['INTEL-SA-M', 'INTEL-SA-S'] }] }],
+    );
+    const e = evaluateTcb(body(tee(9)), pck(1, 1), withAdvisories, UTD, ['INTEL-SA-Q']);
+    expect(e).toMatchObject({ ok: true, status: UTD });
+    expect(e.advisoryIds).toEqual(['INTEL-SA-P', 'INTEL-SA-S', 'INTEL-SA-M', 'INTEL-SA-Q']);
+  });
+
+  it('a TCB type other than 0, or none, is refused (QVL TcbInfo.cpp parsePartV2: "Supported types are: [0]")', () => {
+    expect(evaluateTcb(body(tee(9)), pck(1, 1), { ...info, tcbType: 1 }, undefined)).toMatchObject({ ok: false });
+    expect(evaluateTcb(body(tee(9)), pck(1, 1), { ...info, tcbType: undefined }, undefined).detail).toMatch(/tcbType is missing/);
+    // Positive control: type 0.
+    expect(evaluateTcb(body(tee(9)), pck(1, 1), info, undefined)).toMatchObject({ ok: true, status: UTD });
   });
 
   it('a TDX TCB info without tdxModule is refused, whatever the module version (QVL TcbInfo.cpp parsePartV3; dcap-qvl match_tdx_module_identity)', () => {
