@@ -12,9 +12,10 @@ import { bytesToHex } from '../format/bytes.js';
 const HELP = `Usage: igvm-measure report show EVIDENCE [--json]
        igvm-measure report verify EVIDENCE [certificate options] [policy options] [--json]
 
-EVIDENCE is an SEV-SNP attestation report (1184 bytes raw, hex text, inside an
-Azure HCL report or Azure evidence JSON) or a TDX quote (v4 or v5, binary or
-hex), a TDREPORT or an Azure TDX HCL report; the kind is detected.
+EVIDENCE is an SEV-SNP attestation report (1184 bytes raw, hex or base64 text,
+inside an Azure HCL report, Azure evidence JSON or trustee's Azure SNP JSON
+v1/v2) or a TDX quote (v4 or v5, binary or hex, or trustee's Azure TDX JSON), a
+TDREPORT or an Azure TDX HCL report; the kind is detected.
 
 show     every field, named as in the specifications
 verify   checks the signature and the certificate chain offline, pinned to AMD's

@@ -62,7 +62,7 @@ export function loadEvidence(bytes: Uint8Array): Evidence {
     // Report the error of the format that recognised the input, if one did.
     if (e.code !== 'UnknownEvidence') throw e;
     if (snpError.code !== 'UnknownEvidence') throw snpError;
-    throw new EvidenceError('UnknownEvidence', 'not an SEV-SNP attestation report (raw, hex, Azure HCL or JSON), a TDX quote (v4/v5), a TDREPORT or an Azure HCL report');
+    throw new EvidenceError('UnknownEvidence', 'not an SEV-SNP attestation report (raw, hex, base64, Azure HCL or JSON), a TDX quote (v4/v5, or Azure TDX JSON), a TDREPORT or an Azure HCL report');
   }
 }
 
