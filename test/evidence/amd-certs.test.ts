@@ -22,7 +22,7 @@ import { loadEvidence, verifyEvidence } from '../../src/evidence/load.js';
 import { loadSnpEvidence } from '../../src/evidence/snp-input.js';
 import { verifySnpEvidence } from '../../src/evidence/snp-verify.js';
 import type { Check } from '../../src/pki/check.js';
-import { HAVE_SHARED, sharedBytes, sharedNotice } from '../helpers/shared.js';
+import { HAVE_SHARED, sharedBytes, sharedNotice, whenShared } from '../helpers/shared.js';
 
 const describeShared = HAVE_SHARED ? describe : describe.skip;
 sharedNotice('evidence/amd-certs');
@@ -107,9 +107,9 @@ describeShared('verifying without a chain uses the bundled certificates', () => 
 
 describeShared('certificate validity at the verification time', () => {
   const report = (): Uint8Array => file('gosevguest-attestation.bin');
-  const options = { vcek: file('gosevguest-vcek.testcer') };
+  const options = whenShared(() => ({ vcek: file('gosevguest-vcek.testcer') }));
   // The VCEK's own period, read with OpenSSL: 2022-09-24 to 2029-09-24; the Milan ASK/ARK 2020–2045.
-  const vcek = new NodeCertificate(Buffer.from(file('gosevguest-vcek.testcer')));
+  const vcek = whenShared(() => new NodeCertificate(Buffer.from(file('gosevguest-vcek.testcer'))));
 
   it('the VCEK period the expectations rest on', () => {
     expect(new Date(vcek.validFrom).toISOString()).toBe('2022-09-24T00:55:28.000Z');

@@ -18,15 +18,15 @@ import { crlExpiredAt, crlSignedBy, isRevoked, parseCrl } from '../../src/pki/cr
 import { PkiError } from '../../src/pki/errors.js';
 import { x509 } from '../../src/pki/x509.js';
 import { loadTdxEvidence } from '../../src/evidence/tdx-input.js';
-import { HAVE_SHARED, sharedBytes, sharedJson, sharedNotice } from '../helpers/shared.js';
+import { HAVE_SHARED, sharedBytes, sharedJson, sharedNotice, whenShared } from '../helpers/shared.js';
 
 const describeShared = HAVE_SHARED ? describe : describe.skip;
 sharedNotice('pki/chain-crl');
 const node = (c: x509.X509Certificate): NodeCertificate => new NodeCertificate(new Uint8Array(c.rawData));
 
 describeShared('the AMD Milan chain (spec/snp.md §5)', () => {
-  const [ask, ark] = readCertificates(sharedBytes('evidence/snp/virtee-cert_chain_milan')).map((d) => loadCertificate(d));
-  const vcek = loadCertificate(sharedBytes('evidence/snp/virtee-vcek_milan.der'));
+  const [ask, ark] = whenShared(() => readCertificates(sharedBytes('evidence/snp/virtee-cert_chain_milan')).map((d) => loadCertificate(d))) ?? [];
+  const vcek = whenShared(() => loadCertificate(sharedBytes('evidence/snp/virtee-vcek_milan.der')));
 
   it('every link is RSASSA-PSS/SHA-384/salt 48; the VCEK key is EC P-384', () => {
     for (const c of [vcek, ask!, ark!]) expect(signatureAlgorithmOf(c)).toEqual({ name: 'RSA-PSS', hash: 'SHA-384', saltLength: 48 });
@@ -69,6 +69,11 @@ describeShared('the AMD Milan chain (spec/snp.md §5)', () => {
 
 describeShared('the Intel PCK chain and CRLs (spec/tdx.md §4.4–§4.5)', () => {
   const DIR = 'evidence/tdx';
+  // vitest runs a skipped suite's body to collect it: read the fixtures only when they exist.
+  if (!HAVE_SHARED) {
+    it.skip('needs the shared vectors', () => {});
+    return;
+  }
   const [pck, ca, root] = loadTdxEvidence(sharedBytes(`${DIR}/dcapqvl-tdx_quote`)).quote!.pckChainDer.map((d) => loadCertificate(d));
   const collateral = sharedJson<Record<string, string>>(`${DIR}/dcapqvl-tdx_quote_collateral.json`);
   const rootCrl = parseCrl(new Uint8Array(Buffer.from(collateral.root_ca_crl!, 'hex')));

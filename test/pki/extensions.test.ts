@@ -17,7 +17,7 @@ import { readPckExtensions } from '../../src/pki/sgx-extensions.js';
 import { isCaCertificate } from '../../src/pki/extensions.js';
 import { PkiError } from '../../src/pki/errors.js';
 import { loadTdxEvidence } from '../../src/evidence/tdx-input.js';
-import { HAVE_SHARED, sharedBytes, sharedJson, sharedNotice } from '../helpers/shared.js';
+import { HAVE_SHARED, sharedBytes, sharedJson, sharedNotice, whenShared } from '../helpers/shared.js';
 
 const describeShared = HAVE_SHARED ? describe : describe.skip;
 sharedNotice('pki/extensions');
@@ -89,7 +89,7 @@ describeShared('AMD VCEK/VLEK extensions (spec/snp.md §5–§6)', () => {
 
 describeShared('Intel PCK SGX extension and CA flags (spec/tdx.md §4.4–§4.5)', () => {
   const DIR = 'evidence/tdx';
-  const chain = loadTdxEvidence(sharedBytes(`${DIR}/dcapqvl-tdx_quote`)).quote!.pckChainDer.map((d) => loadCertificate(d));
+  const chain = whenShared(() => loadTdxEvidence(sharedBytes(`${DIR}/dcapqvl-tdx_quote`)).quote!.pckChainDer.map((d) => loadCertificate(d)));
 
   it('FMSPC and PCE-ID are the ones of the TCB info Intel issued for this platform', () => {
     const ext = readPckExtensions(chain[0]!);
