@@ -20,6 +20,7 @@ import { loadCertificate as loadPkiCertificate, readCertificates as readPkiCerti
 import { importCertificateKey } from '../pki/signature.js';
 import { certificateFingerprint } from '../pki/fingerprint.js';
 import { checkLink, walkChain, type ChainLink } from '../pki/chain.js';
+import { isCaCertificate } from '../pki/extensions.js';
 
 /** COSE algorithm PS384 (RFC 8230): RSASSA-PSS with SHA-384, MGF1-SHA-384, 48-byte salt. */
 export const COSE_ALG_PS384 = -38;
@@ -321,6 +322,12 @@ export async function verifyDetachedCoseSign1(envelope: Uint8Array, payload: Uin
 const holds = (link: ChainLink | undefined): boolean => link === undefined || (link.issuerNameMatches && link.signatureVerifies);
 
 /**
+ * Only a CA may issue (RFC 5280 §4.2.1.9, §6.1.4 (k)): without this, any end-entity certificate
+ * under a trusted one could sign a signer certificate of its own making and be trusted.
+ */
+const issuerNotCa = (issuers: readonly x509.X509Certificate[]): x509.X509Certificate | undefined => issuers.find((c) => !isCaCertificate(c));
+
+/**
  * Whether a signer's chain (DER, leaf first) ends in a trusted certificate: some certificate
  * of the chain is one of `trusted` (by SHA-256 fingerprint, i.e. byte for byte) and every link
  * before it is signed by the next, or the last certificate is signed by a trusted one. Validity
@@ -338,12 +345,14 @@ export async function certificateChainTrusted(chain: readonly Uint8Array[], trus
   const walk = await walkChain(walked, { checkRootSignature: false });
   const broken = walk.links.findIndex((l) => !holds(l));
   if (broken >= 0) return { trusted: false, detail: `${certs[broken]!.subject} is not signed by ${certs[broken + 1]!.subject} in x5chain` };
+  const notCa = issuerNotCa(walked.slice(1));
+  if (notCa !== undefined) return { trusted: false, detail: `${notCa.subject} issues a certificate in x5chain but is not a CA (basicConstraints)` };
   if (match >= 0) {
     return { trusted: true, detail: match === 0 ? `the signer certificate ${certs[0]!.subject} is a trusted certificate` : `the signer ${certs[0]!.subject} chains to the trusted ${certs[match]!.subject}` };
   }
   const last = certs[certs.length - 1]!;
   for (const a of anchors) {
-    if (holds(await checkLink(last, a))) return { trusted: true, detail: `the signer ${certs[0]!.subject} chains to the trusted ${a.subject}` };
+    if (issuerNotCa([a]) === undefined && holds(await checkLink(last, a))) return { trusted: true, detail: `the signer ${certs[0]!.subject} chains to the trusted ${a.subject}` };
   }
   return { trusted: false, detail: `the signer ${certs[0]!.subject} does not chain to any of the ${trusted.length} trusted certificate(s)` };
 }

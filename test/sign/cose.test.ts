@@ -4,7 +4,7 @@
  * check is node:crypto's RSA-PSS verify over a Sig_structure built here with cbor2 (§3.5),
  * not through our code.
  */
-import { constants, createPublicKey, verify as nodeVerify, type webcrypto } from 'node:crypto';
+import { X509Certificate, constants, createPublicKey, verify as nodeVerify, type webcrypto } from 'node:crypto';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { decode, encode, Tag } from 'cbor2';
 import { x509 } from '../../src/pki/x509.js';
@@ -38,10 +38,19 @@ interface Signer {
   readonly certPem: string;
 }
 
-/** An RSA-2048 key and a certificate for it, self-signed or issued by `issuer` (as openvmm's helper, §3.4). */
-async function makeSigner(name: string, issuer?: Signer): Promise<Signer> {
+/**
+ * An RSA-2048 key and a certificate for it, self-signed or issued by `issuer` (as openvmm's
+ * helper, §3.4). Self-signed ones are CAs (basicConstraints cA), issued ones are not unless `ca`.
+ */
+async function makeSigner(name: string, issuer?: Signer, ca = issuer === undefined): Promise<Signer> {
   const keys = (await crypto.subtle.generateKey(RSA_PSS_384, true, ['sign', 'verify'])) as webcrypto.CryptoKeyPair;
-  const common = { serialNumber: '01', notBefore: new Date('2026-01-01T00:00:00Z'), notAfter: new Date('2036-01-01T00:00:00Z'), signingAlgorithm: { name: 'RSA-PSS', saltLength: 48 } as webcrypto.Algorithm };
+  const common = {
+    serialNumber: '01',
+    notBefore: new Date('2026-01-01T00:00:00Z'),
+    notAfter: new Date('2036-01-01T00:00:00Z'),
+    signingAlgorithm: { name: 'RSA-PSS', saltLength: 48 } as webcrypto.Algorithm,
+    extensions: ca ? [new x509.BasicConstraintsExtension(true, undefined, true)] : [],
+  };
   const cert =
     issuer === undefined
       ? await x509.X509CertificateGenerator.createSelfSigned({ ...common, name, keys })
@@ -257,5 +266,22 @@ describe('certificateChainTrusted', () => {
     expect((await certificateChainTrusted([leaf.certDer], [other.certDer])).trusted).toBe(false);
     // A chain whose link is broken: leaf "issued by" other.
     expect((await certificateChainTrusted([leaf.certDer, other.certDer], [other.certDer])).trusted).toBe(false);
+  });
+
+  it('only a CA issues: a certificate signed by an end-entity certificate is not trusted (RFC 5280 §6.1.4 (k); OpenSSL refuses it as X509_V_ERR_INVALID_CA)', async () => {
+    const leaf = await makeSigner('CN=leaf', signer); // cA false
+    const forged = await makeSigner('CN=forged', leaf);
+    // OpenSSL (node:crypto) agrees the links are signed, so only the CA rule can refuse them.
+    expect(new X509Certificate(Buffer.from(forged.certDer)).verify(new X509Certificate(Buffer.from(leaf.certDer)).publicKey)).toBe(true);
+    expect(new X509Certificate(Buffer.from(leaf.certDer)).ca).toBe(false);
+    const inChain = await certificateChainTrusted([forged.certDer, leaf.certDer], [signer.certDer]);
+    expect(inChain.trusted).toBe(false);
+    expect(inChain.detail).toContain('not a CA');
+    expect((await certificateChainTrusted([forged.certDer, leaf.certDer], [leaf.certDer])).trusted).toBe(false); // a trusted leaf issues nothing
+    expect((await certificateChainTrusted([forged.certDer], [leaf.certDer])).trusted).toBe(false);
+    // Positive control: the same shape with an intermediate that is a CA holds.
+    const intermediate = await makeSigner('CN=intermediate', signer, true);
+    const signed = await makeSigner('CN=signed', intermediate);
+    expect((await certificateChainTrusted([signed.certDer, intermediate.certDer], [signer.certDer])).trusted).toBe(true);
   });
 });
