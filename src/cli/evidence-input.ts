@@ -83,7 +83,9 @@ export const POLICY_HELP = `Appraisal policy (README "Appraisal policy"; options
   --host-data HEX   SEV-SNP: expected HOST_DATA (zero-padded to 32 bytes)
   SEV-SNP: --guest-policy HEX (most permissive POLICY accepted: SMT, MIGRATE_MA,
     CXL_ALLOW allowed only if set; SINGLE_SOCKET, MEM_AES_256_XTS, RAPL_DIS,
-    CIPHERTEXT_HIDING_DRAM, PAGE_SWAP_DISABLE required if set; ABI minimum),
+    CIPHERTEXT_HIDING_DRAM, PAGE_SWAP_DISABLE required if set; ABI minimum;
+    DEBUG set here allows a debug guest unless the policy file says
+    "allow_debug": false),
     --vmpl N, --minimum-tcb TCB, --minimum-launch-tcb TCB (0x<u64> or
     bl_spl=N,tee_spl=N,snp_spl=N,ucode_spl=N[,fmc_spl=N]), --minimum-guest-svn N,
     --permit-provisional-firmware true|false, --require-id-block,

@@ -81,9 +81,12 @@ export async function checkAmdCrl(input: AmdCrlInput): Promise<Check> {
   if (!(await crlSignedBy(crl, ark))) {
     problems.push(`the CRL (issuer "${commonName(crl.issuer)}") is not signed by the ARK "${commonName(ark.subject)}"`);
   }
-  if (crlExpiredAt(crl, input.at)) {
-    problems.push(`the CRL is past its nextUpdate ${crl.nextUpdate?.toISOString()} at ${input.at.toISOString()}`);
-  }
+  // The same currency rules as TDX's CRLs (tdx-collateral-checks.ts): a CRL without nextUpdate
+  // cannot be shown current (go-tdx-guest checkCollateralExpiration), and one issued after the
+  // verification time is not yet valid (OpenSSL X509_V_ERR_CRL_NOT_YET_VALID).
+  if (crl.nextUpdate === undefined) problems.push('the CRL has no nextUpdate, so it cannot be shown to be current');
+  else if (crlExpiredAt(crl, input.at)) problems.push(`the CRL is past its nextUpdate ${crl.nextUpdate.toISOString()} at ${input.at.toISOString()}`);
+  if (crl.thisUpdate > input.at) problems.push(`the CRL was issued (thisUpdate ${crl.thisUpdate.toISOString()}) after the verification time ${input.at.toISOString()}`);
   const intermediate = tryLoad(input.intermediate);
   const leaf = tryLoad(input.leaf);
   if (intermediate && isRevoked(crl, intermediate)) problems.push(`the ${mid} "${commonName(intermediate.subject)}" (serial ${intermediate.serialNumber}) is revoked`);

@@ -45,7 +45,9 @@ const SNP_POLICY = { smt: 16, migrateMa: 18, debug: 19, singleSocket: 20, cxl: 2
 function snpDebug(report: SnpReport, policy: AppraisalPolicy): Check {
   const name = 'debug';
   const actual = `POLICY ${hex64(report.policy)}, DEBUG (bit 19) ${bit(report.policy, SNP_POLICY.debug) ? 'set' : 'clear'}`;
-  const allowed = policy.allowDebug === true || (policy.policy !== undefined && bit(policy.policy, SNP_POLICY.debug));
+  // go-sev-guest allows debug when the most permissive accepted POLICY has DEBUG set; an explicit
+  // allow_debug: false still refuses, so that a copied GUEST_POLICY cannot lift it silently.
+  const allowed = policy.allowDebug === true || (policy.allowDebug !== false && policy.policy !== undefined && bit(policy.policy, SNP_POLICY.debug));
   const expected = allowed ? 'DEBUG allowed' : 'DEBUG (bit 19) clear';
   if (!bit(report.policy, SNP_POLICY.debug)) return { name, ok: true, expected, actual, detail: `guest POLICY ${hex64(report.policy)}: DEBUG (bit 19) is clear` };
   if (allowed) return { name, ok: true, expected, actual, detail: `guest POLICY ${hex64(report.policy)} has DEBUG (bit 19) set: allowed by the policy (--allow-debug)` };

@@ -219,7 +219,8 @@ export function parsePolicy(json: unknown, label: (field: string) => string = (f
   if (typeof json !== 'object' || json === null || Array.isArray(json)) throw new PolicyError('a policy must be a JSON object of fields', '');
   const out: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(json as Record<string, unknown>)) {
-    const field = FIELDS[k];
+    // Own fields only: `__proto__` or `constructor` in a file are unknown fields, not Object's.
+    const field = Object.hasOwn(FIELDS, k) ? FIELDS[k] : undefined;
     if (field === undefined) throw new PolicyError(`unknown policy field ${label(k)} (known: ${POLICY_FIELDS.join(', ')})`, label(k));
     if (v === undefined) continue;
     out[field[0]] = field[1](v, label(k));

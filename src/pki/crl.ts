@@ -8,7 +8,7 @@ import { x509 } from './x509.js';
 import { PkiError, errorMessage } from './errors.js';
 
 /**
- * Parses one DER CRL, decoding the fields the checks read (issuer, nextUpdate) so that a CRL
+ * Parses one DER CRL, decoding the fields the checks read (issuer, thisUpdate, nextUpdate) so that a CRL
  * @peculiar/x509 would only fail on later is rejected now. Throws `PkiError('BadCrl')` with the
  * message `not a readable CRL (reason)`.
  */
@@ -16,6 +16,7 @@ export function parseCrl(der: Uint8Array): x509.X509Crl {
   try {
     const crl = new x509.X509Crl(der);
     void crl.issuer;
+    void crl.thisUpdate;
     void crl.nextUpdate;
     return crl;
   } catch (e) {

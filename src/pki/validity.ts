@@ -8,7 +8,8 @@ import type { x509 } from './x509.js';
 
 /** True when `at` lies within notBefore..notAfter, both inclusive (RFC 5280 §4.1.2.5). */
 export function validAt(cert: x509.X509Certificate, at: Date): boolean {
-  return !(at < cert.notBefore || at > cert.notAfter);
+  // Written as two inclusive comparisons so that an invalid date (NaN) is never "valid".
+  return at >= cert.notBefore && at <= cert.notAfter;
 }
 
 /** `notBefore to notAfter`, ISO 8601, for details. */

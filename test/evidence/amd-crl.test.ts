@@ -60,11 +60,11 @@ async function party(cn: string, serial: string, issuer?: Party): Promise<Party>
 }
 
 /** A CRL by `signer` (named `issuerName`, default the signer's subject) listing `serials`. */
-async function crl(signer: Party, serials: string[], options: { issuerName?: string; nextUpdate?: Date } = {}): Promise<x509.X509Crl> {
+async function crl(signer: Party, serials: string[], options: { issuerName?: string; nextUpdate?: Date | null; thisUpdate?: Date } = {}): Promise<x509.X509Crl> {
   return x509.X509CrlGenerator.create({
     issuer: options.issuerName ?? signer.cert.subject,
-    thisUpdate: new Date('2025-01-01T00:00:00Z'),
-    nextUpdate: options.nextUpdate ?? new Date('2026-01-01T00:00:00Z'),
+    thisUpdate: options.thisUpdate ?? new Date('2025-01-01T00:00:00Z'),
+    ...(options.nextUpdate === null ? {} : { nextUpdate: options.nextUpdate ?? new Date('2026-01-01T00:00:00Z') }),
     entries: serials.map((serialNumber) => ({ serialNumber, revocationDate: new Date('2024-06-01T00:00:00Z') })),
     signingAlgorithm: ALG,
     signingKey: signer.keys.privateKey,
@@ -148,6 +148,17 @@ describe('checkAmdCrl: which CRL applies to which certificate (spec/snp.md §5)'
     expect(c.ok).toBe(false);
     expect(c.detail).toContain('past its nextUpdate 2025-03-01T00:00:00.000Z');
     expect((await run(await crl(ark, [], { nextUpdate: new Date('2025-03-01T00:00:00Z') }), 'vcek', new Date('2025-02-01T00:00:00Z'))).ok).toBe(true);
+  });
+
+  it('a CRL without nextUpdate, or issued after the verification time: refused (go-tdx-guest checkCollateralExpiration; OpenSSL X509_V_ERR_CRL_NOT_YET_VALID)', async () => {
+    const open = await run(await crl(ark, [], { nextUpdate: null }));
+    expect(open.ok).toBe(false);
+    expect(open.detail).toContain('no nextUpdate');
+    const early = await run(await crl(ark, [], { thisUpdate: new Date('2025-07-01T00:00:00Z') }));
+    expect(early.ok).toBe(false);
+    expect(early.detail).toContain('after the verification time');
+    // Positive control: the same CRL at a time after its thisUpdate.
+    expect((await run(await crl(ark, [], { thisUpdate: new Date('2025-07-01T00:00:00Z') }), 'vcek', new Date('2025-08-01T00:00:00Z'))).ok).toBe(true);
   });
 
   it('PEM is read as DER is; unreadable bytes are a failed check, not an exception', async () => {

@@ -67,6 +67,9 @@ describeShared('debug guests are refused unless allowed', () => {
     expect((await verifySnp(snp('gosevguest-attestation.bin'), { allowDebug: true }, certs)).verified).toBe(true);
     // go-sev-guest's `policy` is the most permissive policy accepted: DEBUG in it allows debug.
     expect((await verifySnp(snp('gosevguest-attestation.bin'), { policy: 0xb0000n }, certs)).verified).toBe(true);
+    // ...unless debug is refused explicitly: a GUEST_POLICY copied into --guest-policy cannot lift it.
+    const explicit = await verifySnp(snp('gosevguest-attestation.bin'), { policy: 0xb0000n, allowDebug: false }, certs);
+    expect(explicit.checks.filter((c) => c.ok === false).map((c) => c.name)).toEqual(['debug']);
   });
 
   // go-tdx-guest validate/validate.go `validateTdAttributes` (AllowDebug false: "TD_ATTRIBUTES DEBUG

@@ -64,6 +64,12 @@ describe('policy file', () => {
     expect(e.message).toContain('allow_debugg');
     expect(e.field).toBe('p.json: allow_debugg');
   });
+  it("Object's own names are unknown fields too, not a crash", () => {
+    for (const k of ['__proto__', 'constructor', 'toString', 'hasOwnProperty']) {
+      const e = error(() => readPolicyFile(`{"${k}": true}`, 'p.json'));
+      expect(e.message).toContain(k);
+    }
+  });
   it.each([
     ['vmpl', 4],
     ['vmpl', '9'.repeat(30)],

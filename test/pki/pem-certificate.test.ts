@@ -129,6 +129,7 @@ describeShared('certificates in the shared vectors', () => {
     expect(validAt(cert, cert.notAfter)).toBe(true);
     expect(validAt(cert, new Date(cert.notBefore.getTime() - 1))).toBe(false);
     expect(validAt(cert, new Date(cert.notAfter.getTime() + 1))).toBe(false);
+    expect(validAt(cert, new Date(Number.NaN))).toBe(false); // an invalid time is never inside a period
     expect(commonName(cert.subject)).toBe('SEV-VCEK');
   });
 
