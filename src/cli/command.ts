@@ -29,8 +29,6 @@ export function onePath(positionals: readonly string[], command: string): string
 /** One `igvm-measure <command>`. */
 export interface Command {
   readonly name: string;
-  /** One line for the command list. */
-  readonly summary: string;
   /** Full `--help` text. */
   readonly help: string;
   readonly options: NonNullable<ParseArgsConfig['options']>;

@@ -75,7 +75,6 @@ const FIRMWARE_ONLY = ['platform', 'vcpus', ...Object.keys(FIRMWARE_MEASURE_OPTI
 
 export const compareCommand: Command = {
   name: 'compare',
-  summary: 'check hardware evidence against the measurement an IGVM file should produce',
   help: HELP,
   options: {
     evidence: { type: 'string' },

@@ -88,7 +88,6 @@ function derivedMask(file: IgvmFile, platform: LaunchMeasurementPlatform, path: 
 
 export const embedCommand: Command = {
   name: 'embed',
-  summary: 'store a CoRIM document and its COSE_Sign1 signature in an IGVM file',
   help: HELP,
   options: {
     corim: { type: 'string' },

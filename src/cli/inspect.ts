@@ -114,7 +114,6 @@ function summaryText(path: string, file: IgvmFile, withHeaders: boolean): string
 
 export const inspectCommand: Command = {
   name: 'inspect',
-  summary: 'show the headers of an IGVM file',
   help: HELP,
   options: {
     json: { type: 'boolean' },

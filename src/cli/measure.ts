@@ -128,7 +128,6 @@ function failed(result: MeasurementResult): boolean {
 
 export const measureCommand: Command = {
   name: 'measure',
-  summary: 'compute the SEV-SNP, TDX and VBS launch measurements of an IGVM file',
   help: HELP,
   options: {
     platform: { type: 'string' },

@@ -117,7 +117,6 @@ export function signaturePath(documentPath: string): string {
 
 export const referenceCommand: Command = {
   name: 'reference',
-  summary: 'reference values of an IGVM file as JSON or launch-measurement CoRIM',
   help: HELP,
   options: {
     format: { type: 'string' },

@@ -101,7 +101,6 @@ function showText(e: Evidence): string {
 
 export const reportCommand: Command = {
   name: 'report',
-  summary: 'show or verify an SEV-SNP attestation report or a TDX quote',
   help: HELP,
   options: { json: { type: 'boolean' }, ...CERTIFICATE_OPTIONS, ...POLICY_OPTIONS },
   async run({ values, positionals }, io) {

@@ -5,34 +5,40 @@
  */
 import { parseArgs } from 'node:util';
 import '../node/backends.js';
-import { IgvmFormatError } from '../format/index.js';
-import { MeasurementError } from '../measure/index.js';
-import { EvidenceError } from '../evidence/index.js';
-import { CorimError, SignError } from '../sign/index.js';
-import { FirmwareError } from '../firmware/index.js';
+// The error classes come from their own small modules, not the layers' indexes: a command loads
+// only the layers it uses (certificates and CBOR only for evidence and release commands).
+import { IgvmFormatError } from '../format/errors.js';
+import { MeasurementError } from '../measure/errors.js';
+import { EvidenceError } from '../evidence/errors.js';
+import { SignError } from '../sign/errors.js';
+import { CorimError } from '../sign/corim-errors.js';
+import { FirmwareError } from '../firmware/errors.js';
 import type { CliIo, Command } from './command.js';
 import { EXIT_INVALID_INPUT, EXIT_OK, EXIT_USAGE, InputReadError, UsageError } from './errors.js';
-import { inspectCommand } from './inspect.js';
-import { measureCommand } from './measure.js';
-import { reportCommand } from './report.js';
-import { compareCommand } from './compare.js';
-import { signCommand } from './sign.js';
-import { verifyCommand } from './verify.js';
-import { referenceCommand } from './reference.js';
-import { embedCommand } from './embed.js';
 import { stringify } from './json.js';
 import { VERSION } from './version.js';
 
-/** Every command, in the order `--help` lists them. */
-export const COMMANDS: readonly Command[] = [
-  inspectCommand,
-  measureCommand,
-  reportCommand,
-  compareCommand,
-  signCommand,
-  verifyCommand,
-  referenceCommand,
-  embedCommand,
+/** A command as the dispatcher knows it before loading it: its name, its summary and its module. */
+export interface CommandEntry {
+  readonly name: string;
+  /** One line for the command list. */
+  readonly summary: string;
+  load(): Promise<Command>;
+}
+
+/**
+ * Every command, in the order `--help` lists them. Each module is imported only when its
+ * command runs, so `inspect` does not load X.509, CBOR or the evidence layer.
+ */
+export const COMMANDS: readonly CommandEntry[] = [
+  { name: 'inspect', summary: 'show the headers of an IGVM file', load: async () => (await import('./inspect.js')).inspectCommand },
+  { name: 'measure', summary: 'compute the SEV-SNP, TDX and VBS launch measurements of an IGVM file', load: async () => (await import('./measure.js')).measureCommand },
+  { name: 'report', summary: 'show or verify an SEV-SNP attestation report or a TDX quote', load: async () => (await import('./report.js')).reportCommand },
+  { name: 'compare', summary: 'check hardware evidence against the measurement an IGVM file should produce', load: async () => (await import('./compare.js')).compareCommand },
+  { name: 'sign', summary: 'add a signed SEV-SNP ID block to an IGVM file (or emit the bytes to sign elsewhere)', load: async () => (await import('./sign.js')).signCommand },
+  { name: 'verify', summary: "check a file's SNP ID blocks and CoRIM signatures against its recomputed digests", load: async () => (await import('./verify.js')).verifyCommand },
+  { name: 'reference', summary: 'reference values of an IGVM file as JSON or launch-measurement CoRIM', load: async () => (await import('./reference.js')).referenceCommand },
+  { name: 'embed', summary: 'store a CoRIM document and its COSE_Sign1 signature in an IGVM file', load: async () => (await import('./embed.js')).embedCommand },
 ];
 
 function generalHelp(): string {
@@ -66,11 +72,12 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
     io.stdout(`${VERSION}\n`);
     return EXIT_OK;
   }
-  const command = COMMANDS.find((c) => c.name === name);
-  if (command === undefined) {
+  const entry = COMMANDS.find((c) => c.name === name);
+  if (entry === undefined) {
     io.stderr(`igvm-measure: unknown command '${name}'\n\n${generalHelp()}`);
     return EXIT_USAGE;
   }
+  const command = await entry.load();
   let json = false;
   try {
     let parsed: { values: Record<string, string | boolean | (string | boolean)[] | undefined>; positionals: string[] };

@@ -278,7 +278,6 @@ async function sign(plan: Plan, values: CommandArgs['values'], io: CliIo): Promi
 
 export const signCommand: Command = {
   name: 'sign',
-  summary: 'add a signed SEV-SNP ID block to an IGVM file (or emit the bytes to sign elsewhere)',
   help: HELP,
   options: {
     output: { type: 'string', short: 'o' },

@@ -49,7 +49,6 @@ unreadable or invalid, 2 usage error, 3 a check failed.`;
 
 export const verifyCommand: Command = {
   name: 'verify',
-  summary: "check a file's SNP ID blocks and CoRIM signatures against its recomputed digests",
   help: HELP,
   options: {
     'trusted-id-key': { type: 'string' },

@@ -375,7 +375,8 @@ describe.skipIf(!HAVE_SHARED)('appraisal policy on the command line', () => {
 describe('a repeated single-value option is a usage error, for every command', () => {
   it('each command refuses its first value option given twice', async () => {
     const { COMMANDS } = await import('../../src/cli/run.js');
-    for (const c of COMMANDS) {
+    for (const entry of COMMANDS) {
+      const c = await entry.load();
       const name = Object.entries(c.options).find(([, o]) => o.type === 'string')?.[0];
       if (name === undefined) continue;
       const r = await cli([c.name, `--${name}`, 'a', `--${name}=b`]);
