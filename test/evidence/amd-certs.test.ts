@@ -21,17 +21,12 @@ import { AMD_ASK_SHA256, AMD_ASVK_SHA256, AMD_BUNDLED_CERTIFICATES, bundledAmdCh
 import { loadEvidence, verifyEvidence } from '../../src/evidence/load.js';
 import { loadSnpEvidence } from '../../src/evidence/snp-input.js';
 import { verifySnpEvidence } from '../../src/evidence/snp-verify.js';
-import type { Check } from '../../src/pki/check.js';
 import { HAVE_SHARED, sharedBytes, sharedNotice, whenShared } from '../helpers/shared.js';
+import { findCheck as check } from '../helpers/checks.js';
 
 const describeShared = HAVE_SHARED ? describe : describe.skip;
 sharedNotice('evidence/amd-certs');
 const file = (f: string): Uint8Array => sharedBytes(`evidence/snp/${f}`);
-const check = (checks: readonly Check[], name: string): Check => {
-  const c = checks.find((x) => x.name === name);
-  if (!c) throw new Error(`no check ${name} in ${checks.map((x) => x.name).join(', ')}`);
-  return c;
-};
 const PRODUCTS = ['Milan', 'Genoa', 'Turin'] as const;
 /** OpenSSL's SHA-256 fingerprint `AB:CD:…` as lowercase hex. */
 const fp = (c: NodeCertificate): string => c.fingerprint256.replace(/:/g, '').toLowerCase();

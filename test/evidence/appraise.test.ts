@@ -8,20 +8,14 @@
 import { describe, expect, it } from 'vitest';
 import { loadEvidence, verifyEvidence, type VerifyOptions } from '../../src/evidence/load.js';
 import type { AppraisalPolicy } from '../../src/evidence/policy.js';
-import type { Check } from '../../src/pki/check.js';
 import { HAVE_SHARED, sharedBytes, sharedNotice } from '../helpers/shared.js';
+import { findCheck as check } from '../helpers/checks.js';
 
 sharedNotice('evidence/appraise');
 const describeShared = HAVE_SHARED ? describe : describe.skip;
 
 const snp = (f: string): Uint8Array => sharedBytes(`evidence/snp/${f}`);
 const tdx = (f: string): Uint8Array => sharedBytes(`evidence/tdx/${f}`);
-const check = (checks: readonly Check[], name: string): Check => {
-  const c = checks.find((x) => x.name === name);
-  if (!c) throw new Error(`no check ${name} in ${checks.map((x) => x.name).join(', ')}`);
-  return c;
-};
-
 /** trustee's test report with its VCEK and the Milan chain (spec/snp.md §6). */
 const TRUSTEE = 'trustee-snp-test-report.bin';
 const trusteeCerts = (): VerifyOptions => ({ vcek: snp('trustee-snp-test-vcek.der'), chain: snp('virtee-cert_chain_milan') });

@@ -26,7 +26,6 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { runCli } from '../../src/cli/run.js';
 import { decodeBase64Url, readTrusteeAzureEvidence } from '../../src/evidence/azure-evidence.js';
-import { EvidenceError } from '../../src/evidence/errors.js';
 import { loadEvidence, verifyEvidence } from '../../src/evidence/load.js';
 import { loadSnpEvidence } from '../../src/evidence/snp-input.js';
 import { loadTdxEvidence } from '../../src/evidence/tdx-input.js';
@@ -35,6 +34,7 @@ import { verifyTdxEvidence } from '../../src/evidence/tdx-verify.js';
 import { pemCertificates } from '../../src/pki/pem.js';
 import type { Check } from '../../src/pki/check.js';
 import { HAVE_SHARED, SHARED_VECTORS, sharedBytes, sharedNotice } from '../helpers/shared.js';
+import { findCheck as check, evidenceErrorOf as errorOf } from '../helpers/checks.js';
 
 sharedNotice('evidence/azure-evidence');
 const SNP = 'evidence/snp';
@@ -54,22 +54,6 @@ const temp = (name: string, bytes: Uint8Array | string): string => {
   writeFileSync(p, bytes);
   return p;
 };
-
-function check(checks: readonly Check[], name: string): Check {
-  const c = checks.find((x) => x.name === name);
-  if (!c) throw new Error(`no check ${name} in ${checks.map((x) => x.name).join(', ')}`);
-  return c;
-}
-
-function errorOf(f: () => unknown): EvidenceError {
-  try {
-    f();
-  } catch (e) {
-    expect(e).toBeInstanceOf(EvidenceError);
-    return e as EvidenceError;
-  }
-  throw new Error('expected an EvidenceError');
-}
 
 async function cli(args: string[]): Promise<{ code: number; stdout: string }> {
   let stdout = '';

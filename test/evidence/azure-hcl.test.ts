@@ -14,11 +14,11 @@
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { HCL_OFFSETS, HCL_REPORT_TYPE, isHcl, readHclReport } from '../../src/evidence/azure-hcl.js';
-import { EvidenceError } from '../../src/evidence/errors.js';
 import { loadSnpEvidence } from '../../src/evidence/snp-input.js';
 import { loadTdxEvidence } from '../../src/evidence/tdx-input.js';
 import { bytesToHex } from '../../src/format/bytes.js';
 import { HAVE_SHARED, sharedBytes, sharedNotice } from '../helpers/shared.js';
+import { evidenceErrorOf as errorOf } from '../helpers/checks.js';
 
 const sha256 = (b: Uint8Array): string => createHash('sha256').update(b).digest('hex');
 
@@ -47,16 +47,6 @@ function tdReport(): Uint8Array {
   const r = new Uint8Array(1024);
   r[0] = 0x81;
   return r;
-}
-
-function errorOf(f: () => unknown): EvidenceError {
-  try {
-    f();
-  } catch (e) {
-    expect(e).toBeInstanceOf(EvidenceError);
-    return e as EvidenceError;
-  }
-  throw new Error('expected an EvidenceError');
 }
 
 describe('the layout (openvmm IgvmAttestRequest)', () => {

@@ -24,6 +24,7 @@ import { verifySnpEvidence } from '../../src/evidence/snp-verify.js';
 import { runCli } from '../../src/cli/run.js';
 import type { Check } from '../../src/pki/check.js';
 import { HAVE_SHARED, SHARED_VECTORS, sharedBytes, sharedNotice } from '../helpers/shared.js';
+import { findCheck as check } from '../helpers/checks.js';
 
 sharedNotice('evidence/hcl-binding');
 const SNP = 'evidence/snp';
@@ -41,12 +42,6 @@ const temp = (name: string, bytes: Uint8Array | string): string => {
   writeFileSync(p, bytes);
   return p;
 };
-
-function check(checks: readonly Check[], name: string): Check {
-  const c = checks.find((x) => x.name === name);
-  if (!c) throw new Error(`no check ${name} in ${checks.map((x) => x.name).join(', ')}`);
-  return c;
-}
 
 function mutated(bytes: Uint8Array, f: (b: Uint8Array, v: DataView) => void): Uint8Array {
   const b = bytes.slice();

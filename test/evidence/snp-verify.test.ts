@@ -18,13 +18,13 @@ import {
   verifyAmdChain,
   verifyRsaPssLink,
 } from '../../src/evidence/amd-chain.js';
-import type { Check } from '../../src/pki/check.js';
 import { EvidenceError } from '../../src/evidence/errors.js';
 import { loadSnpEvidence, type SnpEvidence } from '../../src/evidence/snp-input.js';
 import { verifySnpEvidence, type SnpVerifyOptions } from '../../src/evidence/snp-verify.js';
 import { x509 } from '../../src/pki/x509.js';
 import { HAVE_SHARED, SHARED_VECTORS, sharedBytes, sharedNotice } from '../helpers/shared.js';
 import { mulberry32 } from '../helpers/prng.js';
+import { findCheck as check } from '../helpers/checks.js';
 
 const SNP = 'evidence/snp';
 const hex = (b: Uint8Array): string => Buffer.from(b).toString('hex');
@@ -32,12 +32,6 @@ const file = (f: string): Uint8Array => sharedBytes(`${SNP}/${f}`);
 const cat = (...files: string[]): Uint8Array => new Uint8Array(Buffer.concat(files.map((f) => file(f))));
 const describeShared = HAVE_SHARED ? describe : describe.skip;
 sharedNotice('evidence/snp-verify');
-
-const check = (checks: readonly Check[], name: string): Check => {
-  const c = checks.find((x) => x.name === name);
-  if (!c) throw new Error(`no check ${name} in ${checks.map((x) => x.name).join(', ')}`);
-  return c;
-};
 
 /**
  * A time inside the validity of every certificate below: trustee's test VLEK is valid only from

@@ -10,7 +10,6 @@
  * update 2025-07-19T10:16:03Z); QE identity 2025-06-19T10:32:27Z.
  */
 import { describe, expect, it } from 'vitest';
-import type { Check } from '../../src/pki/check.js';
 import { loadTdxEvidence, type TdxEvidence } from '../../src/evidence/tdx-input.js';
 import { verifyTdxEvidence, type TdxVerification, type TdxVerifyOptions } from '../../src/evidence/tdx-verify.js';
 import { runCli } from '../../src/cli/run.js';
@@ -19,6 +18,7 @@ import { x509 } from '../../src/pki/x509.js';
 import { HAVE_SHARED, SHARED_VECTORS, sharedBytes, sharedJson, sharedNotice } from '../helpers/shared.js';
 import { webcrypto } from 'node:crypto';
 import { join } from 'node:path';
+import { findCheck as check } from '../helpers/checks.js';
 
 const DIR = 'evidence/tdx';
 const QUOTE = `${DIR}/dcapqvl-tdx_quote`;
@@ -41,12 +41,6 @@ function collateral(): Json {
 
 function verify(c: unknown, now: Date, options: TdxVerifyOptions = {}): Promise<TdxVerification> {
   return verifyTdxEvidence(quote(), { ...options, collateral: c, now });
-}
-
-function check(checks: readonly Check[], name: string): Check {
-  const c = checks.find((x) => x.name === name);
-  if (!c) throw new Error(`no check ${name} in ${checks.map((x) => x.name).join(', ')}`);
-  return c;
 }
 
 function failed(r: TdxVerification): string[] {

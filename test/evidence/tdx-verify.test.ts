@@ -13,7 +13,6 @@
  * `replayCcelEventLog`, and that a single flipped bit in the signed region never verifies.
  */
 import { describe, expect, it } from 'vitest';
-import type { Check } from '../../src/pki/check.js';
 import { EVIDENCE_ERROR_CODES, EvidenceError } from '../../src/evidence/errors.js';
 import {
   certificateFingerprint,
@@ -31,6 +30,7 @@ import { parseCollateral } from '../../src/evidence/tdx-collateral.js';
 import { verifyTdxEvidence, type TdxVerification, type TdxVerifyOptions } from '../../src/evidence/tdx-verify.js';
 import { HAVE_SHARED, sharedBytes, sharedJson, sharedNotice } from '../helpers/shared.js';
 import { mulberry32 } from '../helpers/prng.js';
+import { findCheck as check } from '../helpers/checks.js';
 
 const DIR = 'evidence/tdx';
 
@@ -66,12 +66,6 @@ const CHAIN_NOW = new Date('2026-06-01T00:00:00Z');
 
 function verifyAt(evidence: TdxEvidence, options: TdxVerifyOptions = {}): Promise<TdxVerification> {
   return verifyTdxEvidence(evidence, { now: CHAIN_NOW, ...options });
-}
-
-function check(checks: readonly Check[], name: string): Check {
-  const c = checks.find((x) => x.name === name);
-  if (!c) throw new Error(`no check ${name} in ${checks.map((x) => x.name).join(', ')}`);
-  return c;
 }
 
 function load(file: string): TdxEvidence {
