@@ -9,6 +9,7 @@ import '../node/backends.js';
 // only the layers it uses (certificates and CBOR only for evidence and release commands).
 import { IgvmFormatError } from '../format/errors.js';
 import { MeasurementError } from '../measure/errors.js';
+import { defaultHashBackend, defaultKernels } from '../measure/hash-default.js';
 import { EvidenceError } from '../evidence/errors.js';
 import { SignError } from '../sign/errors.js';
 import { CorimError } from '../sign/corim-errors.js';
@@ -50,7 +51,8 @@ Read, validate and measure IGVM (Independent Guest Virtual Machine) files.
 Commands:
 ${COMMANDS.map((c) => `  ${c.name.padEnd(width)}  ${c.summary}`).join('\n')}
 
-Run 'igvm-measure <command> --help' for a command's options.
+Run 'igvm-measure <command> --help' (or 'igvm-measure help <command>') for a command's options;
+'igvm-measure --version' (-V) prints the version and the hash kernels in use.
 Every command takes --json for one JSON document on stdout.
 
 Exit codes: 0 success, 1 invalid input, 2 usage error, 3 a check failed.
@@ -64,12 +66,23 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
     io.stderr(generalHelp());
     return EXIT_USAGE;
   }
+  if (name === 'help' && rest[0] !== undefined) {
+    // `help <command>` is `<command> --help`.
+    const entry = COMMANDS.find((c) => c.name === rest[0]);
+    if (entry === undefined) {
+      io.stderr(`igvm-measure: unknown command '${rest[0]}'\n\n${generalHelp()}`);
+      return EXIT_USAGE;
+    }
+    io.stdout(`${(await entry.load()).help}\n`);
+    return EXIT_OK;
+  }
   if (name === '--help' || name === '-h' || name === 'help') {
     io.stdout(generalHelp());
     return EXIT_OK;
   }
   if (name === '--version' || name === '-V') {
-    io.stdout(`${VERSION}\n`);
+    // Which hash kernels this process measures with: the native addon, or the JS fallback.
+    io.stdout(`${VERSION}\nkernels: ${defaultKernels.name}; hash: ${defaultHashBackend.name}\n`);
     return EXIT_OK;
   }
   const entry = COMMANDS.find((c) => c.name === name);

@@ -4,7 +4,7 @@
  * Expected values come from the spec's examples and upstream's JSON (../shared).
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -121,6 +121,22 @@ describe('inspect errors and exit codes', () => {
     expect(h.code).toBe(0);
     expect(h.stdout).toContain('Usage: igvm-measure inspect');
     expect((await cli(['--help'])).stdout).toContain('inspect');
+    // `help <command>` prints the same text as `<command> --help`; an unknown name is a usage error.
+    const viaHelp = await cli(['help', 'inspect']);
+    expect(viaHelp.code).toBe(0);
+    expect(viaHelp.stdout).toBe(h.stdout);
+    expect((await cli(['help', 'frobnicate'])).code).toBe(2);
+  });
+
+  it('--version and -V print the version, then the hash kernels in use', async () => {
+    for (const flag of ['--version', '-V']) {
+      const v = await cli([flag]);
+      expect(v.code).toBe(0);
+      const [version, kernels] = v.stdout.trimEnd().split('\n');
+      // The version is package.json's, read independently of the CLI's constant.
+      expect(version).toBe((JSON.parse(readFileSync(join(REPO_ROOT, 'package.json'), 'utf8')) as { version: string }).version);
+      expect(kernels).toMatch(/^kernels: .+; hash: .+$/);
+    }
   });
 });
 
