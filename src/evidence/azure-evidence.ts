@@ -19,7 +19,7 @@
  * Everything that goes wrong with a recognised document is an `EvidenceError` (`BadField` for a
  * field that cannot be decoded, `UnsupportedVersion` for a version trustee does not read).
  */
-import { decodeBase64 } from './encoding.js';
+import { decodeBase64, decodeByteArray } from './encoding.js';
 import { EvidenceError } from './errors.js';
 
 /** A trustee Azure SEV-SNP vTPM document, v1 or v2. */
@@ -58,18 +58,6 @@ export function decodeBase64Url(text: string): Uint8Array | null {
   return decodeBase64(unpadded + '='.repeat((4 - (unpadded.length % 4)) % 4));
 }
 
-/** A JSON array of byte values (serde's `Vec<u8>`); `null` otherwise. */
-function byteArray(v: unknown): Uint8Array | null {
-  if (!Array.isArray(v)) return null;
-  const out = new Uint8Array(v.length);
-  for (let i = 0; i < v.length; i++) {
-    const x: unknown = v[i];
-    if (typeof x !== 'number' || !Number.isInteger(x) || x < 0 || x > 255) return null;
-    out[i] = x;
-  }
-  return out;
-}
-
 function isObject(v: unknown): v is Record<string, unknown> {
   return v !== null && typeof v === 'object' && !Array.isArray(v);
 }
@@ -104,10 +92,10 @@ export function readTrusteeAzureEvidence(root: unknown): TrusteeAzureEvidence | 
     if (!('version' in root)) {
       // az_tdx_vtpm EvidenceV0: byte arrays.
       const what = 'trustee Azure TDX evidence v0';
-      const hclReport = byteArray(root.hcl_report);
-      const tdQuote = byteArray(root.td_quote);
-      if (!hclReport || hclReport.length === 0) throw new EvidenceError('BadField', `${what}: "hcl_report" is not a byte array`, 0);
-      if (!tdQuote || tdQuote.length === 0) throw new EvidenceError('BadField', `${what}: "td_quote" is not a byte array`, 0);
+      const hclReport = decodeByteArray(root.hcl_report);
+      const tdQuote = decodeByteArray(root.td_quote);
+      if (!hclReport) throw new EvidenceError('BadField', `${what}: "hcl_report" is not a byte array`, 0);
+      if (!tdQuote) throw new EvidenceError('BadField', `${what}: "td_quote" is not a byte array`, 0);
       return { platform: 'TDX', version: 0, hclReport, tdQuote };
     }
     // az_tdx_vtpm EvidenceV1: `version: u32` (any value), base64url fields.

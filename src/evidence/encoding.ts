@@ -70,3 +70,18 @@ export function decodeHex(text: string): Uint8Array | null {
   for (let i = 0; i < out.length; i++) out[i] = parseInt(t.slice(2 * i, 2 * i + 2), 16);
   return out;
 }
+
+/**
+ * A non-empty JSON array of byte values, as serde serializes `Vec<u8>` (trustee's evidence
+ * JSON); `undefined` for anything else.
+ */
+export function decodeByteArray(v: unknown): Uint8Array | undefined {
+  if (!Array.isArray(v) || v.length === 0) return undefined;
+  const out = new Uint8Array(v.length);
+  for (let i = 0; i < v.length; i++) {
+    const x: unknown = v[i];
+    if (typeof x !== 'number' || !Number.isInteger(x) || x < 0 || x > 255) return undefined;
+    out[i] = x;
+  }
+  return out;
+}

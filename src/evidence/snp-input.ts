@@ -17,7 +17,7 @@
 import { describeAmdCertificate, parseCertificates } from './amd-chain.js';
 import { EvidenceError } from './errors.js';
 import { SNP_REPORT_SIZE, parseSnpReport, type SnpReport } from './snp-report.js';
-import { decodeBase64, decodeHex, latin1 } from './encoding.js';
+import { decodeBase64, decodeByteArray, decodeHex, latin1 } from './encoding.js';
 import { HCL_OFFSETS, HCL_REPORT_TYPE, HCL_RUNTIME_DATA_HEADER, isHcl, readHclReport, type HclReport } from './azure-hcl.js';
 import { decodeBase64Url, parseEvidenceJson, readTrusteeAzureEvidence } from './azure-evidence.js';
 import { bytesToHex } from '../format/bytes.js';
@@ -215,21 +215,9 @@ function isText(b: Uint8Array): boolean {
 const MAX_JSON_DEPTH = 32;
 const MAX_JSON_NODES = 200_000;
 
-/** A JSON array of byte values, as trustee serializes `Vec<u8>`. */
-function byteArray(v: unknown): Uint8Array | undefined {
-  if (!Array.isArray(v) || v.length === 0) return undefined;
-  const out = new Uint8Array(v.length);
-  for (let i = 0; i < v.length; i++) {
-    const x: unknown = v[i];
-    if (typeof x !== 'number' || !Number.isInteger(x) || x < 0 || x > 255) return undefined;
-    out[i] = x;
-  }
-  return out;
-}
-
 /** Bytes from a JSON value: a byte array, hex text or base64 text. */
 function jsonBytes(v: unknown): Uint8Array | undefined {
-  const arr = byteArray(v);
+  const arr = decodeByteArray(v);
   if (arr) return arr;
   if (typeof v !== 'string') return undefined;
   return decodeHex(v) ?? decodeBase64(v) ?? undefined;
