@@ -6,6 +6,7 @@
  * file before writing.
  */
 import { serializeIgvm, type IgvmFile } from '../format/index.js';
+import { hexNumber } from '../format/bytes.js';
 import type { Check } from '../pki/check.js';
 import { PROFILE_NAMES, type PlatformSelector } from '../measure/index.js';
 import { CorimError } from '../sign/corim-errors.js';
@@ -72,16 +73,13 @@ export function parseMask(text: string): number {
 
 const SELECTOR: Record<LaunchMeasurementPlatform, PlatformSelector> = { SEV_SNP: 'snp', TDX: 'tdx', VSM_ISOLATION: 'vbs' };
 
-function mask(m: number): string {
-  return `0x${m.toString(16)}`;
-}
 
 /** The mask of `file`'s one platform header of `platform`. */
 function derivedMask(file: IgvmFile, platform: LaunchMeasurementPlatform, path: string): number {
   const headers = file.platforms.filter((p) => p.platformType === platform);
   if (headers.length === 0) throw new CorimError('NoMatchingPlatform', `the CoRIM describes ${platform}, and ${path} has no ${platform} platform`);
   if (headers.length > 1) {
-    throw new UsageError(`${path} has ${headers.length} ${platform} platforms (masks ${headers.map((h) => mask(h.compatibilityMask)).join(', ')}); choose one with --mask`);
+    throw new UsageError(`${path} has ${headers.length} ${platform} platforms (masks ${headers.map((h) => hexNumber(h.compatibilityMask)).join(', ')}); choose one with --mask`);
   }
   return headers[0]!.compatibilityMask;
 }
@@ -140,11 +138,11 @@ export const embedCommand: Command = {
       return await withIgvmFile(path, {}, async (file, source) => {
         const m = explicitMask ?? derivedMask(file, platform!, path);
         const all = file.platforms.reduce((acc, p) => acc | p.compatibilityMask, 0);
-        if ((m & ~all) !== 0) throw new UsageError(`--mask ${mask(m)} has bits that are no platform of ${path} (platform masks ${mask(all)})`);
+        if ((m & ~all) !== 0) throw new UsageError(`--mask ${hexNumber(m)} has bits that are no platform of ${path} (platform masks ${hexNumber(all)})`);
         const embedded = embedCorim(file, m, document, signature);
         if ('overlapping' in embedded) {
           const h = embedded.overlapping;
-          throw new UsageError(`the file has a ${h.kind} for mask ${mask(h.compatibilityMask)}, which overlaps --mask ${mask(m)} without being equal; use --mask ${mask(h.compatibilityMask)} to replace it`);
+          throw new UsageError(`the file has a ${h.kind} for mask ${hexNumber(h.compatibilityMask)}, which overlaps --mask ${hexNumber(m)} without being equal; use --mask ${hexNumber(h.compatibilityMask)} to replace it`);
         }
         const { file: next, added, replaced } = embedded;
 
@@ -184,7 +182,7 @@ export const embedCommand: Command = {
         } else {
           io.stderr(checkLines(checks, 'inline'));
           if (write) {
-            io.stdout(`wrote ${out}: CORIM_DOCUMENT (${document.length} bytes)${signature === undefined ? '' : ` and CORIM_SIGNATURE (${signature.length} bytes)`} for mask ${mask(m)}${replaced > 0 ? `, replacing ${replaced} CoRIM header(s)` : ''}\n`);
+            io.stdout(`wrote ${out}: CORIM_DOCUMENT (${document.length} bytes)${signature === undefined ? '' : ` and CORIM_SIGNATURE (${signature.length} bytes)`} for mask ${hexNumber(m)}${replaced > 0 ? `, replacing ${replaced} CoRIM header(s)` : ''}\n`);
           }
         }
         if (failed) {

@@ -60,7 +60,6 @@ export function compareEvidence(values: EvidenceValues, options: CompareOptions)
       const r = measure(options.file, {
         platform: values.platform === 'SEV_SNP' ? 'snp' : 'tdx',
         ...(options.profile ? { profile: options.profile } : {}),
-        hash: defaultHashBackend,
       });
       const p = r.platforms.find((x) => x.compatibilityMask === platform!.compatibilityMask);
       if (p !== undefined && 'error' in p) checks.push(check(label, false, `the file cannot be measured: ${p.error.code}: ${p.error.message}`));

@@ -31,12 +31,15 @@ export function latin1(b: Uint8Array): string {
 const ANY_BEGIN = /-----BEGIN ([\x20-\x2c\x2e-\x7e]+)-----/g;
 const BASE64_BODY = /^[A-Za-z0-9+/]*={0,2}$/;
 
-/** Strict base64 with whitespace skipped; `undefined` when it is not (or is empty). */
+/**
+ * Base64 with whitespace skipped, padding optional (as `atob`, which the key readers used
+ * before this module, accepts it); `undefined` when it is not base64 (or is empty).
+ */
 function base64Body(text: string): Uint8Array | undefined {
   const clean = text.replace(/[\t\n\v\f\r ]+/g, '');
-  if (clean.length === 0 || clean.length % 4 !== 0 || !BASE64_BODY.test(clean)) return undefined;
+  if (clean.length === 0 || clean.length % 4 === 1 || !BASE64_BODY.test(clean)) return undefined;
   try {
-    return Uint8Array.from(atob(clean), (c) => c.charCodeAt(0));
+    return Uint8Array.from(atob(clean.padEnd(Math.ceil(clean.length / 4) * 4, '=')), (c) => c.charCodeAt(0));
   } catch {
     return undefined;
   }

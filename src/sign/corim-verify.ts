@@ -16,11 +16,8 @@ import type { MeasurementResult, PlatformMeasurement } from '../measure/index.js
 import { CorimError } from './corim-errors.js';
 import { LAUNCH_MEASUREMENT_CLASSES, decodeLaunchMeasurementCorim, readUnsignedCorim, type LaunchMeasurementCorim } from './corim.js';
 import { certificateChainTrusted, verifyDetachedCoseSign1 } from './cose.js';
-import { bytesToHex } from '../format/bytes.js';
+import { bytesToHex, hexNumber } from '../format/bytes.js';
 
-function mask(m: number): string {
-  return `0x${m.toString(16)}`;
-}
 
 function why(e: unknown): string {
   if (e instanceof CorimError) return `${e.code}: ${e.message}`;
@@ -30,12 +27,12 @@ function why(e: unknown): string {
 function referenceChecks(doc: LaunchMeasurementCorim, h: CorimHeader, platforms: readonly PlatformMeasurement[]): Check[] {
   const named = platforms.filter((p) => (p.compatibilityMask & h.compatibilityMask) !== 0);
   const cls = LAUNCH_MEASUREMENT_CLASSES[doc.platformType];
-  const what = `CoRIM for mask ${mask(h.compatibilityMask)} (${cls.vendor}/${cls.model})`;
+  const what = `CoRIM for mask ${hexNumber(h.compatibilityMask)} (${cls.vendor}/${cls.model})`;
   if (named.length === 0) {
-    return [{ name: 'corim-reference-value', ok: null, detail: `not checked: ${what}: no measured platform has a bit of mask ${mask(h.compatibilityMask)}` }];
+    return [{ name: 'corim-reference-value', ok: null, detail: `not checked: ${what}: no measured platform has a bit of mask ${hexNumber(h.compatibilityMask)}` }];
   }
   return named.map((p): Check => {
-    const on = `${what} vs ${p.platformType} mask ${mask(p.compatibilityMask)}`;
+    const on = `${what} vs ${p.platformType} mask ${hexNumber(p.compatibilityMask)}`;
     if (p.platformType !== doc.platformType) return { name: 'corim-reference-value', ok: false, detail: `${on}: the document describes ${doc.platformType}, not ${p.platformType}` };
     if ('error' in p) return { name: 'corim-reference-value', ok: false, detail: `${on}: the platform could not be measured (${p.error.code}: ${p.error.message})` };
     if (!('digest' in p)) return { name: 'corim-reference-value', ok: false, detail: `${on}: the platform is not measurable` };
@@ -48,7 +45,7 @@ function referenceChecks(doc: LaunchMeasurementCorim, h: CorimHeader, platforms:
 }
 
 async function signatureChecks(sig: CorimHeader, docHeader: CorimHeader, document: Uint8Array, trusted: readonly Uint8Array[] | undefined): Promise<Check[]> {
-  const what = `CoRIM signature for mask ${mask(sig.compatibilityMask)} over the document for mask ${mask(docHeader.compatibilityMask)}`;
+  const what = `CoRIM signature for mask ${hexNumber(sig.compatibilityMask)} over the document for mask ${hexNumber(docHeader.compatibilityMask)}`;
   let result;
   try {
     result = await verifyDetachedCoseSign1(sig.data.bytes(), document);
@@ -88,7 +85,7 @@ export async function verifyEmbeddedCorim(file: IgvmFile, measured: MeasurementR
   const checks: Check[] = [];
   for (const doc of docs) {
     const bytes = doc.data.bytes().slice();
-    const what = `CoRIM document for mask ${mask(doc.compatibilityMask)} (${bytes.length} bytes)`;
+    const what = `CoRIM document for mask ${hexNumber(doc.compatibilityMask)} (${bytes.length} bytes)`;
     try {
       const decoded = decodeLaunchMeasurementCorim(bytes);
       checks.push({
@@ -114,7 +111,7 @@ export async function verifyEmbeddedCorim(file: IgvmFile, measured: MeasurementR
     }
     const sigs = headers.filter((h) => h.kind === 'CORIM_SIGNATURE' && (h.compatibilityMask & doc.compatibilityMask) !== 0);
     if (sigs.length === 0) {
-      checks.push({ name: 'corim-signature', ok: null, detail: `not checked: the CoRIM document for mask ${mask(doc.compatibilityMask)} has no CORIM_SIGNATURE` });
+      checks.push({ name: 'corim-signature', ok: null, detail: `not checked: the CoRIM document for mask ${hexNumber(doc.compatibilityMask)} has no CORIM_SIGNATURE` });
     }
     for (const sig of sigs) checks.push(...(await signatureChecks(sig, doc, bytes, trustedCertificates)));
   }

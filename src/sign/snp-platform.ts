@@ -6,12 +6,13 @@
  */
 import type { IgvmFile, SnpIdBlockHeader, SupportedPlatformHeader } from '../format/index.js';
 import { guestPoliciesFor } from '../format/view.js';
+import { hexNumber } from '../format/bytes.js';
 import type { MeasurementResult, PlatformMeasurement } from '../measure/index.js';
 import { SignError } from './errors.js';
 import type { P384Point, P384PublicKey } from './keys.js';
 
 /** A compatibility mask as messages print it. */
-export const maskText = (m: number): string => `0x${(m >>> 0).toString(16)}`;
+export const maskText = (m: number): string => hexNumber(m >>> 0);
 
 /**
  * True when an SNP_ID_BLOCK with `mask` applies to the platform of mask `cm`: any shared bit,
@@ -55,7 +56,7 @@ export function guestPolicyOf(file: IgvmFile, platform: SupportedPlatformHeader)
     return new SignError('NoGuestPolicy', `no GUEST_POLICY covers the SEV_SNP platform (mask ${maskText(cm)}), so the ID block's POLICY is unknown (spec/snp.md §3.3)`);
   }
   if (values.size > 1) {
-    return new SignError('ConflictingGuestPolicy', `GUEST_POLICY headers with different policies (${[...values].map((v) => `0x${v.toString(16)}`).join(', ')}) cover the SEV_SNP platform (mask ${maskText(cm)})`);
+    return new SignError('ConflictingGuestPolicy', `GUEST_POLICY headers with different policies (${[...values].map((v) => hexNumber(v)).join(', ')}) cover the SEV_SNP platform (mask ${maskText(cm)})`);
   }
   return [...values][0]!;
 }

@@ -17,7 +17,7 @@ import {
   type HashKernels,
   type IgvmFile,
 } from '../../src/index.js';
-import { nodeKernels } from '../../src/node/backends.js';
+import { installNodeHashBackends, nodeKernels } from '../../src/node/backends.js';
 import { nodeHashBackend } from '../../src/node/hash-node.js';
 import { nativeKernels } from '../../src/node/native.js';
 import { buildCapiTestFile } from '../../vectors/samples.js';
@@ -81,7 +81,7 @@ describe('the default backend is injected (DESIGN.md "Conventions": no node: mod
       const r = measure(parseIgvm(openvmmSnpVbsBytes()));
       expect(r.platforms.map((p) => ('digest' in p ? hex(p.digest) : 'error' in p ? p.error.code : 'not measurable'))).toEqual(OPENVMM_DIGESTS);
     } finally {
-      setDefaultHashBackend(nodeHashBackend, nodeKernels);
+      installNodeHashBackends();
     }
   });
 });
