@@ -7,7 +7,9 @@
  */
 import { UsageError } from './errors.js';
 
-const INTEGER = /^(?:0x[0-9a-f]+|0o[0-7]+|0b[01]+|[0-9]+)$/i;
+// A decimal with a leading zero (`021`) is refused, as Python's int(x, 0) refuses it: it is
+// ambiguous between decimal and C's octal.
+const INTEGER = /^(?:0x[0-9a-f]+|0o[0-7]+|0b[01]+|0|[1-9][0-9]*)$/i;
 
 /**
  * An integer option (`name` as the user types it, e.g. `--vcpus`): decimal, or `0x`/`0o`/`0b`

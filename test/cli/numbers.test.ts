@@ -1,7 +1,7 @@
 /**
- * The command line's number rule. Expected readings follow sev-snp-measure's documented
- * parsing of `--guest-features` (Python `int(x, 0)`: decimal unless 0x/0o/0b prefixed,
- * sev-snp-measure README "--guest-features": "21" and "0x15" are the same value).
+ * The command line's number rule. Expected readings follow sev-snp-measure, whose cli.py
+ * parses --guest-features and the other integers with `auto_base_int(s) = int(s, 0)`: Python's
+ * rule, decimal unless 0x/0o/0b prefixed, and a leading-zero decimal such as "021" refused.
  */
 import { describe, expect, it } from 'vitest';
 import { hexBytesOption, integerOption, smallIntegerOption } from '../../src/cli/numbers.js';
@@ -16,7 +16,7 @@ describe('integerOption', () => {
     expect(integerOption('--x', '0XFF')).toBe(255n);
   });
   it('refuses what is not a number or out of range', () => {
-    for (const bad of ['', 'ff', '0x', '1.5', '-1', '1_000', '0b2']) expect(() => integerOption('--x', bad)).toThrow(UsageError);
+    for (const bad of ['', 'ff', '0x', '1.5', '-1', '1_000', '0b2', '021']) expect(() => integerOption('--x', bad)).toThrow(UsageError);
     expect(() => integerOption('--x', '0x1' + '0'.repeat(16))).toThrow(/between/);
     expect(() => smallIntegerOption('--vcpus', '0', 1)).toThrow(/between 1/);
     expect(smallIntegerOption('--vcpus', '0x10', 1)).toBe(16);
