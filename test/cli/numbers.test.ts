@@ -31,3 +31,15 @@ describe('hexBytesOption', () => {
     expect(hexBytesOption('--m', 'ab'.repeat(48), 48).length).toBe(48);
   });
 });
+
+describe('digestText', () => {
+  it('prints hex and base64 as sev-snp-measure print_measurement does (ld.hex() / b64encode)', async () => {
+    const { digestText, digestOutputOf } = await import('../../src/cli/digest-output.js');
+    // RFC 4648 §10 test vector: "foobar" -> "Zm9vYmFy".
+    const foobar = new TextEncoder().encode('foobar');
+    expect(digestText(foobar, 'base64')).toBe('Zm9vYmFy');
+    expect(digestText(foobar, 'hex')).toBe('666f6f626172');
+    expect(digestOutputOf({ quiet: true })).toEqual({ format: 'hex', digestOnly: true });
+    expect(() => digestOutputOf({ 'output-format': 'b64' })).toThrow(UsageError);
+  });
+});
