@@ -21,6 +21,7 @@ import {
 import { hexNumber } from './bytes.js';
 import { IgvmFormatError } from './errors.js';
 import { FileDataSection } from './file-data-reader.js';
+import { SECTION_CHUNK } from './fixed-header.js';
 import { HEADER_LAYOUTS, HEADER_LAYOUT_BY_TYPE, isCorimType, tlvPayloadSpan, type HeaderLayoutName } from './header-layouts.js';
 import { HeaderProblem, checkHeader, checkPadding, problem, reservedZero } from './header-problem.js';
 import { SNP_ID_BLOCK_PUBLIC_KEY, SNP_ID_BLOCK_SIGNATURE, VARIABLE_HEADER } from './layouts.js';
@@ -56,6 +57,9 @@ const H = HEADER_LAYOUTS;
 
 const PARAMETER_USAGE = new Set<string>(PARAMETER_USAGE_TYPES);
 
+/** The most bytes one known header occupies (TLV header, payload and padding): what the window must cover. */
+const MAX_HEADER_SPAN = VARIABLE_HEADER.size + Math.max(...Object.values(HEADER_LAYOUTS).map((l) => tlvPayloadSpan(l.size)));
+
 /** The walk over the variable-header section (§3.3) and the per-type decoders. */
 export class HeaderReader {
   readonly platforms: SupportedPlatformHeader[] = [];
@@ -67,7 +71,7 @@ export class HeaderReader {
   private sectionView: DataView = viewOf(new Uint8Array(0));
 
   constructor(
-    source: ByteSource,
+    private readonly source: ByteSource,
     private readonly revision: IgvmRevision,
     private readonly info: IgvmSourceInfo,
     private readonly options: HeaderReaderOptions,
@@ -76,24 +80,41 @@ export class HeaderReader {
     this.PageData = parsedPageDataClass(source);
   }
 
-  walk(section: Uint8Array): void {
-    this.sectionView = viewOf(section);
+  /**
+   * Walks the section through a window of `SECTION_CHUNK` bytes, so that a large file's
+   * section (8 MiB for 1 GiB of pages) is never held whole; every header is decoded from the
+   * window, which always covers the whole of the header at hand.
+   */
+  walk(): void {
+    const size = this.info.variableHeaderSize;
+    const base = this.info.variableHeaderOffset;
+    let win: Uint8Array = new Uint8Array(0);
+    let winStart = 0;
+    const cover = (pos: number, need: number): number => {
+      if (pos < winStart || pos + need > winStart + win.length) {
+        winStart = pos;
+        win = this.source.read(base + pos, Math.min(Math.max(need, SECTION_CHUNK), size - pos));
+        this.sectionView = viewOf(win);
+      }
+      return pos - winStart;
+    };
     let state: SectionName = 'platform';
     let pos = 0;
     let index = 0;
-    while (pos < section.length) {
-      const offset = this.info.variableHeaderOffset + pos;
-      if (section.length - pos < VARIABLE_HEADER.size) {
+    while (pos < size) {
+      const offset = base + pos;
+      if (size - pos < VARIABLE_HEADER.size) {
         throw new IgvmFormatError(
           'InvalidBinaryVariableHeaderSection',
-          `${section.length - pos} trailing bytes at the end of the variable header section are too few for a header`,
+          `${size - pos} trailing bytes at the end of the variable header section are too few for a header`,
           { offset, headerIndex: index, section: 'file' },
         );
       }
+      const w = cover(pos, Math.min(size - pos, MAX_HEADER_SPAN));
       // Read field by field: this runs once per header, millions of times for large files.
       const tlv = {
-        type: this.sectionView.getUint32(pos + VARIABLE_HEADER.fields.type.offset, true),
-        length: this.sectionView.getUint32(pos + VARIABLE_HEADER.fields.length.offset, true),
+        type: this.sectionView.getUint32(w + VARIABLE_HEADER.fields.type.offset, true),
+        length: this.sectionView.getUint32(w + VARIABLE_HEADER.fields.length.offset, true),
       };
       let type = tlv.type;
       let opaque = false;
@@ -120,21 +141,23 @@ export class HeaderReader {
       }
       state = sectionOfEntry;
       const payloadStart = pos + VARIABLE_HEADER.size;
-      const available = section.length - payloadStart;
+      const available = size - payloadStart;
       let consumed: number;
       try {
         if (opaque) {
           consumed = tlvPayloadSpan(tlv.length);
           if (consumed > available) problem('InvalidVariableHeaderSize', `optional header of ${tlv.length} bytes overruns the section`);
-          const payload = section.slice(payloadStart, payloadStart + tlv.length);
-          const h = { kind: 'OPTIONAL_UNKNOWN', type: tlv.type, payload, offset, index } as const;
+          // An opaque payload can be larger than the window: read it on its own (a copy).
+          const bytes = this.source.read(base + payloadStart, consumed);
+          const h = { kind: 'OPTIONAL_UNKNOWN', type: tlv.type, payload: bytes.slice(0, tlv.length), offset, index } as const;
           if (state === 'platform') this.platformOptionals.push({ after: this.platforms.length, header: h });
           else if (state === 'initialization') this.initializations.push(h);
           else this.directives.push(h);
+          if (this.options.strict) checkPadding(bytes, 0, tlv.length, consumed);
         } else {
-          consumed = this.decode(type, tlv.length, section, payloadStart, available, offset, index, state);
+          consumed = this.decode(type, tlv.length, win, w + VARIABLE_HEADER.size, available, offset, index, state);
+          if (this.options.strict) checkPadding(win, w + VARIABLE_HEADER.size, tlv.length, consumed);
         }
-        if (this.options.strict) checkPadding(section, payloadStart, tlv.length, consumed);
       } catch (e) {
         if (e instanceof HeaderProblem) {
           const at = e.fieldOffset === undefined ? offset : offset + VARIABLE_HEADER.size + e.fieldOffset;

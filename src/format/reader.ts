@@ -52,13 +52,12 @@ export function parseIgvm(bytes: Uint8Array, options: ParseOptions = {}): IgvmFi
  */
 export function parseIgvmSource(source: ByteSource, options: ParseOptions = {}): IgvmFile {
   const fixed = readFixedHeader(source);
-  const section = source.read(fixed.info.variableHeaderOffset, fixed.info.variableHeaderSize);
   const reader = new HeaderReader(source, fixed.revision, fixed.info, {
     strict: options.strict === true,
     skipOptional: options.optionalHeaders === 'skip',
     corim: options.corim !== false,
   });
-  reader.walk(section);
+  reader.walk();
   const file: IgvmFile = {
     revision: fixed.revision,
     platforms: reader.platforms,
