@@ -13,13 +13,12 @@ import {
   type ProfileName,
   type TraceStep,
 } from '../measure/index.js';
-import type { FileSource } from '../node/file-source.js';
-import { KernelPool, measureParallel } from '../node/measure-file.js';
+import { measureFile, type FileMeasurement } from '../node/measure-file.js';
 import { progressFor } from './progress.js';
 import { onePath, type CliIo, type Command } from './command.js';
 import { EXIT_CHECK_FAILED, EXIT_OK, UsageError } from './errors.js';
 
-import { readInput, withIgvmFile, choice, fileSha256 } from './input.js';
+import { readInput, openInput, choice } from './input.js';
 import { FIRMWARE_HELP, FIRMWARE_MEASURE_OPTIONS, runMeasureFirmware } from './measure-firmware.js';
 import { stringify, u64Json, type Json } from './json.js';
 import { bytesToHex } from '../format/bytes.js';
@@ -106,7 +105,7 @@ function textLine(p: PlatformMeasurement): string {
 }
 
 /** Warnings on stderr; the result as text, JSON, or trace result lines on stdout. */
-function printResult(io: CliIo, path: string, source: FileSource, result: MeasurementResult, how: { trace: boolean; json: boolean; platform: PlatformSelector }): void {
+function printResult(io: CliIo, path: string, result: FileMeasurement, how: { trace: boolean; json: boolean; platform: PlatformSelector }): void {
   if (result.platforms.length === 0) {
     io.stderr(`igvm-measure measure: ${path} has no ${how.platform === 'all' ? '' : `${how.platform.toUpperCase()} `}platform to measure\n`);
   }
@@ -116,7 +115,7 @@ function printResult(io: CliIo, path: string, source: FileSource, result: Measur
   if (how.trace) {
     for (const p of result.platforms) io.stdout(`${JSON.stringify({ type: 'result', ...(platformJson(p) as object) })}\n`);
   } else if (how.json) {
-    io.stdout(stringify({ file: path, sha256: fileSha256(source), profile: result.profile, platforms: result.platforms.map(platformJson) }));
+    io.stdout(stringify({ file: path, sha256: result.sha256 ?? null, profile: result.profile, platforms: result.platforms.map(platformJson) }));
   } else {
     io.stdout(result.platforms.map((p) => `${textLine(p)}\n`).join(''));
   }
@@ -155,28 +154,27 @@ export const measureCommand: Command = {
     const apVmsa = apPath === undefined ? undefined : readInput(apPath, '--ap-vmsa');
     if (apVmsa !== undefined && apVmsa.length !== 4096) throw new UsageError(`--ap-vmsa ${apPath} is ${apVmsa.length} bytes; a VMSA is 4096`);
     const trace = values.trace === true ? (s: TraceStep): void => io.stdout(`${JSON.stringify(traceJson(s))}\n`) : undefined;
-    // Start the workers now, so that they start while the file is parsed.
-    const pool = trace === undefined ? KernelPool.start() : undefined;
-    const options = {
-      ...(pool === undefined ? {} : { pool }),
-      platform,
-      profile,
-      vcpus,
-      maxPages,
-      ...(apVmsa === undefined ? {} : { apVmsa }),
-      ...(values['native-zero'] === true ? { nativeZero: true } : {}),
-      ...(trace === undefined ? {} : { trace }),
-    };
+    const json = values.json === true;
+    const source = openInput(path);
     try {
-      return await withIgvmFile(path, {}, async (file, source) => {
-        const progress = progressFor(io, `measuring ${path}`, source.size);
-        const result = await measureParallel(file, { ...options, onProgress: (done, total) => progress.update(done, total) });
-        progress.end();
-        printResult(io, path, source, result, { trace: trace !== undefined, json: values.json === true, platform });
-        return failed(result) || result.platforms.length === 0 ? EXIT_CHECK_FAILED : EXIT_OK;
+      const progress = progressFor(io, `measuring ${path}`, source.size);
+      const result = await measureFile(source, {
+        platform,
+        profile,
+        vcpus,
+        maxPages,
+        ...(apVmsa === undefined ? {} : { apVmsa }),
+        ...(values['native-zero'] === true ? { nativeZero: true } : {}),
+        ...(trace === undefined ? {} : { trace }),
+        // The file's SHA-256 for --json comes from the measurement's own reads.
+        sha256: json,
+        onProgress: (done, total) => progress.update(done, total),
       });
+      progress.end();
+      printResult(io, path, result, { trace: trace !== undefined, json, platform });
+      return failed(result) || result.platforms.length === 0 ? EXIT_CHECK_FAILED : EXIT_OK;
     } finally {
-      await pool?.close();
+      source.close();
     }
   },
 };

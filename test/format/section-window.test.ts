@@ -31,7 +31,7 @@ describe('windowed variable header section', () => {
     expect(pages.length).toBe(PAGES);
     expect(pages.map((p) => Number(p.gpa))).toEqual(Array.from({ length: PAGES }, (_, i) => i * 0x1000));
     expect(pages.filter((p) => p.data.length > 0).length).toBe(Math.ceil(PAGES / 3));
-    expect(file.source.variableHeaderSize).toBeGreaterThan(SECTION_CHUNK);
+    expect(file.source!.variableHeaderSize).toBeGreaterThan(SECTION_CHUNK);
     expect(largest).toBeLessThanOrEqual(SECTION_CHUNK);
   });
 
