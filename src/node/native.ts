@@ -1,12 +1,14 @@
 /**
- * The native batch kernels (native/igvm_hash.c, built by `npm ci` with node-gyp; DESIGN.md
- * "Performance"), when they were built: one call per batch runs OpenSSL's SHA-2 over every
+ * The native batch kernels (native/igvm_hash.c; DESIGN.md "Performance"), prebuilt for
+ * linux-x64 in the package (prebuilds/, made by prebuildify) or built from source at install
+ * (scripts/build-native.mjs), loaded through node-gyp-build: one call per batch runs OpenSSL's SHA-2 over every
  * page, which is what lets the hot loops reach the hash hardware's speed (bench/RESULTS.md).
- * When the addon is missing (no compiler at install time, another runtime) the caller falls
+ * When the addon is missing (another platform without a compiler, another runtime) the caller falls
  * back to the JS kernels (backends.ts). Setting IGVM_MEASURE_NO_NATIVE=1 forces the fallback.
  */
 import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { HashKernels } from '../measure/kernels.js';
 
@@ -19,23 +21,32 @@ interface Addon {
   vbsPages(digest: Uint8Array, pages: Uint8Array, slots: Int32Array, gpas: BigUint64Array, metadata: Uint8Array): void;
 }
 
-/** Where the addon is built, from src/node or dist/src/node (the repository's build/ directory). */
-const CANDIDATES = ['../../build/Release/igvm_hash.node', '../../../build/Release/igvm_hash.node'];
+/**
+ * The package root, seen from src/node (tests) or dist/src/node (the built package): where
+ * node-gyp-build looks for build/Release (built from source at install) and then
+ * prebuilds/<platform>-<arch>/ (the prebuilt addon shipped in the package, prebuildify).
+ */
+function packageRoot(): string | undefined {
+  for (const rel of ['../../', '../../../']) {
+    const dir = fileURLToPath(new URL(rel, import.meta.url));
+    if (existsSync(join(dir, 'package.json')) && existsSync(join(dir, 'binding.gyp'))) return dir;
+  }
+  return undefined;
+}
 
 function load(): HashKernels | undefined {
   if (process.env.IGVM_MEASURE_NO_NATIVE === '1') return undefined;
+  const root = packageRoot();
+  if (root === undefined) return undefined;
   const require = createRequire(import.meta.url);
-  for (const rel of CANDIDATES) {
-    const path = fileURLToPath(new URL(rel, import.meta.url));
-    if (!existsSync(path)) continue;
-    try {
-      const addon = require(path) as Addon;
-      return { name: 'native (OpenSSL)', ...bind(addon) };
-    } catch {
-      return undefined;
-    }
+  try {
+    const nodeGypBuild = require('node-gyp-build') as { path(dir: string): string };
+    const addon = require(nodeGypBuild.path(root)) as Addon;
+    return { name: 'native (OpenSSL)', ...bind(addon) };
+  } catch {
+    // No addon for this platform (or it does not load): the JS kernels take over.
+    return undefined;
   }
-  return undefined;
 }
 
 function bind(a: Addon): Omit<HashKernels, 'name'> {
