@@ -9,7 +9,7 @@
  * names the output files and prints.
  */
 import { statSync } from 'node:fs';
-import { basename, extname, join } from 'node:path';
+import { basename, extname, join, resolve } from 'node:path';
 import { PLATFORM_SELECTORS, PROFILE_NAMES, type PlatformSelector, type ProfileName } from '../measure/index.js';
 import { CorimError } from '../sign/corim-errors.js';
 import { completeCoseSign1, prepareCoseSign1, readCertificates, signCoseSign1, type CoseAlgorithmName } from '../sign/cose.js';
@@ -193,6 +193,7 @@ export const referenceCommand: Command = {
     if (!signing && certPath !== undefined) throw new UsageError('--cert goes with --sign KEY, --emit-tbs TBS or --signature SIG');
     if (issuer !== undefined && !signing) throw new UsageError('--issuer needs --sign, --emit-tbs or --signature');
     if (attached && keyPath === undefined && sigPath === undefined) throw new UsageError('--attached writes signed CoRIMs and needs --sign KEY or --signature SIG');
+    if (tbsPath !== undefined && resolve(tbsPath) === resolve(path)) throw new UsageError(`--emit-tbs ${tbsPath} is FILE itself; write the bytes to be signed elsewhere`);
     const svn = parseSvn(values.svn as string | undefined);
 
     try {
@@ -231,6 +232,9 @@ export const referenceCommand: Command = {
           );
         }
         const paths = corimPaths(out!, path, corims);
+        if (tbsPath !== undefined && paths.some((p) => resolve(p) === resolve(tbsPath) || resolve(signaturePath(p)) === resolve(tbsPath))) {
+          throw new UsageError(`--emit-tbs ${tbsPath} is also where a CoRIM or its signature goes; name another file`);
+        }
         // Every signature is made (or checked) before anything is written.
         const planned = [];
         for (let i = 0; i < corims.length; i++) {

@@ -11,11 +11,9 @@
  *
  * WebCrypto only (no `node:` import): WebCrypto's ECDSA already produces and expects r‖s.
  */
-import { AsnConvert } from '@peculiar/asn1-schema';
-import { PrivateKeyInfo } from '@peculiar/asn1-pkcs8';
 import { CorimError } from './corim-errors.js';
 import { SignError } from './errors.js';
-import { loadPrivateKey, type WebCryptoKey } from './keys.js';
+import { loadPrivateKey, pkcs8AlgorithmOid, type WebCryptoKey } from './keys.js';
 import { derSignature, rawSignature, signatureFromDer, signatureFromRaw } from './signature.js';
 import { decodePem, latin1 } from '../pki/pem.js';
 import { loadCertificate } from '../pki/certificate.js';
@@ -91,15 +89,6 @@ const OTHER_KEYS: Readonly<Record<string, string>> = {
   '1.3.101.111': 'an X448 key',
 };
 
-/** The algorithm OID of a PKCS#8 PrivateKeyInfo, or `undefined` when `der` is not one. */
-function pkcs8Algorithm(der: Uint8Array): string | undefined {
-  try {
-    return AsnConvert.parse(der, PrivateKeyInfo).privateKeyAlgorithm.algorithm;
-  } catch {
-    return undefined;
-  }
-}
-
 async function loadEcKey(input: Uint8Array | string): Promise<CoseSigningKey> {
   try {
     return { algorithm: 'ES384', privateKey: (await loadPrivateKey(input, 'the CoRIM signing key')).privateKey };
@@ -150,7 +139,7 @@ export async function importCoseSigningKey(pemOrDer: Uint8Array | string): Promi
 }
 
 async function keyOfPkcs8(der: Uint8Array, original: Uint8Array | string): Promise<CoseSigningKey> {
-  const oid = pkcs8Algorithm(der);
+  const oid = pkcs8AlgorithmOid(der);
   if (oid === OID_RSA) return loadRsaKey(der);
   // An EC PKCS#8 key, or DER that is no PKCS#8 at all (perhaps SEC1): the ID-key reader decides.
   if (oid === OID_EC || oid === undefined) return loadEcKey(original);

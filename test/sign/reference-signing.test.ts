@@ -236,8 +236,12 @@ describe('reference --emit-tbs / --signature (signing elsewhere)', () => {
       [OPENVMM, ...VBS, '-o', out, '--attached'],
       [OPENVMM, ...VBS, '-o', out, '--cert', ec.certPath],
       [OPENVMM, '--attached'],
+      [OPENVMM, ...VBS, '-o', out, '--cert', ec.certPath, '--emit-tbs', out], // the TBS over the CoRIM
+      [OPENVMM, ...VBS, '-o', out, '--cert', ec.certPath, '--emit-tbs', OPENVMM], // over FILE
     ];
     for (const args of cases) expect((await runCommand(referenceCommand, args)).code, args.join(' ')).toBe(2);
     expect(existsSync(join(dir, 'u.tbs'))).toBe(false);
+    expect(existsSync(out)).toBe(false);
+    expect(read(OPENVMM).length).toBe(openvmmSnpVbsBytes().length);
   });
 });
