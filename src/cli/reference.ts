@@ -83,10 +83,10 @@ Signing elsewhere (HSM, cloud KMS, openssl), one CoRIM at a time (--platform):
                     --profile, --platform, --issuer and --cert as for
                     --emit-tbs.
 
-  Example: igvm-measure reference guest.igvm --format corim --platform snp \
+  Example: igvm-measure reference guest.igvm --format corim --platform snp \\
              -o ref.cbor --cert signer.crt --emit-tbs ref.tbs
            openssl dgst -sha384 -sign signer-p384.pem -out ref.sig ref.tbs
-           igvm-measure reference guest.igvm --format corim --platform snp \
+           igvm-measure reference guest.igvm --format corim --platform snp \\
              -o ref.cbor --cert signer.crt --signature ref.sig --attached
 
 JSON format: {"file", "sha256", "reference_values": [{"platform_type",
