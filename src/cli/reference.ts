@@ -1,19 +1,23 @@
 /**
  * `igvm-measure reference FILE [--format json|corim] [--svn N] [--profile P] [-o OUT]
- * [--sign KEY --cert CERT]`: the reference values of every measurable platform
- * (`referenceValues`, `referenceCorims` in src/sign/reference.ts), as JSON or as
- * launch-measurement CoRIMs (spec/vbs-cca-corim.md §3.3), optionally signed with a detached
- * COSE_Sign1 (PS384, §3.4); this file names the output files and prints.
+ * [--sign KEY --cert CERT [--attached]] [--emit-tbs TBS --cert CERT] [--signature SIG --cert
+ * CERT]`: the reference values of every measurable platform (`referenceValues`,
+ * `referenceCorims` in src/sign/reference.ts), as JSON or as launch-measurement CoRIMs
+ * (spec/vbs-cca-corim.md §3.3), optionally signed with a COSE_Sign1 (§3.4; PS384 with an RSA
+ * key, ES384 with a P-384 one), detached or as a signed CoRIM, here or elsewhere (the
+ * Sig_structure out, the signature back, as `sign --emit-tbs` does for ID blocks); this file
+ * names the output files and prints.
  */
 import { statSync } from 'node:fs';
-import { basename, extname, join } from 'node:path';
+import { basename, extname, join, resolve } from 'node:path';
 import { PLATFORM_SELECTORS, PROFILE_NAMES, type PlatformSelector, type ProfileName } from '../measure/index.js';
 import { CorimError } from '../sign/corim-errors.js';
-import { importRsaPrivateKey, readCertificates, signDetachedCoseSign1 } from '../sign/cose.js';
+import { completeCoseSign1, prepareCoseSign1, readCertificates, signCoseSign1, type CoseAlgorithmName } from '../sign/cose.js';
+import { importCoseSigningKey, type CoseSigningKey } from '../sign/cose-algorithms.js';
 import { referenceCorims, referenceValues, type ReferenceCorim } from '../sign/reference.js';
 import { onePath, type CliIo, type Command } from './command.js';
 import { measureWithProgress, readInputFile, reportCorimError } from './release.js';
-import { printWarnings, writeFileAtomically } from './output.js';
+import { printWarnings, reportCodedError, writeFileAtomically } from './output.js';
 import { EXIT_CHECK_FAILED, EXIT_OK, UsageError } from './errors.js';
 import { withIgvmFile, choice, fileSha256, sha256Hex } from './input.js';
 import { stringify, toJson, u64Json } from './json.js';
@@ -45,18 +49,45 @@ Options:
                     the file has several platforms of that type.
   --svn N           corim: the exact SVN (#6.552) each CoRIM endorses,
                     0 to 2^64-1 (default 0)
-  --sign KEY        corim: also sign each CoRIM with a detached COSE_Sign1,
-                    PS384 (RSA-PSS, SHA-384), the algorithm openvmm accepts.
-                    KEY is an RSA private key, PKCS#8 PEM or DER.
+  --sign KEY        corim: also sign each CoRIM with a COSE_Sign1. The
+                    algorithm follows the key: an RSA key signs PS384
+                    (RSA-PSS, SHA-384; the only one openvmm accepts), an
+                    ECDSA P-384 key ES384 (COSE alg -35). KEY is PEM or DER:
+                    PKCS#8 "PRIVATE KEY" (RSA or P-384) or SEC1 "EC PRIVATE
+                    KEY" (as for sign's ID keys). Other keys are refused.
   --cert CERT       the signer's certificate (PEM or DER; a chain leaf first),
-                    carried in the signature's protected x5chain header.
-                    The signature of <name>.cbor is written to <name>.cose.
+                    carried in the signature's protected x5chain header; its
+                    key must be the pair of KEY. The detached signature of
+                    <name>.cbor is written to <name>.cose.
+  --attached        write each CoRIM signed, as one file: a COSE_Sign1 (tag
+                    18) with the CoRIM as payload (the CoRIM draft's
+                    signed-corim), instead of <name>.cbor + <name>.cose.
+                    'embed' splits it again.
   --issuer TEXT     the signature's CWT issuer claim (default: the
                     certificate's subject)
   --json            corim: print {file, sha256, profile, svn, corims:
                     [{platform_type, compatibility_mask, algorithm, digest,
-                    document, document_sha256, signature}]} on stdout
+                    document, document_sha256, signature, signed_corim,
+                    signature_algorithm, tbs}]} on stdout
   -h, --help        show this help
+
+Signing elsewhere (HSM, cloud KMS, openssl), one CoRIM at a time (--platform):
+  --emit-tbs TBS    with --cert (no --sign): also write the COSE Sig_structure
+                    (RFC 9052 §4.4, "Signature1") of the CoRIM to TBS: the
+                    bytes to sign, SHA-384 over them, with the certificate's
+                    key (ES384 for P-384, PS384 = RSA-PSS salt 48 for RSA)
+  --signature SIG   with --cert (no --sign): the signature over TBS, made
+                    elsewhere: raw r||s (96 bytes) or DER for ES384, the raw
+                    RSA-PSS signature for PS384. It must verify; it goes into
+                    <name>.cose (or the --attached file). Give the same --svn,
+                    --profile, --platform, --issuer and --cert as for
+                    --emit-tbs.
+
+  Example: igvm-measure reference guest.igvm --format corim --platform snp \\
+             -o ref.cbor --cert signer.crt --emit-tbs ref.tbs
+           openssl dgst -sha384 -sign signer-p384.pem -out ref.sig ref.tbs
+           igvm-measure reference guest.igvm --format corim --platform snp \\
+             -o ref.cbor --cert signer.crt --signature ref.sig --attached
 
 JSON format: {"file", "sha256", "reference_values": [{"platform_type",
 "compatibility_mask", "algorithm", "digest", "profile"}]}, digests in
@@ -64,8 +95,9 @@ lowercase hex. Pass the CoRIM files to 'igvm-measure embed' to store them in
 the IGVM file.
 
 Exit codes: 0 every selected measurable platform has reference values, 1 FILE,
-KEY or CERT is unreadable or invalid, 2 usage error, 3 a platform could not be
-measured (the others are still written) or there is none.`;
+KEY, CERT or SIG is unreadable or invalid (or KEY is not CERT's pair), 2 usage
+error, 3 a platform could not be measured (the others are still written) or
+there is none, or SIG does not verify (nothing is written).`;
 
 const SHORT: Record<string, string> = { SEV_SNP: 'snp', TDX: 'tdx', VSM_ISOLATION: 'vbs' };
 
@@ -127,6 +159,9 @@ export const referenceCommand: Command = {
     sign: { type: 'string' },
     cert: { type: 'string' },
     issuer: { type: 'string' },
+    attached: { type: 'boolean' },
+    'emit-tbs': { type: 'string' },
+    signature: { type: 'string' },
     json: { type: 'boolean' },
   },
   async run({ values, positionals }, io: CliIo) {
@@ -139,23 +174,38 @@ export const referenceCommand: Command = {
     const keyPath = values.sign as string | undefined;
     const certPath = values.cert as string | undefined;
     const issuer = values.issuer as string | undefined;
+    const attached = values.attached === true;
+    const tbsPath = values['emit-tbs'] as string | undefined;
+    const sigPath = values.signature as string | undefined;
     if (format === 'json') {
-      for (const o of ['svn', 'sign', 'cert', 'issuer'] as const) {
+      for (const o of ['svn', 'sign', 'cert', 'issuer', 'attached', 'emit-tbs', 'signature'] as const) {
         if (values[o] !== undefined) throw new UsageError(`--${o} applies to --format corim`);
       }
     } else if (out === undefined) {
       throw new UsageError('--format corim writes binary files and needs -o OUT (a file, a base name or a directory)');
     }
-    if ((keyPath === undefined) !== (certPath === undefined)) throw new UsageError('--sign KEY and --cert CERT go together');
-    if (issuer !== undefined && keyPath === undefined) throw new UsageError('--issuer needs --sign');
+    if (keyPath !== undefined && (tbsPath !== undefined || sigPath !== undefined)) {
+      throw new UsageError('--sign KEY signs here; --emit-tbs and --signature are for signing elsewhere: give one or the other');
+    }
+    if (tbsPath !== undefined && sigPath !== undefined) throw new UsageError('--emit-tbs writes what is to be signed; bring the signature back with --signature in a second run');
+    const signing = keyPath !== undefined || sigPath !== undefined || tbsPath !== undefined;
+    if (signing && certPath === undefined) throw new UsageError(`--${keyPath !== undefined ? 'sign KEY' : tbsPath !== undefined ? 'emit-tbs' : 'signature'} needs --cert CERT`);
+    if (!signing && certPath !== undefined) throw new UsageError('--cert goes with --sign KEY, --emit-tbs TBS or --signature SIG');
+    if (issuer !== undefined && !signing) throw new UsageError('--issuer needs --sign, --emit-tbs or --signature');
+    if (attached && keyPath === undefined && sigPath === undefined) throw new UsageError('--attached writes signed CoRIMs and needs --sign KEY or --signature SIG');
+    if (tbsPath !== undefined && resolve(tbsPath) === resolve(path)) throw new UsageError(`--emit-tbs ${tbsPath} is FILE itself; write the bytes to be signed elsewhere`);
     const svn = parseSvn(values.svn as string | undefined);
 
     try {
       // Read and check the signing inputs before the (possibly long) measurement.
-      const signer =
-        keyPath === undefined || certPath === undefined
-          ? undefined
-          : { privateKey: await importRsaPrivateKey(readInputFile(keyPath, '--sign')), certificates: readCertificates(readInputFile(certPath, '--cert')) };
+      const certificates = certPath === undefined ? undefined : readCertificates(readInputFile(certPath, '--cert'));
+      const key = keyPath === undefined ? undefined : await importCoseSigningKey(readInputFile(keyPath, '--sign'));
+      const externalSignature = sigPath === undefined ? undefined : readInputFile(sigPath, '--signature');
+      if (key !== undefined && certificates !== undefined) {
+        // A probe signature: a key that is not the certificate's pair fails here, not after measuring.
+        await signCoseSign1(new Uint8Array(0), { privateKey: key.privateKey, certificates, attached: false });
+      }
+      const envelope = { ...(issuer === undefined ? {} : { issuer }) };
 
       return await withIgvmFile(path, {}, async (file, source) => {
         const result = await measureWithProgress(file, path, source.size, { profile, platform }, io);
@@ -176,21 +226,33 @@ export const referenceCommand: Command = {
         }
 
         const corims: ReferenceCorim[] = referenceCorims(file, result, { svn });
+        if ((tbsPath !== undefined || sigPath !== undefined) && corims.length !== 1) {
+          throw new UsageError(
+            `--${tbsPath !== undefined ? 'emit-tbs' : 'signature'} is for one CoRIM, but ${path} gives ${corims.length}${corims.length > 0 ? ` (${corims.map((c) => `${c.platformType} mask 0x${c.compatibilityMask.toString(16)}`).join(', ')})` : ''}: select one with --platform`,
+          );
+        }
         const paths = corimPaths(out!, path, corims);
-        const written = [];
+        if (tbsPath !== undefined && paths.some((p) => resolve(p) === resolve(tbsPath) || resolve(signaturePath(p)) === resolve(tbsPath))) {
+          throw new UsageError(`--emit-tbs ${tbsPath} is also where a CoRIM or its signature goes; name another file`);
+        }
+        // Every signature is made (or checked) before anything is written.
+        const planned = [];
         for (let i = 0; i < corims.length; i++) {
           const c = corims[i]!;
-          const docPath = paths[i]!;
-          let sigPath: string | null = null;
-          let signature: Uint8Array | undefined;
-          if (signer !== undefined) {
-            signature = await signDetachedCoseSign1(c.corim, { ...signer, ...(issuer === undefined ? {} : { issuer }) });
-            sigPath = signaturePath(docPath);
-          }
-          writeFileAtomically(docPath, [c.corim]);
-          if (signature !== undefined) writeFileAtomically(sigPath!, [signature]);
-          const v = refs.find((r) => r.compatibilityMask === c.compatibilityMask && r.platformType === c.platformType)!;
-          written.push({ c, v, docPath, sigPath, signature });
+          const signed = await signOne(c.corim, { key, certificates, externalSignature, attached, envelope });
+          planned.push({ c, docPath: paths[i]!, ...signed });
+        }
+        const written = planned.map((w) => {
+          const sigFile = w.signature !== undefined && !attached ? signaturePath(w.docPath) : null;
+          if (w.signature !== undefined && attached) writeFileAtomically(w.docPath, [w.signature]);
+          else writeFileAtomically(w.docPath, [w.c.corim]);
+          if (sigFile !== null) writeFileAtomically(sigFile, [w.signature!]);
+          if (tbsPath !== undefined) writeFileAtomically(tbsPath, [w.toBeSigned!]);
+          const v = refs.find((r) => r.compatibilityMask === w.c.compatibilityMask && r.platformType === w.c.platformType)!;
+          return { ...w, v, sigFile };
+        });
+        if (written.some((w) => w.algorithm === 'ES384')) {
+          io.stderr(`igvm-measure reference: note: ES384 CoRIM signatures verify here and with COSE tools, but openvmm's loader accepts only PS384 (RSA) ones\n`);
         }
         if (json) {
           io.stdout(
@@ -204,24 +266,69 @@ export const referenceCommand: Command = {
                 compatibility_mask: w.c.compatibilityMask,
                 algorithm: w.v.algorithm,
                 digest: bytesToHex(w.v.digest),
-                document: w.docPath,
+                document: w.signature !== undefined && attached ? null : w.docPath,
                 document_sha256: sha256Hex(w.c.corim),
-                signature: w.sigPath,
+                signature: w.sigFile,
+                signed_corim: w.signature !== undefined && attached ? w.docPath : null,
+                signature_algorithm: w.algorithm ?? null,
+                tbs: tbsPath ?? null,
               })),
             }),
           );
         } else {
           for (const w of written) {
-            io.stdout(
-              `${w.c.platformType.padEnd(14)} mask 0x${w.c.compatibilityMask.toString(16).padEnd(8)} ${w.docPath} (${w.c.corim.length} bytes)${w.sigPath === null ? '' : `, signature ${w.sigPath} (${w.signature!.length} bytes)`}\n`,
-            );
+            const what =
+              w.signature !== undefined && attached
+                ? `signed CoRIM ${w.docPath} (${w.signature.length} bytes, ${w.algorithm})`
+                : `${w.docPath} (${w.c.corim.length} bytes)${w.sigFile === null ? '' : `, signature ${w.sigFile} (${w.signature!.length} bytes, ${w.algorithm})`}`;
+            io.stdout(`${w.c.platformType.padEnd(14)} mask 0x${w.c.compatibilityMask.toString(16).padEnd(8)} ${what}\n`);
+            if (tbsPath !== undefined) {
+              io.stdout(
+                [
+                  `wrote the ${w.toBeSigned!.length}-byte Sig_structure to be signed (${w.algorithm}) to ${tbsPath}`,
+                  `  sign it, e.g.: openssl dgst -sha384 ${w.algorithm === 'PS384' ? '-sigopt rsa_padding_mode:pss -sigopt rsa_pss_saltlen:48 ' : ''}-sign KEY.pem -out SIG ${tbsPath}`,
+                  `  then: igvm-measure reference ${path} --format corim -o OUT --cert CERT --signature SIG [--attached] (same --platform/--svn/--profile/--issuer)`,
+                ].join('\n') + '\n',
+              );
+            }
           }
         }
         return code;
       });
     } catch (e) {
-      if (e instanceof CorimError) return reportCorimError(e, 'reference', json, io);
+      if (e instanceof CorimError) {
+        // A signature brought back that does not verify is a failed check, as for sign --id-signature.
+        return e.code === 'SignatureDoesNotVerify' ? reportCodedError(e, 'reference', json, io, EXIT_CHECK_FAILED) : reportCorimError(e, 'reference', json, io);
+      }
       throw e;
     }
   },
 };
+
+interface SignInputs {
+  readonly key: CoseSigningKey | undefined;
+  readonly certificates: readonly Uint8Array[] | undefined;
+  readonly externalSignature: Uint8Array | undefined;
+  readonly attached: boolean;
+  readonly envelope: { readonly issuer?: string };
+}
+
+/**
+ * The COSE_Sign1 of one CoRIM: signed with KEY, completed with a signature made elsewhere, or
+ * (for --emit-tbs) only its Sig_structure; nothing when there is no --cert.
+ */
+async function signOne(
+  corim: Uint8Array,
+  inputs: SignInputs,
+): Promise<{ signature?: Uint8Array; toBeSigned?: Uint8Array; algorithm?: CoseAlgorithmName }> {
+  if (inputs.certificates === undefined) return {};
+  const options = { certificates: inputs.certificates, ...inputs.envelope };
+  if (inputs.key !== undefined) {
+    const signature = await signCoseSign1(corim, { ...options, privateKey: inputs.key.privateKey, attached: inputs.attached });
+    return { signature, algorithm: inputs.key.algorithm };
+  }
+  const prepared = prepareCoseSign1(corim, options);
+  if (inputs.externalSignature === undefined) return { toBeSigned: prepared.toBeSigned, algorithm: prepared.algorithm };
+  const signature = await completeCoseSign1(prepared, inputs.externalSignature, { attached: inputs.attached, external: true });
+  return { signature, algorithm: prepared.algorithm };
+}

@@ -18,10 +18,12 @@ export const CORIM_ERROR_CODES = [
   'BadDigest', // a digest of the wrong length or algorithm for its platform
   'BadSvn', // an SVN that is not an exact #6.552 unsigned integer
   'BadCoseSign1', // not a COSE_Sign1 as RFC 9052 §4.2 defines it
-  'UnsupportedAlgorithm', // a COSE algorithm other than PS384 (-38), the only one openvmm accepts (§3.4)
-  'BadKey', // a private key that cannot be read, or is not an RSA key
-  'BadCertificate', // a certificate that cannot be read, or has no RSA public key
+  'UnsupportedAlgorithm', // a COSE algorithm other than PS384 (-38) and ES384 (-35)
+  'BadKey', // a private key that cannot be read, or is neither RSA nor ECDSA P-384
+  'BadCertificate', // a certificate that cannot be read, or whose key is neither RSA nor P-384
   'KeyCertificateMismatch', // the private key does not belong to the certificate
+  'BadSignature', // a signature made elsewhere that cannot be read (neither raw r‖s nor DER for ES384)
+  'SignatureDoesNotVerify', // a signature made elsewhere that does not verify with the certificate
   'NoMatchingPlatform', // a CoRIM for a platform the IGVM file does not have
 ] as const;
 

@@ -1,14 +1,17 @@
 /**
- * COSE_Sign1 (RFC 9052 §4.2) with a detached payload, as the IGVM CORIM_SIGNATURE header holds
- * it (spec/vbs-cca-corim.md §3.4): `#6.18([protected bstr, unprotected map, nil, signature])`
- * over `Sig_structure = ["Signature1", protected, h'', payload]` (RFC 9052 §4.4), signed with
- * PS384 (COSE alg -38: RSASSA-PSS, SHA-384, MGF1-SHA-384, salt 48), the only algorithm
- * openvmm's verifier accepts (§3.4 "openvmm verification policy"). The signer's certificate
- * travels in the protected header as an x5chain (label 33, RFC 9360).
+ * COSE_Sign1 (RFC 9052 §4.2) for CoRIMs: the detached form the IGVM CORIM_SIGNATURE header
+ * holds (spec/vbs-cca-corim.md §3.4): `#6.18([protected bstr, unprotected map, nil, signature])`,
+ * and the attached form, the CoRIM draft's signed-corim (`#6.18` with the CoRIM as payload),
+ * both over `Sig_structure = ["Signature1", protected, h'', payload]` (RFC 9052 §4.4). Signed
+ * with PS384 (COSE alg -38, RFC 8230), the only algorithm openvmm's verifier accepts (§3.4
+ * "openvmm verification policy"), or ES384 (COSE alg -35, RFC 9053 §2.1) for P-384 keys; the
+ * algorithm follows the key (src/sign/cose-algorithms.ts). The signer's certificate travels in
+ * the protected header as an x5chain (label 33, RFC 9360). The Sig_structure can be written out
+ * to be signed elsewhere and the envelope completed with the signature that comes back.
  *
- * CBOR through cbor2 (deterministic encoding), RSA through WebCrypto, PEM, certificates and
- * the signer's chain through the certificate layer (src/pki/), whose errors leave here as
- * `CorimError`. No `node:` import.
+ * CBOR through cbor2 (deterministic encoding), keys and signatures through WebCrypto, PEM,
+ * certificates and the signer's chain through the certificate layer (src/pki/), whose errors
+ * leave here as `CorimError`. No `node:` import.
  */
 import { Tag } from 'cbor2';
 import { CorimError } from './corim-errors.js';
@@ -21,9 +24,23 @@ import { importCertificateKey } from '../pki/signature.js';
 import { certificateFingerprint } from '../pki/fingerprint.js';
 import { checkLink, walkChain, type ChainLink } from '../pki/chain.js';
 import { isCaCertificate } from '../pki/extensions.js';
+import {
+  COSE_ALG_PS384_ID,
+  algorithmOfCryptoKey,
+  certificateAlgorithm,
+  certificateKeyFor,
+  coseAlgorithmId,
+  coseAlgorithmOf,
+  coseSign,
+  coseVerify,
+  externalSignatureCandidates,
+  type CoseAlgorithmName,
+} from './cose-algorithms.js';
+
+export { COSE_ALG_ES384, type CoseAlgorithmName } from './cose-algorithms.js';
 
 /** COSE algorithm PS384 (RFC 8230): RSASSA-PSS with SHA-384, MGF1-SHA-384, 48-byte salt. */
-export const COSE_ALG_PS384 = -38;
+export const COSE_ALG_PS384 = COSE_ALG_PS384_ID;
 
 /** COSE header labels used here (RFC 9052 §3.1, RFC 9360, draft-ietf-rats-corim, RFC 9597). */
 export const CoseHeader = {
@@ -47,7 +64,6 @@ export const CORIM_CONTENT_TYPE = 'application/rim+cbor';
 export type RsaCryptoKey = Awaited<ReturnType<typeof crypto.subtle.importKey>>;
 
 const PS384_IMPORT = { name: 'RSA-PSS', hash: 'SHA-384' } as const;
-const PS384_SIGN = { name: 'RSA-PSS', saltLength: 48 } as const;
 
 /** A decoded COSE_Sign1. */
 export interface CoseSign1 {
@@ -144,7 +160,7 @@ export async function importRsaPrivateKey(pemOrDer: Uint8Array | string): Promis
         throw new CorimError('BadKey', "the key is PKCS#1 ('RSA PRIVATE KEY'); convert it to PKCS#8: openssl pkcs8 -topk8 -nocrypt -in KEY -out KEY.p8.pem");
       }
       if (types.includes('ENCRYPTED PRIVATE KEY')) throw new CorimError('BadKey', 'the key is encrypted; decrypt it to an unencrypted PKCS#8 PEM first');
-      if (types.includes('EC PRIVATE KEY')) throw new CorimError('BadKey', 'the key is an EC key; CoRIM signatures are PS384 and need an RSA key');
+      if (types.includes('EC PRIVATE KEY')) throw new CorimError('BadKey', 'the key is an EC key; importRsaPrivateKey reads RSA keys for PS384 (importCoseSigningKey reads P-384 keys for ES384 too)');
       throw new CorimError('BadKey', `no 'PRIVATE KEY' PEM block in the key (found: ${types.join(', ') || 'none'})`);
     }
     der = block.der;
@@ -198,10 +214,8 @@ export function certificateSubject(der: Uint8Array): string {
 
 // ---- Signing -------------------------------------------------------------------------------
 
-/** How `signDetachedCoseSign1` signs. */
-export interface CoseSignOptions {
-  /** RSA private key imported for RSA-PSS / SHA-384 (`importRsaPrivateKey`). */
-  readonly privateKey: RsaCryptoKey;
+/** How `signCoseSign1` and `prepareCoseSign1` build the envelope. */
+export interface CoseEnvelopeOptions {
   /** The signer's certificate chain, DER, leaf first; goes into x5chain (33). */
   readonly certificates: readonly Uint8Array[];
   /** CWT `iss` claim (label 15 → 1). Default: the leaf certificate's subject. */
@@ -210,36 +224,110 @@ export interface CoseSignOptions {
   readonly contentType?: string;
 }
 
+/** How `signDetachedCoseSign1` signs. */
+export interface CoseSignOptions extends CoseEnvelopeOptions {
+  /**
+   * The private key: RSA imported for RSA-PSS / SHA-384 (`importRsaPrivateKey`) signs PS384,
+   * ECDSA P-384 signs ES384 (`importCoseSigningKey` reads either).
+   */
+  readonly privateKey: RsaCryptoKey;
+}
+
+/** A COSE_Sign1 ready to be signed: its protected header and the bytes to sign. */
+export interface PreparedCoseSign1 {
+  readonly algorithm: CoseAlgorithmName;
+  readonly protectedBytes: Uint8Array;
+  readonly protectedHeader: ReadonlyMap<unknown, unknown>;
+  readonly payload: Uint8Array;
+  /** The Sig_structure (RFC 9052 §4.4): what the signer signs (SHA-384 is taken over it). */
+  readonly toBeSigned: Uint8Array;
+  /** The signer's chain, DER, leaf first. */
+  readonly certificates: readonly Uint8Array[];
+}
+
 /**
- * Signs `payload` into a COSE_Sign1 with a detached payload (§3.4). Protected header (in
- * deterministic key order): alg -38, content-type, CWT claims `{1: iss}` (the CoRIM draft wants
- * corim-meta or CWT claims; openvmm's helper uses CWT claims), x5chain (a bstr for one
- * certificate, an array for several, RFC 9360 §2). Checks that the key belongs to the leaf
- * certificate by verifying the result; `CorimError('KeyCertificateMismatch')` otherwise.
+ * The protected header and Sig_structure of a COSE_Sign1 over `payload` (§3.4). Protected
+ * header (in deterministic key order): alg (-38 PS384 for an RSA leaf certificate, -35 ES384
+ * for a P-384 one), content-type, CWT claims `{1: iss}` (the CoRIM draft wants corim-meta or CWT
+ * claims; openvmm's helper uses CWT claims), x5chain (a bstr for one certificate, an array for
+ * several, RFC 9360 §2). The same inputs always give the same bytes, so the Sig_structure can
+ * be signed elsewhere and the envelope completed later (`completeCoseSign1`).
  */
-export async function signDetachedCoseSign1(payload: Uint8Array, options: CoseSignOptions): Promise<Uint8Array> {
+export function prepareCoseSign1(payload: Uint8Array, options: CoseEnvelopeOptions): PreparedCoseSign1 {
   if (options.certificates.length === 0) throw new CorimError('BadCertificate', 'no signer certificate');
   const chain = options.certificates.map((c) => new Uint8Array(c));
   const leaf = chain[0]!;
-  const verifyKey = await certificateVerifyKey(leaf);
+  const algorithm = certificateAlgorithm(leaf);
   const protectedHeader = new Map<number, unknown>([
-    [CoseHeader.ALG, COSE_ALG_PS384],
+    [CoseHeader.ALG, coseAlgorithmId(algorithm)],
     [CoseHeader.CONTENT_TYPE, options.contentType ?? CORIM_CONTENT_TYPE],
     [CoseHeader.CWT_CLAIMS, new Map<number, unknown>([[1, options.issuer ?? certificateSubject(leaf)]])],
     [CoseHeader.X5CHAIN, chain.length === 1 ? leaf : chain],
   ]);
   const protectedBytes = encodeDeterministic(protectedHeader);
-  const tbs = sigStructure1(protectedBytes, payload);
-  let signature: Uint8Array;
-  try {
-    signature = new Uint8Array(await crypto.subtle.sign(PS384_SIGN, options.privateKey, tbs));
-  } catch (e) {
-    throw new CorimError('BadKey', `the key cannot sign with PS384: ${e instanceof Error ? e.message : String(e)}`);
+  const body = new Uint8Array(payload);
+  return { algorithm, protectedBytes, protectedHeader, payload: body, toBeSigned: sigStructure1(protectedBytes, body), certificates: chain };
+}
+
+/**
+ * The COSE_Sign1 of `prepared` with `signature`, attached (the CoRIM draft's signed-corim:
+ * the payload inside) or detached (payload nil, as CORIM_SIGNATURE holds it). The signature is
+ * checked against the leaf certificate first. `external` marks a signature made elsewhere: it
+ * may be DER or raw r‖s for ES384 (the form that verifies is kept) and one that does not verify
+ * is `CorimError('SignatureDoesNotVerify')`; our own signature that does not verify means the
+ * key is not the certificate's, `CorimError('KeyCertificateMismatch')`. `BadSignature` for
+ * bytes that are no signature of the algorithm at all.
+ */
+export async function completeCoseSign1(prepared: PreparedCoseSign1, signature: Uint8Array, options: { readonly attached: boolean; readonly external?: boolean }): Promise<Uint8Array> {
+  const leaf = prepared.certificates[0]!;
+  const key = await certificateKeyFor(leaf, prepared.algorithm);
+  const candidates = options.external === true ? externalSignatureCandidates(prepared.algorithm, signature) : [signature];
+  let good: Uint8Array | undefined;
+  for (const c of candidates) {
+    if (await coseVerify(prepared.algorithm, key, c, prepared.toBeSigned)) {
+      good = c;
+      break;
+    }
   }
-  if (!(await crypto.subtle.verify(PS384_SIGN, verifyKey, signature, tbs))) {
-    throw new CorimError('KeyCertificateMismatch', `the private key does not belong to the certificate ${certificateSubject(leaf)}`);
+  if (good === undefined) {
+    throw options.external === true
+      ? new CorimError('SignatureDoesNotVerify', `the ${prepared.algorithm} signature does not verify over the ${prepared.toBeSigned.length}-byte Sig_structure with the key of ${certificateSubject(leaf)}`)
+      : new CorimError('KeyCertificateMismatch', `the private key does not belong to the certificate ${certificateSubject(leaf)}`);
   }
-  return encodeCoseSign1({ protectedBytes, protectedHeader, unprotectedHeader: new Map(), payload: null, signature });
+  return encodeCoseSign1({
+    protectedBytes: prepared.protectedBytes,
+    protectedHeader: prepared.protectedHeader,
+    unprotectedHeader: new Map(),
+    payload: options.attached ? prepared.payload : null,
+    signature: good,
+  });
+}
+
+/**
+ * Signs `payload` into a COSE_Sign1 (`prepareCoseSign1` for the header), attached or detached.
+ * The key's algorithm must be the certificate's (an RSA key with an RSA certificate, a P-384
+ * key with a P-384 one) and the key must belong to the leaf certificate (checked by verifying
+ * the result); `CorimError('KeyCertificateMismatch')` otherwise.
+ */
+export async function signCoseSign1(payload: Uint8Array, options: CoseSignOptions & { readonly attached: boolean }): Promise<Uint8Array> {
+  const prepared = prepareCoseSign1(payload, options);
+  const keyAlg = algorithmOfCryptoKey(options.privateKey);
+  if (keyAlg !== prepared.algorithm) {
+    throw new CorimError(
+      'KeyCertificateMismatch',
+      `the private key signs ${keyAlg} but the certificate ${certificateSubject(prepared.certificates[0]!)} has a key for ${prepared.algorithm}: they are not a pair`,
+    );
+  }
+  const signature = await coseSign({ algorithm: keyAlg, privateKey: options.privateKey }, prepared.toBeSigned);
+  return completeCoseSign1(prepared, signature, { attached: options.attached });
+}
+
+/**
+ * Signs `payload` into a COSE_Sign1 with a detached payload (§3.4), PS384 with an RSA key or
+ * ES384 with a P-384 key; see `signCoseSign1`.
+ */
+export async function signDetachedCoseSign1(payload: Uint8Array, options: CoseSignOptions): Promise<Uint8Array> {
+  return signCoseSign1(payload, { ...options, attached: false });
 }
 
 /**
@@ -256,7 +344,7 @@ export function splitAttachedCoseSign1(bytes: Uint8Array): { document: Uint8Arra
 
 // ---- Verification --------------------------------------------------------------------------
 
-/** The outcome of `verifyDetachedCoseSign1`. */
+/** The outcome of `verifyDetachedCoseSign1` / `verifyCoseSign1`. */
 export interface CoseVerification {
   /** True when every rule of the policy holds and the signature verifies. */
   readonly valid: boolean;
@@ -266,6 +354,8 @@ export interface CoseVerification {
   readonly certificates: readonly Uint8Array[];
   /** The leaf certificate's subject, when there is one. */
   readonly signer?: string;
+  /** The algorithm of the protected header, when it is one of PS384 and ES384. */
+  readonly algorithm?: CoseAlgorithmName;
 }
 
 function certificatesOf(header: ReadonlyMap<unknown, unknown>, label: number): Uint8Array[] | undefined {
@@ -277,23 +367,31 @@ function certificatesOf(header: ReadonlyMap<unknown, unknown>, label: number): U
 }
 
 /**
- * Verifies a detached COSE_Sign1 over `payload` under openvmm's policy (§3.4): payload nil,
- * alg PS384 in the protected header, content type (if any) `application/rim+cbor`, a non-empty
- * signature, the signer's certificate the first of x5chain (33) else x5bag (32) — protected
- * header first, then unprotected — with an RSA key. Policy failures and a bad signature give
- * `valid: false` with a reason; an envelope that cannot be decoded throws `CorimError`.
- * Says nothing about whether the certificate is trusted (see `certificateChainTrusted`).
+ * Verifies a COSE_Sign1 over its attached payload, or over `detachedPayload` when its payload
+ * is nil (one of the two must be there). The rules are openvmm's (§3.4) with ES384 allowed
+ * besides PS384: alg PS384 (-38) or ES384 (-35) in the protected header, content type (if any)
+ * `application/rim+cbor`, a non-empty signature, the signer's certificate the first of x5chain
+ * (33) else x5bag (32) — protected header first, then unprotected — with a key of the kind the
+ * algorithm needs (RSA for PS384, P-384 for ES384). Policy failures and a bad signature give
+ * `valid: false` with a reason; an envelope that cannot be decoded throws `CorimError`. Says
+ * nothing about whether the certificate is trusted (see `certificateChainTrusted`).
  */
-export async function verifyDetachedCoseSign1(envelope: Uint8Array, payload: Uint8Array): Promise<CoseVerification> {
-  const cose = decodeCoseSign1(envelope);
+export async function verifyCoseSign1(envelope: Uint8Array, detachedPayload?: Uint8Array): Promise<CoseVerification & { readonly payload?: Uint8Array }> {
+  return verifyDecoded(decodeCoseSign1(envelope), detachedPayload);
+}
+
+async function verifyDecoded(cose: CoseSign1, detachedPayload: Uint8Array | undefined): Promise<CoseVerification & { readonly payload?: Uint8Array }> {
   const p = cose.protectedHeader;
   const u = cose.unprotectedHeader;
   const certificates = certificatesOf(p, CoseHeader.X5CHAIN) ?? certificatesOf(u, CoseHeader.X5CHAIN) ?? certificatesOf(p, CoseHeader.X5BAG) ?? certificatesOf(u, CoseHeader.X5BAG) ?? [];
-  const fail = (reason: string, signer?: string): CoseVerification => ({ valid: false, reason, certificates, ...(signer === undefined ? {} : { signer }) });
-  if (cose.payload !== null) return fail('the payload is attached; an IGVM CoRIM signature has a detached (nil) payload');
+  const algorithm = coseAlgorithmOf(p.get(CoseHeader.ALG));
+  const base = { certificates, ...(algorithm === undefined ? {} : { algorithm }) };
+  const fail = (reason: string, signer?: string): CoseVerification => ({ valid: false, reason, ...base, ...(signer === undefined ? {} : { signer }) });
+  const payload = cose.payload ?? detachedPayload;
+  if (payload === undefined) return fail('the payload is detached (nil) and no document was given to verify it over');
   const alg = p.get(CoseHeader.ALG);
-  if (alg !== COSE_ALG_PS384) {
-    return fail(alg === undefined ? 'the protected header names no algorithm' : `algorithm ${String(alg)} is not PS384 (-38), the only one accepted`);
+  if (algorithm === undefined) {
+    return fail(alg === undefined ? 'the protected header names no algorithm' : `algorithm ${String(alg)} is neither PS384 (-38) nor ES384 (-35), the ones accepted`);
   }
   const ct = p.get(CoseHeader.CONTENT_TYPE);
   if (ct !== undefined && ct !== CORIM_CONTENT_TYPE) return fail(`content type ${JSON.stringify(ct)} is not '${CORIM_CONTENT_TYPE}'`);
@@ -304,18 +402,27 @@ export async function verifyDetachedCoseSign1(envelope: Uint8Array, payload: Uin
   let key: RsaCryptoKey;
   try {
     signer = certificateSubject(leaf);
-    key = await certificateVerifyKey(leaf);
+    key = await certificateKeyFor(leaf, algorithm);
   } catch (e) {
     if (e instanceof CorimError) return fail(e.message);
     throw e;
   }
-  let ok: boolean;
-  try {
-    ok = await crypto.subtle.verify(PS384_SIGN, key, cose.signature, sigStructure1(cose.protectedBytes, payload));
-  } catch {
-    ok = false;
+  const ok = await coseVerify(algorithm, key, cose.signature, sigStructure1(cose.protectedBytes, payload));
+  return ok ? { valid: true, ...base, signer, payload } : fail(`the ${algorithm} signature does not verify with the key of ${signer}`, signer);
+}
+
+/**
+ * Verifies a detached COSE_Sign1 over `payload` under openvmm's policy (§3.4), with ES384
+ * accepted besides PS384: the payload must be nil; the other rules are `verifyCoseSign1`'s.
+ */
+export async function verifyDetachedCoseSign1(envelope: Uint8Array, payload: Uint8Array): Promise<CoseVerification> {
+  const cose = decodeCoseSign1(envelope);
+  if (cose.payload !== null) {
+    const certificates = certificatesOf(cose.protectedHeader, CoseHeader.X5CHAIN) ?? [];
+    return { valid: false, reason: 'the payload is attached; an IGVM CoRIM signature has a detached (nil) payload', certificates };
   }
-  return ok ? { valid: true, certificates, signer } : fail(`the PS384 signature does not verify with the key of ${signer}`, signer);
+  const { payload: _, ...result } = await verifyDecoded(cose, payload);
+  return result;
 }
 
 /** A link of x5chain holds when the next certificate issued it: its name and its signature. */

@@ -156,6 +156,14 @@ function tryParse<T>(der: Uint8Array, type: new () => T): T | undefined {
   }
 }
 
+/**
+ * The algorithm OID of a PKCS#8 PrivateKeyInfo (DER), or `undefined` when `der` is not one: lets
+ * the CoRIM signer (src/sign/cose-algorithms.ts) tell an RSA key from an EC one before loading it.
+ */
+export function pkcs8AlgorithmOid(der: Uint8Array): string | undefined {
+  return tryParse(der, PrivateKeyInfo)?.privateKeyAlgorithm.algorithm;
+}
+
 /** PKCS#8 DER of a private key, from PKCS#8 or SEC1 DER, with its algorithm checked. */
 function pkcs8Of(der: Uint8Array, label: 'PRIVATE KEY' | 'EC PRIVATE KEY' | undefined, what: string): Uint8Array {
   if (label !== 'EC PRIVATE KEY') {

@@ -181,14 +181,22 @@ describe('igvm-measure reference', () => {
     for (const args of cases) expect((await runCommand(referenceCommand, args)).code, args.join(' ')).toBe(2);
   });
 
-  it('unreadable input exits 1; a key that is not RSA exits 1 before measuring', async () => {
+  it('unreadable input exits 1; a key that is neither RSA nor P-384, or not the certificate’s pair, exits 1 before measuring', async () => {
     expect((await runCommand(referenceCommand, [join(dir, 'missing.igvm')])).code).toBe(1);
+    const { certPem } = await makeSigner('CN=x');
+    // A P-256 key: CoRIM signers are RSA (PS384) or P-384 (ES384).
+    const p256 = (await crypto.subtle.generateKey({ name: 'ECDSA', namedCurve: 'P-256' }, true, ['sign'])) as webcrypto.CryptoKeyPair;
+    const p256Key = put('p256.pem', x509.PemConverter.encode(await crypto.subtle.exportKey('pkcs8', p256.privateKey), 'PRIVATE KEY'));
+    const bad = await runCommand(referenceCommand, [openvmmPath, '--format', 'corim', '-o', join(dir, 'p256.cbor'), '--sign', p256Key, '--cert', put('x.pem', certPem)]);
+    expect(bad.code).toBe(1);
+    expect(bad.stderr).toMatch(/BadKey/);
+    expect(existsSync(join(dir, 'p256.cbor'))).toBe(false);
+    // A P-384 key with an RSA certificate: not a pair.
     const ec = (await crypto.subtle.generateKey({ name: 'ECDSA', namedCurve: 'P-384' }, true, ['sign'])) as webcrypto.CryptoKeyPair;
     const ecKey = put('ec.pem', x509.PemConverter.encode(await crypto.subtle.exportKey('pkcs8', ec.privateKey), 'PRIVATE KEY'));
-    const { certPem } = await makeSigner('CN=x');
     const r = await runCommand(referenceCommand, [openvmmPath, '--format', 'corim', '-o', join(dir, 'ec.cbor'), '--sign', ecKey, '--cert', put('x.pem', certPem)]);
     expect(r.code).toBe(1);
-    expect(r.stderr).toMatch(/BadKey/);
+    expect(r.stderr).toMatch(/KeyCertificateMismatch/);
     expect(existsSync(join(dir, 'ec.cbor'))).toBe(false);
   });
 });

@@ -154,7 +154,7 @@ describe('sign → verify on a file built here', () => {
     const r = await verify([signedPath, '--trusted-id-key', ID.pub, '--trusted-author-key', AUTHOR.pub, '--json']);
     expect(r.code).toBe(0);
     const doc = JSON.parse(r.stdout) as { file: string; checks: Array<{ name: string; ok: boolean | null; detail: string }>; ok: boolean };
-    expect(Object.keys(doc)).toEqual(['file', 'checks', 'ok']);
+    expect(Object.keys(doc)).toEqual(['file', 'checks', 'ok', 'profile', 'id_blocks', 'corims']);
     expect(doc.file).toBe(signedPath);
     expect(doc.ok).toBe(true);
     const byName = Object.fromEntries(doc.checks.map((c) => [c.name, c.ok]));
@@ -237,7 +237,7 @@ describe('sign → verify on a file built here', () => {
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/nothing to verify/);
     const j = await verify([builtPath, '--json']);
-    expect(JSON.parse(j.stdout)).toEqual({ file: builtPath, checks: [], ok: true });
+    expect(JSON.parse(j.stdout)).toEqual({ file: builtPath, checks: [], ok: true, profile: 'igvm', id_blocks: [], corims: [] });
     const t = await verify([builtPath, '--trusted-id-key', ID.pub, '--json']);
     expect(t.code).toBe(3);
     expect(failing(t.stdout)).toEqual(['snp-id-block-present']);
