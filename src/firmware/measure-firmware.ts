@@ -6,7 +6,8 @@
  * - `snp`: OVMF under QEMU/KVM, EC2, GCE or krun (§2, §3) with optional kernel hashes (§2.3),
  *   or COCONUT SVSM + OVMF under the early-2024 coconut QEMU fork (§4); SEV-SNP launch digest;
  * - `sev`, `sev-es`: the SHA-256 launch digests of OVMF (§6.2 item 5);
- * - `tdx`: the MRTD of a TDVF image in either host ordering (§5).
+ * - `tdx`: the MRTD of a TDVF image in either host ordering (§5);
+ * and `measureSnpFirmwarePages`, the SEV-SNP digest after the firmware pages alone (§2.2 step 1).
  * The adapters produce launch steps; measure's folds (measure/fold.ts) hash them.
  */
 import { foldSevChunks, foldSnpSteps, foldTdxSteps } from '../measure/fold.js';
