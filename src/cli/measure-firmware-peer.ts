@@ -170,7 +170,9 @@ function vcpuSignature(values: Record<string, unknown>): string | undefined {
   const fms = (['vcpu-family', 'vcpu-model', 'vcpu-stepping'] as const).map((k) => str(values, k));
   const given: Array<[string, number]> = [];
   // An unknown model is reported here, before any file is read (UnknownVcpuType, exit 2).
-  if (type !== undefined) given.push([`--vcpu-type ${type}`, vcpuSignatureOf(type)]);
+  // A signature given as a number follows the one number rule (decimal unless 0x/0o/0b).
+  const typeSig = type === undefined ? undefined : /^[0-9]/.test(type) ? Number(integerOption('--vcpu-type', type, 0n, 0xffff_ffffn)) : vcpuSignatureOf(type);
+  if (type !== undefined && typeSig !== undefined) given.push([`--vcpu-type ${type}`, typeSig]);
   if (sigArg !== undefined) given.push([`--vcpu-sig ${sigArg}`, Number(integerOption('--vcpu-sig', sigArg, 0n, 0xffff_ffffn))]);
   if (fms.some((v) => v !== undefined)) {
     if (fms.some((v) => v === undefined)) throw new UsageError('--vcpu-family, --vcpu-model and --vcpu-stepping go together: give all three');
@@ -188,5 +190,5 @@ function vcpuSignature(values: Record<string, unknown>): string | undefined {
     }
   }
   if (given.length === 0) return undefined;
-  return type ?? hexNumber(given[0]![1]);
+  return type !== undefined && !/^[0-9]/.test(type) ? type : hexNumber(given[0]![1]);
 }

@@ -147,6 +147,7 @@ describe.skipIf(!HAVE_SHARED)('sev-snp-measure command lines on its fixtures giv
       ['--vcpu-sig', '8392466'],
       ['--vcpu-family', '23', '--vcpu-model', '1', '--vcpu-stepping', '2'],
       ['--vcpu-type', 'EPYC-v4', '--vcpu-sig', '0x800f12'], // agreeing spellings are fine
+      ['--vcpu-type', '8392466'], // a signature as a number follows the number rule too
     ]) {
       expect(await digestOf([...snp, '--vcpus', '0b1', ...cpu])).toBe(E1E1);
     }
@@ -194,6 +195,20 @@ describe.skipIf(!HAVE_SHARED)('sev-snp-measure command lines on its fixtures giv
     expect(await digestOf([...svsm, '--vars-size', '540672'])).toBe(hw);
     expect(await digestOf([...svsm, '--vars-file', vars])).toBe(hw);
     expect(hw).not.toBe('27d154c27b7b359c935e250ec6fee72aa0ae8c1225e3b0e1cf46a9567e938066d7d6f94bbdc4a857818bdb79277a44b2');
+  });
+
+  it('compare --firmware takes the spellings: e1e1ca02… [1.7] matches with --vmm-type QEMU --vcpu-sig --guest-features 33', async () => {
+    const report = join(dir, 'e1e1-report.bin');
+    const b = new Uint8Array(0x4a0); // spec/snp.md §4: VERSION 2 at 0x000, MEASUREMENT at 0x090
+    new DataView(b.buffer).setUint32(0, 2, true);
+    b.set(Buffer.from(E1E1, 'hex'), 0x90);
+    writeFileSync(report, b);
+    const args = ['compare', '--evidence', report, '--firmware', amd(), '--mode', 'snp', '--vmm-type', 'QEMU', '--vcpus', '1', '--vcpu-sig', '0x800f12', '--guest-features', '33', '--json'];
+    const r = await cli(args);
+    // The report is unsigned, so the verdict is a failed verification (exit 3); the measurement matches.
+    expect(r.code).toBe(3);
+    const checks = JSON.parse(r.stdout).checks as Array<{ name: string; ok: boolean | null }>;
+    expect(checks.find((c) => c.name === 'measurement')?.ok).toBe(true);
   });
 
   it('--quiet prints the digest alone, --output-format base64 as sev-snp-measure; neither with --json', () => {
