@@ -16,7 +16,8 @@
  * - [4.3] firmware-input.md §4.3: the hardware-captured COCONUT SVSM digest 265aed64… (4 vCPUs),
  *   and the value sev-snp-measure HEAD prints instead, 27d154c2… (§4.4);
  * - [3.2] firmware-input.md §3.2: SHA-384 of the QEMU BSP VMSA ae79efa6… and AP VMSA 180ef267…
- *   (EPYC-v4, 0x21, reset EIP 0x80B004), for `--dump-vmsa`;
+ *   (EPYC-v4, 0x21, reset EIP 0x80B004), and §4.4: of the SVSM VMSA of the hardware capture
+ *   3d579a08…, for `--dump-vmsa`;
  * - sev-snp-measure's README "Choosing guest CPU type": `--vcpu-type=EPYC-v4`,
  *   `--vcpu-sig=0x800f12` and `--vcpu-family=23 --vcpu-model=1 --vcpu-stepping=2` are identical;
  * - tests/test_guest.py `test_seves_dump_vmsa` / `test_snp_dump_vmsa`: files vmsa0.bin … vmsa<N-1>.bin.
@@ -233,5 +234,11 @@ describe.skipIf(!HAVE_SHARED)('sev-snp-measure command lines on its fixtures giv
     const es = mkdtempSync(join(tmpdir(), 'igvm-measure-dump-es-'));
     expect(measureFw(['--ovmf', amd(), '--mode', 'seves', '--vcpus', '4', '--vcpu-type', 'EPYC-v4', '--dump-vmsa'], es).code).toBe(0);
     expect([0, 1, 2, 3, 4].map((i) => existsSync(join(es, `vmsa${i}.bin`)))).toEqual([true, true, true, true, false]);
+    // snp:svsm, 2 vCPUs: two copies of the SVSM VMSA of the hardware capture, SHA-384 3d579a08… (§4.4 table).
+    const sv = mkdtempSync(join(tmpdir(), 'igvm-measure-dump-svsm-'));
+    const svsm = ['--mode', 'snp:svsm', '--vcpus', '2', '--vcpu-type', 'EPYC-v4', '--ovmf', fw('svsm_ovmf.fd'), '--svsm', fw('svsm.bin'), '--vars-size', '540672', '--dump-vmsa'];
+    expect(measureFw(svsm, sv).code).toBe(0);
+    const svHash = (name: string): string => createHash('sha384').update(readFileSync(join(sv, name))).digest('hex');
+    expect([svHash('vmsa0.bin'), svHash('vmsa1.bin')]).toEqual(Array(2).fill('3d579a0870fe8f7baebc71486381db8d17e753cde021a1cc4d1122d6dfbf3b98e52b539c0e1eacd72ba6a37ee56d676b'));
   });
 });
