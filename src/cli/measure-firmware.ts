@@ -3,15 +3,20 @@
  * of an IGVM file (spec/firmware-input.md; the library's `measureFirmware` decides the adapter
  * and the fold, §2–§6). This file only parses the firmware options — parameters without a safe
  * default are required (§6.3), options that do not apply are refused, input files are read —
- * calls `measureFirmware`, and prints its result. Shared with `compare --firmware`.
+ * calls `measureFirmware`, and prints its result. Shared with `compare --firmware`. Numbers are
+ * read as everywhere on the command line (numbers.ts: decimal unless 0x/0o/0b), sev-snp-measure's
+ * spellings are translated first (measure-firmware-peer.ts), and the digest is printed as
+ * digest-output.ts says (`--output-format`, `--quiet`).
  */
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import {
   FIRMWARE_PLATFORMS,
   FIRMWARE_VMMS,
   SVSM_VMM,
   TDX_ORDERS,
   measureFirmware,
-  vcpuSignatureOf,
+  measureSnpFirmwarePages,
   type DirectBootInputs,
   type FirmwareMeasureOptions,
   type FirmwareMeasurement,
@@ -26,6 +31,9 @@ import { EXIT_OK, UsageError } from './errors.js';
 import { readInput, choice, sha256Hex } from './input.js';
 import { stringify, type Json } from './json.js';
 import { bytesToHex } from '../format/bytes.js';
+import { digestOutputOf, digestText } from './digest-output.js';
+import { integerOption, smallIntegerOption } from './numbers.js';
+import { FIXED_RDX_VMMS, PEER_FIRMWARE_HELP, PEER_FIRMWARE_OPTIONS, canonicalFirmwareValues, type CanonicalFirmwareValues } from './measure-firmware-peer.js';
 
 export { FIRMWARE_PLATFORMS, type FirmwarePlatform } from '../firmware/index.js';
 
@@ -43,23 +51,32 @@ export const FIRMWARE_MEASURE_OPTIONS = {
   initrd: { type: 'string' },
   append: { type: 'string' },
   'tdx-order': { type: 'string' },
+  ...PEER_FIRMWARE_OPTIONS,
 } as const;
 
+/**
+ * The most vCPUs accepted: no x86 KVM build allows more (KVM_MAX_VCPUS is 1024, or 4096 with
+ * CONFIG_MAXSMP), and each one adds a VMSA step, so the bound keeps a typo from hashing for hours.
+ */
+const MAX_VCPUS = 4096;
+
 /** The help lines of the firmware options but `--firmware` and `--platform` (shared with `compare`). */
-export const FIRMWARE_OPTION_HELP = `  --vmm V          snp / sev-es: qemu (QEMU/KVM, default), ec2, ec2-v1 (EC2 as
-                   sev-snp-measure < 0.0.13 and virtee/sev compute it: RDX 0), gce,
-                   krun, or coconut-qemu-2024 (COCONUT SVSM + OVMF under the coconut QEMU
-                   fork of early 2024; snp only)
-  --vcpus N        vCPUs the host starts (snp and sev-es; required)
+export const FIRMWARE_OPTION_HELP = `  Numbers are decimal unless prefixed 0x, 0o or 0b (as sev-snp-measure reads them):
+  --guest-features 21 is 0x15.
+  --vmm V          snp: qemu (QEMU/KVM, default), ec2, ec2-v1 (EC2 as sev-snp-measure
+                   < 0.0.13 and virtee/sev compute it: RDX 0), gce, krun, or
+                   coconut-qemu-2024 (COCONUT SVSM + OVMF under the coconut QEMU fork of
+                   early 2024). sev-es: qemu only.
+  --vcpus N        vCPUs the host starts (snp and sev-es; required; at most ${MAX_VCPUS})
   --vcpu-type T    QEMU -cpu model (EPYC, EPYC-v4, EPYC-Milan, EPYC-Genoa, …) or its
                    CPUID(1).EAX signature as hex, e.g. 0x800f12 (required where the VMSA
-                   holds it: qemu, coconut-qemu-2024, and sev-es; ec2, gce and krun use a
-                   fixed RDX)
-  --guest-features HEX  SEV_FEATURES (snp; default 0x1; 0x21 on Linux 6.6–6.7 hosts).
+                   holds it: qemu, coconut-qemu-2024, and sev-es; ec2, ec2-v1, gce and krun
+                   use a fixed RDX and ignore it, with a note on stderr)
+  --guest-features N  SEV_FEATURES (snp; default 0x1; 0x21 on Linux 6.6–6.7 hosts).
                    Ignored by coconut-qemu-2024, whose SVSM VMSA has 0x1.
   --fpu S          init2 or legacy FPU state in the VMSAs (default: init2 for qemu and
                    sev-es, legacy for the others)
-  --vmsa-gpa HEX   snp: the VMSA page GPA (default 0xfffffffff000; GCE on Genoa and
+  --vmsa-gpa N     snp: the VMSA page GPA (default 0xfffffffff000; GCE on Genoa and
                    later: 0xffffffffff000)
   --kernel F, --initrd F, --append S
                    direct boot with kernel hashes (snp, sev, sev-es; not with --svsm):
@@ -67,15 +84,20 @@ export const FIRMWARE_OPTION_HELP = `  --vmm V          snp / sev-es: qemu (QEMU
                    need --kernel.
   --svsm F         svsm.bin (coconut-qemu-2024, required)
   --vars-size N    bytes of OVMF_VARS between svsm.bin and OVMF_CODE (coconut-qemu-2024,
-                   required; not measured)
+                   required unless --vars-file; not measured)
   --tdx-order O    tdx: single (per page: add, then extend; QEMU >= 9 / upstream KVM;
-                   default) or two-pass (per section: all adds, then all extends; QEMU 8.x)`;
+                   default) or two-pass (per section: all adds, then all extends; QEMU 8.x)
+${PEER_FIRMWARE_HELP}`;
 
 export const FIRMWARE_HELP = `
 Firmware inputs (instead of FILE):
   --firmware F     an OVMF image (OVMF.fd, or OVMF_CODE with --svsm), or a TDVF image
+                   (--ovmf F is the same)
   --platform P     snp (default), sev, sev-es or tdx
-${FIRMWARE_OPTION_HELP}`;
+${FIRMWARE_OPTION_HELP}
+  --output-format hex|base64, -q/--quiet/--digest-only
+                   how the digest is printed; --quiet prints only the digest, as
+                   sev-snp-measure does by default`;
 
 function str(values: Record<string, unknown>, name: string): string | undefined {
   const v = values[name];
@@ -92,18 +114,6 @@ function required(values: Record<string, unknown>, names: string[], why: string)
 /** Options that make no sense for this platform / VMM: a usage error naming them. */
 function refuse(values: Record<string, unknown>, names: string[], why: string): void {
   for (const n of names) if (str(values, n) !== undefined) throw new UsageError(`--${n} does not apply to ${why}`);
-}
-
-function wholeNumber(name: string, v: string, min: number): number {
-  if (!/^(\d+|0x[0-9a-f]+)$/i.test(v) || !Number.isSafeInteger(Number(v)) || Number(v) < min) {
-    throw new UsageError(`--${name} takes a whole number of at least ${min}, not '${v}'`);
-  }
-  return Number(v);
-}
-
-function hexU64(name: string, v: string): bigint {
-  if (!/^(0x)?[0-9a-f]{1,16}$/i.test(v)) throw new UsageError(`--${name} takes a hex u64 such as 0x1, not '${v}'`);
-  return BigInt(v.toLowerCase().startsWith('0x') ? v : `0x${v}`);
 }
 
 function fpuOf(values: Record<string, unknown>): { fpu?: FpuInit } {
@@ -137,25 +147,43 @@ export interface FirmwareMeasurementWithInputs extends FirmwareMeasurement {
 
 /** Options of {@link firmwareMeasurement}. */
 export interface FirmwareMeasurementOptions {
-  /** `--platform` when not given (`measure`: snp; `compare`: the evidence's). */
+  /**
+   * `--platform` when not given (`measure`: snp; `compare`: the evidence's). When given, a
+   * `--mode` must agree with it: `compare` measures for the evidence's platform only.
+   */
   readonly defaultPlatform?: FirmwarePlatform;
   /** `--trace`: each step, as the IGVM path's trace lines (SEV chunks: `launch_update` lines). */
   readonly trace?: (s: TraceStep) => void;
+  /** Where `--dump-vmsa` writes `vmsa<N>.bin` (default: the current directory, as sev-snp-measure). */
+  readonly dumpDir?: string;
 }
 
 /**
- * The measurement the firmware options (`--firmware`, `--platform`, `--vmm`, `--vcpus`, …)
- * describe, after the usage checks of each platform and VMM. Shared by `measure --firmware`
- * and `compare --firmware`.
+ * The measurement the firmware options (`--firmware`, `--platform`, `--vmm`, `--vcpus`, …, and
+ * sev-snp-measure's spellings of them) describe, after the usage checks of each platform and
+ * VMM. Shared by `measure --firmware` and `compare --firmware`.
  */
 export function firmwareMeasurement(values: Record<string, unknown>, io: CliIo, options: FirmwareMeasurementOptions = {}): FirmwareMeasurementWithInputs {
+  const canonical = canonicalFirmwareValues(values, io);
+  if (canonical.firmwarePagesOnly) {
+    throw new UsageError('--mode snp:ovmf-hash prints the digest after the firmware pages, which no report holds; use it with measure');
+  }
+  const mode = values.mode;
+  if (options.defaultPlatform !== undefined && mode !== undefined && canonical.values.platform !== options.defaultPlatform) {
+    throw new UsageError(`--mode ${String(mode)} does not fit the evidence, which reports ${options.defaultPlatform === 'snp' ? 'an SEV-SNP MEASUREMENT' : 'a TDX MRTD'}`);
+  }
+  return measureCanonical(canonical, io, options);
+}
+
+function measureCanonical(canonical: CanonicalFirmwareValues, io: CliIo, options: FirmwareMeasurementOptions): FirmwareMeasurementWithInputs {
+  const values = canonical.values;
   const platform = choice<FirmwarePlatform>('--platform', str(values, 'platform'), FIRMWARE_PLATFORMS, options.defaultPlatform ?? 'snp');
   const trace = options.trace === undefined ? {} : { trace: options.trace };
   let fw: FirmwareMeasureOptions;
   let read: { bytes: Uint8Array; inputs: Record<string, Json> };
   if (platform === 'tdx') {
     // MRTD depends on the TDVF metadata and BFV bytes only (§0 item 4): no vCPU or VMM inputs.
-    refuse(values, ['vmm', 'vcpus', 'vcpu-type', 'guest-features', 'fpu', 'vmsa-gpa', 'svsm', 'vars-size'], '--platform tdx (MRTD has no vCPU state, firmware-input.md §5.1)');
+    refuse(values, ['vmm', 'vcpus', 'vcpu-type', 'guest-features', 'fpu', 'vmsa-gpa', 'svsm', 'vars-size', 'vars-file'], '--platform tdx (MRTD has no vCPU state, firmware-input.md §5.1)');
     refuse(values, ['kernel', 'initrd', 'append'], '--platform tdx (a TD measures direct-boot inputs into RTMRs, not MRTD)');
     const tdxOrder = choice<TdxOrder>('--tdx-order', str(values, 'tdx-order'), TDX_ORDERS, 'single');
     read = readFirmware(values);
@@ -165,7 +193,20 @@ export function firmwareMeasurement(values: Record<string, unknown>, io: CliIo, 
     read = readFirmware(values);
     fw = platform === 'snp' ? snpOptions(values, read.inputs, io) : sevOptions(platform, values, read.inputs);
   }
-  return { ...measureFirmware(read.bytes, { ...fw, ...trace }), inputs: read.inputs };
+  const dumped: string[] = [];
+  const dump = canonical.dumpVmsa
+    ? {
+        onVmsa: (vcpu: number, page: Uint8Array): void => {
+          // sev-snp-measure's file names (guest.py: vmsa{i}.bin, one per measured VMSA), overwritten as there.
+          const path = join(options.dumpDir ?? process.cwd(), `vmsa${vcpu}.bin`);
+          writeFileSync(path, page);
+          dumped.push(path);
+        },
+      }
+    : {};
+  const result = { ...measureFirmware(read.bytes, { ...fw, ...trace, ...dump }), inputs: read.inputs };
+  if (dumped.length > 0) io.stderr(`wrote ${dumped.length} VMSA page${dumped.length === 1 ? '' : 's'}: ${dumped.join(', ')}\n`);
+  return result;
 }
 
 /**
@@ -177,13 +218,30 @@ export function runMeasureFirmware(
   positionals: readonly string[],
   io: CliIo,
   formatTrace: (s: TraceStep) => Json,
+  options: Pick<FirmwareMeasurementOptions, 'dumpDir'> = {},
 ): number {
   if (positionals.length > 0) throw new UsageError(`--firmware replaces FILE; remove '${positionals[0]}'`);
   refuse(values, ['profile', 'ap-vmsa', 'max-pages'], 'firmware inputs (IGVM files only)');
   if (values['native-zero'] === true) throw new UsageError('--native-zero applies to IGVM files, not --firmware');
   if (values.json === true && values.trace === true) throw new UsageError('--json and --trace both write to stdout; choose one');
+  const output = digestOutputOf(values);
+  if (output.digestOnly && (values.json === true || values.trace === true)) throw new UsageError('--quiet prints the digest alone; it does not go with --json or --trace');
+  if (output.format !== 'hex' && (values.json === true || values.trace === true)) {
+    throw new UsageError('--output-format applies to text output; --json and --trace print digests as hex');
+  }
   const trace = values.trace === true ? (s: TraceStep): void => io.stdout(`${JSON.stringify(s.record === 'launch_update' ? chunkTraceJson(s) : formatTrace(s))}\n`) : undefined;
-  const result = firmwareMeasurement(values, io, trace === undefined ? {} : { trace });
+  const canonical = canonicalFirmwareValues(values, io);
+  let result: FirmwareMeasurementWithInputs;
+  if (canonical.firmwarePagesOnly) {
+    // sev-snp-measure's snp:ovmf-hash reads the image alone and ignores everything else; here the
+    // host options are refused, since they could not change this digest.
+    const others = Object.keys(canonical.values).filter((k) => canonical.values[k] !== undefined && HOST_OPTIONS.includes(k));
+    if (others.length > 0) throw new UsageError(`--mode snp:ovmf-hash measures the firmware pages only; ${others.map((k) => `--${k}`).join(', ')} cannot change that digest`);
+    const read = readFirmware(canonical.values);
+    result = { ...measureSnpFirmwarePages(read.bytes, trace === undefined ? {} : { trace }), inputs: read.inputs };
+  } else {
+    result = measureCanonical(canonical, io, { ...options, ...(trace === undefined ? {} : { trace }) });
+  }
   const inputs = result.inputs;
 
   const entry = { platform_type: result.platformType, algorithm: result.algorithm, digest: bytesToHex(result.digest) };
@@ -194,12 +252,18 @@ export function runMeasureFirmware(
     const fw = inputs.firmware as { file: string; sha256: string };
     const head = { file: fw.file, sha256: fw.sha256, profile: result.host.vmm ?? null };
     io.stdout(stringify({ ...head, ...inputs, host_parameters: { ...result.host }, platforms: [entry] }));
+  } else if (output.digestOnly) {
+    io.stdout(`${digestText(result.digest, output.format)}\n`);
   } else {
-    io.stdout(`${result.platformType.padEnd(14)} ${hostSummary(result.host)} ${result.algorithm} ${bytesToHex(result.digest)}\n`);
+    io.stdout(`${result.platformType.padEnd(14)} ${hostSummary(result.host)} ${result.algorithm} ${digestText(result.digest, output.format)}\n`);
   }
   return EXIT_OK;
 }
 
+/** Options that describe the host or the guest's other inputs: none applies to `--mode snp:ovmf-hash`. */
+const HOST_OPTIONS: readonly string[] = [
+  'vcpus', 'vcpu-type', 'vmm', 'guest-features', 'fpu', 'vmsa-gpa', 'kernel', 'initrd', 'append', 'svsm', 'vars-size', 'vars-file', 'tdx-order',
+];
 /** SEV/SEV-ES `--trace`: one line per hashed piece, its length and SHA-256 (no running digest). */
 function chunkTraceJson(s: TraceStep): Json {
   const sha256 = s.contents === undefined ? null : bytesToHex(s.contents);
@@ -219,23 +283,39 @@ function readFirmware(values: Record<string, unknown>): { bytes: Uint8Array; inp
   return { bytes, inputs: { firmware: { file: path, sha256: sha256Hex(bytes) } } };
 }
 
+/** `--vcpus`: required where it is used. */
+function vcpusOf(values: Record<string, unknown>): number {
+  return smallIntegerOption('--vcpus', str(values, 'vcpus') as string, 1, MAX_VCPUS);
+}
+
+/** `--vars-size N`, or the size of `--vars-file F` (sev-snp-measure's two spellings, one of them required). */
+function varsSizeOf(values: Record<string, unknown>, inputs: Record<string, Json>): number {
+  const file = str(values, 'vars-file');
+  if (file === undefined) return smallIntegerOption('--vars-size', str(values, 'vars-size') as string, 0, 0xffff_ffff);
+  const bytes = readInput(file, '--vars-file');
+  inputs.vars_file = { file, bytes: bytes.length };
+  return bytes.length;
+}
+
 /** `--platform snp`: OVMF under one of the loaders, or COCONUT SVSM + OVMF. */
 function snpOptions(values: Record<string, unknown>, inputs: Record<string, Json>, io: CliIo): FirmwareMeasureOptions {
   const vmm = choice('--vmm', str(values, 'vmm'), FIRMWARE_VMMS, 'qemu');
-  const usesSignature = vmm === 'qemu' || vmm === SVSM_VMM;
   if (vmm === SVSM_VMM) {
-    required(values, ['vcpus', 'vcpu-type', 'svsm', 'vars-size'], `--vmm ${vmm}`);
+    required(values, ['vcpus', 'vcpu-type', 'svsm', ...(str(values, 'vars-file') === undefined ? ['vars-size'] : [])], `--vmm ${vmm}`);
     refuse(values, ['kernel', 'initrd', 'append'], `--vmm ${vmm} (svsm.bin's metadata has no kernel-hashes section, firmware-input.md §4.1)`);
     refuse(values, ['vmsa-gpa'], `--vmm ${vmm} (KVM's fixed VMSA GPA)`);
   } else {
+    const usesSignature = !FIXED_RDX_VMMS.includes(vmm);
     required(values, usesSignature ? ['vcpus', 'vcpu-type'] : ['vcpus'], `--platform snp --vmm ${vmm}`);
-    refuse(values, ['svsm', 'vars-size'], `--vmm ${vmm} (COCONUT SVSM is --vmm ${SVSM_VMM})`);
-    if (!usesSignature) refuse(values, ['vcpu-type'], `--vmm ${vmm} (its VMSA has a fixed RDX, firmware-input.md §3.1)`);
+    refuse(values, ['svsm', 'vars-size', 'vars-file'], `--vmm ${vmm} (COCONUT SVSM is --vmm ${SVSM_VMM})`);
+    if (!usesSignature && str(values, 'vcpu-type') !== undefined) {
+      // As sev-snp-measure: the vCPU type is accepted and has no effect (firmware-input.md §3.1).
+      io.stderr(`note: the vCPU type is ignored under --vmm ${vmm}: its VMSA has a fixed RDX (firmware-input.md §3.1)\n`);
+      values = { ...values, 'vcpu-type': undefined };
+    }
   }
-  const vcpus = wholeNumber('vcpus', str(values, 'vcpus') as string, 1);
+  const vcpus = vcpusOf(values);
   const vcpuType = str(values, 'vcpu-type');
-  // An unknown vCPU type is reported before any other input file is read.
-  if (vcpuType !== undefined) vcpuSignatureOf(vcpuType);
   const cpu = { platform: 'snp', vmm, vcpus, ...(vcpuType === undefined ? {} : { vcpuType }) } as const;
   const featuresArg = str(values, 'guest-features');
 
@@ -243,20 +323,20 @@ function snpOptions(values: Record<string, unknown>, inputs: Record<string, Json
     const svsmPath = str(values, 'svsm') as string;
     const svsm = readInput(svsmPath, '--svsm');
     inputs.svsm = { file: svsmPath, sha256: sha256Hex(svsm) };
-    const varsSize = wholeNumber('vars-size', str(values, 'vars-size') as string, 0);
+    const varsSize = varsSizeOf(values, inputs);
     if (featuresArg !== undefined) io.stderr(`warning: --guest-features is ignored by ${vmm}: its SVSM VMSA has SEV_FEATURES 0x1 (firmware-input.md §4.2)\n`);
     return { ...cpu, svsm, varsSize, ...fpuOf(values) };
   }
   const fpu = fpuOf(values);
-  const sevFeatures = featuresArg === undefined ? {} : { sevFeatures: hexU64('guest-features', featuresArg) };
+  const sevFeatures = featuresArg === undefined ? {} : { sevFeatures: integerOption('--guest-features', featuresArg) };
   const vmsaArg = str(values, 'vmsa-gpa');
-  const vmsaGpa = vmsaArg === undefined ? {} : { vmsaGpa: hexU64('vmsa-gpa', vmsaArg) };
+  const vmsaGpa = vmsaArg === undefined ? {} : { vmsaGpa: integerOption('--vmsa-gpa', vmsaArg) };
   return { ...cpu, ...fpu, ...sevFeatures, ...vmsaGpa, ...directBoot(values, inputs) };
 }
 
 /** `--platform sev|sev-es`: SHA-256 of the image, the kernel-hashes table and (SEV-ES) the VMSAs. */
 function sevOptions(platform: 'sev' | 'sev-es', values: Record<string, unknown>, inputs: Record<string, Json>): FirmwareMeasureOptions {
-  refuse(values, ['svsm', 'vars-size', 'guest-features', 'vmsa-gpa'], `--platform ${platform}`);
+  refuse(values, ['svsm', 'vars-size', 'vars-file', 'guest-features', 'vmsa-gpa'], `--platform ${platform}`);
   const boot = directBoot(values, inputs);
   if (platform === 'sev') {
     refuse(values, ['vmm', 'vcpus', 'vcpu-type', 'fpu'], '--platform sev (SEV measures no vCPU state)');
@@ -264,8 +344,7 @@ function sevOptions(platform: 'sev' | 'sev-es', values: Record<string, unknown>,
   }
   const vmm = choice('--vmm', str(values, 'vmm'), ['qemu'] as const, 'qemu');
   required(values, ['vcpus', 'vcpu-type'], '--platform sev-es');
-  const vcpus = wholeNumber('vcpus', str(values, 'vcpus') as string, 1);
+  const vcpus = vcpusOf(values);
   const vcpuType = str(values, 'vcpu-type') as string;
-  vcpuSignatureOf(vcpuType);
   return { platform, vmm, vcpus, vcpuType, ...fpuOf(values), ...boot };
 }

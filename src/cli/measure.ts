@@ -140,7 +140,7 @@ export const measureCommand: Command = {
     ...FIRMWARE_MEASURE_OPTIONS,
   },
   async run({ values, positionals }, io: CliIo) {
-    if (values.firmware !== undefined) return runMeasureFirmware(values, positionals, io, traceJson);
+    if (values.firmware !== undefined || values.ovmf !== undefined) return runMeasureFirmware(values, positionals, io, traceJson);
     for (const k of Object.keys(FIRMWARE_MEASURE_OPTIONS)) {
       if (values[k] !== undefined) throw new UsageError(`--${k} applies to firmware inputs; give --firmware`);
     }

@@ -41,7 +41,8 @@ export const FIRMWARE_ERROR_CODES = [
   // (snp.md §1.4), and firmware-input.md §2.2 lowers sections page by page.
   'MisalignedSection',
   // An image longer than 4 GiB cannot be mapped so that it ends at 4 GiB (§2.2 step 1); a layout
-  // that does not fit below 4 GiB (§4.1); TDX metadata that adds more pages than the cap (§5.4).
+  // that does not fit below 4 GiB (§4.1); TDX or SEV metadata whose sections add more pages than
+  // the cap (§5.4, §2.2 step 2): their size fields are not bounded by the image's bytes.
   'ImageTooLarge',
   // Host parameters (§6.3 "host parameter" column) the caller passed and that cannot be used:
   // a vCPU signature, reset address or vCPU count out of range, SEV_FEATURES not a u64, an

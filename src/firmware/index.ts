@@ -49,6 +49,7 @@ export {
   type SevEsResetBlock,
 } from './footer.js';
 export {
+  SEV_METADATA_DEFAULT_MAX_PAGES,
   SEV_METADATA_HEADER,
   SEV_METADATA_SECTION,
   SEV_METADATA_SIGNATURE,

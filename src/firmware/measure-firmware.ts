@@ -6,18 +6,21 @@
  * - `snp`: OVMF under QEMU/KVM, EC2, GCE or krun (§2, §3) with optional kernel hashes (§2.3),
  *   or COCONUT SVSM + OVMF under the early-2024 coconut QEMU fork (§4); SEV-SNP launch digest;
  * - `sev`, `sev-es`: the SHA-256 launch digests of OVMF (§6.2 item 5);
- * - `tdx`: the MRTD of a TDVF image in either host ordering (§5).
+ * - `tdx`: the MRTD of a TDVF image in either host ordering (§5);
+ * and `measureSnpFirmwarePages`, the SEV-SNP digest after the firmware pages alone (§2.2 step 1).
  * The adapters produce launch steps; measure's folds (measure/fold.ts) hash them.
  */
 import { foldSevChunks, foldSnpSteps, foldTdxSteps } from '../measure/fold.js';
 import { defaultHashBackend } from '../measure/hash-default.js';
 import type { HashBackend } from '../measure/hash.js';
+import type { SnpStep } from '../measure/launch-steps.js';
 import type { TraceSink } from '../measure/steps.js';
 import { hexNumber } from '../format/bytes.js';
 import { FirmwareError } from './errors.js';
 import { sevKernelHashes, type DirectBootInputs } from './kernel-hashes.js';
 import { SEV_ES_DEFAULT_FPU, ovmfSevChunks, ovmfSevEsChunks } from './ovmf-sev.js';
-import { OVMF_SNP_LOADERS, ovmfSnpSteps, type OvmfSnpLoaderName } from './ovmf-snp.js';
+import { checkFirmwareImageLength } from './footer.js';
+import { OVMF_SNP_LOADERS, flashPageSteps, ovmfSnpSteps, type OvmfSnpLoaderName } from './ovmf-snp.js';
 import type { FirmwareSearchInput, FirmwareSetting } from './search.js';
 import { SVSM_SEV_FEATURES, svsmSnpSteps } from './svsm-snp.js';
 import { TDX_ORDERS, tdvfTdxStepIter, type TdxOrder } from './tdvf-tdx.js';
@@ -60,6 +63,11 @@ export interface FirmwareMeasureOptions {
   readonly varsSize?: number;
   /** tdx: the page-add ordering (§5.3; default `single`). */
   readonly tdxOrder?: TdxOrder;
+  /**
+   * Receives each measured VMSA page (snp, sev-es), vCPU 0 first: what sev-snp-measure's
+   * `--dump-vmsa` writes to `vmsa<N>.bin`.
+   */
+  readonly onVmsa?: (vcpu: number, page: Uint8Array) => void;
   /** Receives every primitive step (SEV / SEV-ES: one `launch_update` per chunk hashed). */
   readonly trace?: TraceSink;
   readonly hash?: HashBackend;
@@ -144,6 +152,7 @@ function measureSnp(image: Uint8Array, o: FirmwareMeasureOptions, hash: HashBack
     const varsSize = need(o.varsSize, 'the OVMF_VARS size', `snp under ${vmm}`);
     const fpu = o.fpu ?? 'legacy';
     const steps = svsmSnpSteps(image, svsm, { vcpus, vcpuSignature: signature, varsSize, fpu });
+    reportVmsas(steps, o.onVmsa);
     const host = { vmm, vcpus, ...cpu, fpu, sev_features: hexNumber(SVSM_SEV_FEATURES), vars_size: varsSize };
     const search = { input: { kind: 'svsm-snp', code: image, svsm, varsSize, vcpuSignature: signature }, given: { vcpus, fpu } } as const;
     return { platform: 'snp', platformType: 'SEV_SNP', algorithm: 'sha384', digest: foldSnpSteps(steps, hash, trace), host, search };
@@ -155,6 +164,7 @@ function measureSnp(image: Uint8Array, o: FirmwareMeasureOptions, hash: HashBack
   const kernelHashes = o.directBoot === undefined ? undefined : sevKernelHashes(o.directBoot, hash);
   const kh = kernelHashes === undefined ? {} : { kernelHashes };
   const steps = ovmfSnpSteps(image, { vmm, vcpus, vcpuSignature: signature, sevFeatures, fpu, vmsaGpa, ...kh });
+  reportVmsas(steps, o.onVmsa);
   const host = { vmm, vcpus, ...cpu, fpu, sev_features: hexNumber(sevFeatures), vmsa_gpa: hexNumber(vmsaGpa), kernel_hashes: kernelHashes !== undefined };
   const search = {
     input: { kind: 'ovmf-snp', image, vmm, vcpuSignature: signature, ...kh },
@@ -162,6 +172,28 @@ function measureSnp(image: Uint8Array, o: FirmwareMeasureOptions, hash: HashBack
   } as const;
   return { platform: 'snp', platformType: 'SEV_SNP', algorithm: 'sha384', digest: foldSnpSteps(steps, hash, trace), host, search };
 }
+
+/** Hands each VMSA step's page to `onVmsa`, numbered by vCPU in launch order. */
+function reportVmsas(steps: readonly SnpStep[], onVmsa: FirmwareMeasureOptions['onVmsa']): void {
+  if (onVmsa === undefined) return;
+  let vcpu = 0;
+  for (const s of steps) if (s.kind === 'vmsa') onVmsa(vcpu++, s.bytes);
+}
+
+/**
+ * The SNP launch digest after the firmware pages alone (§2.2 step 1): what sev-snp-measure's
+ * `--mode snp:ovmf-hash` prints, the image as NORMAL pages ending at 4 GiB, nothing else.
+ * @throws FirmwareError `NotMultipleOf4K` or `ImageTooLarge` for an image that cannot be mapped so.
+ */
+export function measureSnpFirmwarePages(image: Uint8Array, options: { readonly hash?: HashBackend; readonly trace?: TraceSink } = {}): FirmwareMeasurement {
+  checkFirmwareImageLength(image);
+  if (image.length > FOUR_GIB) throw new FirmwareError('ImageTooLarge', `a ${hexNumber(image.length)}-byte image cannot end at 4 GiB`);
+  const steps = flashPageSteps(image, BigInt(FOUR_GIB - image.length), 'OVMF');
+  const digest = foldSnpSteps(steps, options.hash ?? defaultHashBackend, options.trace);
+  return { platform: 'snp', platformType: 'SEV_SNP', algorithm: 'sha384', digest, host: { stage: 'firmware pages' } };
+}
+
+const FOUR_GIB = 0x1_0000_0000;
 
 /** sev / sev-es: SHA-256 of the image, the kernel-hashes table and (SEV-ES) the VMSAs (§6.2 item 5). */
 function measureSev(platform: 'sev' | 'sev-es', image: Uint8Array, o: FirmwareMeasureOptions, hash: HashBackend): FirmwareMeasurement {
@@ -178,6 +210,8 @@ function measureSev(platform: 'sev' | 'sev-es', image: Uint8Array, o: FirmwareMe
   const signature = vcpuSignatureOf(vcpuType);
   const fpu = o.fpu ?? SEV_ES_DEFAULT_FPU;
   const chunks = ovmfSevEsChunks(image, { vcpus, vcpuSignature: signature, fpu, ...kh });
+  // The VMSAs are the last `vcpus` chunks, one per vCPU in order (ovmf-sev.ts).
+  if (o.onVmsa !== undefined) chunks.slice(chunks.length - vcpus).forEach((c, i) => o.onVmsa?.(i, c.bytes));
   const digest = foldSevChunks(chunks, hash, { trace: o.trace, platform: 'SEV_ES' });
   const host = { vmm, vcpus, vcpu_type: vcpuType, vcpu_signature: hexNumber(signature), fpu, kernel_hashes: kernelHashes !== undefined };
   const search = { input: { kind: 'ovmf-sev-es', image, vcpuSignature: signature, ...kh }, given: { vcpus, fpu } } as const;

@@ -192,6 +192,14 @@ export function deferredSectionSteps(sections: readonly SevMetadataSection[], lo
   return out;
 }
 
+/**
+ * Appends `more` to `steps` one by one: `push(...more)` passes every element as an argument and
+ * overflows the stack for a few hundred thousand pages (a large flash or metadata section).
+ */
+export function appendSteps<T>(steps: T[], more: readonly T[]): void {
+  for (const s of more) steps.push(s);
+}
+
 /** A flash image as ascending NORMAL pages from `base` (§2.2 step 1, §4.1 steps 1–2). */
 export function flashPageSteps(image: Uint8Array, base: bigint, file: string): SnpPageStep[] {
   const out: SnpPageStep[] = [];
@@ -242,7 +250,7 @@ export function ovmfSnpSteps(image: Uint8Array, options: OvmfSnpOptions): SnpSte
   const steps: SnpStep[] = [];
 
   // §2.2 step 1: the flash image, ascending, ending at 4 GiB.
-  steps.push(...flashPageSteps(image, FOUR_GIB - size, file));
+  appendSteps(steps, flashPageSteps(image, FOUR_GIB - size, file));
 
   // §2.2 steps 2–4: the metadata sections in table order, EC2's CPUID pages, the kernel check.
   const sections = findSevMetadata(image)?.sections ?? [];
@@ -252,8 +260,8 @@ export function ovmfSnpSteps(image: Uint8Array, options: OvmfSnpOptions): SnpSte
   }
   const kernelPage = kernelHashesPage(image, options.kernelHashes);
   const rules = options.strict === true ? { ...loader.sections, ...loader.strictSections } : loader.sections;
-  for (const section of sections) steps.push(...sevSectionSteps(section, rules[section.type], kernelPage, file));
-  steps.push(...deferredSectionSteps(sections, loader, file));
+  for (const section of sections) appendSteps(steps, sevSectionSteps(section, rules[section.type], kernelPage, file));
+  appendSteps(steps, deferredSectionSteps(sections, loader, file));
 
   // §2.2 step 5 / §3.2 "Per-vCPU order": BSP first, then identical AP VMSAs.
   const apResetEip = apResetEipFor(image, options.vcpus);

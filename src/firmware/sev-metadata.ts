@@ -84,7 +84,23 @@ export interface SevMetadataOptions {
    * every image must satisfy to be measured at all (see `findSevMetadata`).
    */
   readonly strict?: boolean;
+  /**
+   * Refuse a table whose sections cover more than this many 4 KiB pages in all (each section
+   * counted as its size rounded up to pages) with `FirmwareError('ImageTooLarge')`, at the size
+   * field that crosses it, before any step is made. Default {@link SEV_METADATA_DEFAULT_MAX_PAGES}.
+   */
+  readonly maxPages?: number;
 }
+
+/**
+ * Default cap on the pages the SEV metadata sections may cover: 0x40000 pages (1 GiB), as
+ * TDVF's cap (tdvf-tdx.ts). Stock OVMF's sections cover 0x20 pages and svsm.bin's 0xA0 (§1.3).
+ * ZERO, UNMEASURED and kernel-hashes sections have no bytes in the image, so nothing in the file
+ * bounds their size: without a cap a u32 size of 0xFF00F000 in an 8 KiB image would make the
+ * loaders build a million page steps. The spec sets no limit; this one only bounds the work and
+ * memory an untrusted table can demand.
+ */
+export const SEV_METADATA_DEFAULT_MAX_PAGES = 0x40000;
 
 /**
  * Reads the SEV metadata, or returns `null` when the image has no footer table or no SEV
@@ -95,7 +111,8 @@ export interface SevMetadataOptions {
  * (`BadSevMetadata`, §1.3); every type is one of §1.3's (`UnknownSectionType`: all VMMs stop on
  * another type, §2.2 step 2); no two non-empty sections overlap (`OverlappingSections`: one
  * guest page cannot be launched twice; §1.3, §6.3). `options.strict` adds gce-tcb-verifier's
- * rules. Footer-table errors (§1.1) propagate as they are.
+ * rules. The sections may cover at most `options.maxPages` pages in all (`ImageTooLarge`).
+ * Footer-table errors (§1.1) propagate as they are.
  */
 export function findSevMetadata(image: Uint8Array, options: SevMetadataOptions = {}): SevMetadata | null {
   const table = findFooterTable(image);
@@ -103,7 +120,13 @@ export function findSevMetadata(image: Uint8Array, options: SevMetadataOptions =
   const fromEnd = sevMetadataOffset(table);
   if (fromEnd === undefined) return null;
   const entryOffset = table.get(SEV_METADATA_OFFSET_GUID)?.offset;
-  return readSevMetadata(image, fromEnd, entryOffset, options.strict === true);
+  return readSevMetadata(image, fromEnd, entryOffset, options.strict === true, maxPagesOf(options));
+}
+
+function maxPagesOf(options: SevMetadataOptions): number {
+  const max = options.maxPages ?? SEV_METADATA_DEFAULT_MAX_PAGES;
+  if (!Number.isSafeInteger(max) || max < 0) throw new FirmwareError('InvalidHostParameter', `maxPages ${String(max)} is not a non-negative integer`);
+  return max;
 }
 
 /**
@@ -118,7 +141,7 @@ export function parseSevMetadata(image: Uint8Array, options: SevMetadataOptions 
   return meta;
 }
 
-function readSevMetadata(image: Uint8Array, fromEnd: number, entryOffset: number | undefined, strict: boolean): SevMetadata {
+function readSevMetadata(image: Uint8Array, fromEnd: number, entryOffset: number | undefined, strict: boolean, maxPages: number): SevMetadata {
   const len = image.length;
   const H = SEV_METADATA_HEADER.size;
   if (fromEnd < H || fromEnd > len) {
@@ -156,6 +179,7 @@ function readSevMetadata(image: Uint8Array, fromEnd: number, entryOffset: number
   }
 
   const sections: SevMetadataSection[] = [];
+  let pages = 0;
   for (let i = 0; i < n; i++) {
     const off = at + H + SEV_METADATA_SECTION.size * i;
     const s = readStruct(image, off, SEV_METADATA_SECTION, view);
@@ -171,6 +195,14 @@ function readSevMetadata(image: Uint8Array, fromEnd: number, entryOffset: number
       throw new FirmwareError(
         'BadSevMetadata',
         `SEV metadata section ${i} (${type}) has size ${hexNumber(s.size)}; strict mode requires a non-zero multiple of 4 KiB`,
+        off + SEV_METADATA_SECTION.fields.size.offset,
+      );
+    }
+    pages += Math.ceil(s.size / FIRMWARE_PAGE_SIZE);
+    if (pages > maxPages) {
+      throw new FirmwareError(
+        'ImageTooLarge',
+        `SEV metadata section ${i} (${type} ${hexNumber(s.gpa)}+${hexNumber(s.size)}) brings the sections to ${pages} pages, more than the cap of ${maxPages}`,
         off + SEV_METADATA_SECTION.fields.size.offset,
       );
     }

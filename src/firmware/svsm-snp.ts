@@ -15,7 +15,7 @@ import { hexNumber } from '../format/bytes.js';
 import { FirmwareError } from './errors.js';
 import { FIRMWARE_PAGE_SIZE, checkFirmwareImageLength, findFooterTable, svsmInfoOffset } from './footer.js';
 import type { SnpStep } from '../measure/launch-steps.js';
-import { OVMF_SNP_LOADERS, flashPageSteps, sevSectionSteps } from './ovmf-snp.js';
+import { OVMF_SNP_LOADERS, appendSteps, flashPageSteps, sevSectionSteps } from './ovmf-snp.js';
 import { findSevMetadata } from './sev-metadata.js';
 import { checkU32, fpuState, type FpuInit } from './vmsa-qemu.js';
 
@@ -124,10 +124,11 @@ export function svsmSnpSteps(code: Uint8Array, svsm: Uint8Array, options: SvsmSn
     throw new FirmwareError('NoSvsmInfo', 'svsm.bin has no SVSM info footer entry (a789a612-…), so its entry point is unknown');
   }
 
-  const steps: SnpStep[] = [...flashPageSteps(code, BigInt(codeBase), 'OVMF_CODE'), ...flashPageSteps(svsm, BigInt(svsmBase), 'svsm.bin')];
+  const steps = flashPageSteps(code, BigInt(codeBase), 'OVMF_CODE') as SnpStep[];
+  appendSteps(steps, flashPageSteps(svsm, BigInt(svsmBase), 'svsm.bin'));
   const loader = OVMF_SNP_LOADERS.qemu;
   for (const section of findSevMetadata(svsm)?.sections ?? []) {
-    steps.push(...sevSectionSteps(section, loader.sections[section.type], undefined, 'svsm.bin'));
+    appendSteps(steps, sevSectionSteps(section, loader.sections[section.type], undefined, 'svsm.bin'));
   }
   // §4.2: RIP is the full 32-bit entry address (not a real-mode CS:IP split).
   const entry = svsmBase + infoOffset;

@@ -40,7 +40,6 @@ describe('measure --firmware: usage and image errors', () => {
       ['--tdx-order', 'single'],
       ['--initrd', zeroImage],
       ['--append', 'quiet'],
-      ['--vmm', 'ec2'], // ec2's RDX is fixed: --vcpu-type does not apply
       ['--platform', 'tdx'], // MRTD has no vCPU state: --vcpus does not apply
       ['--platform', 'sev'],
       ['--vmm', 'coconut-qemu-2024', '--svsm', zeroImage, '--vars-size', '0', '--kernel', zeroImage],
