@@ -18,6 +18,7 @@ import { readInput, withIgvmFile } from './input.js';
 import { stringify, type Json } from './json.js';
 import { FIRMWARE_MEASURE_OPTIONS, FIRMWARE_OPTION_HELP, firmwareMeasurement, hostSummary, type FirmwareMeasurementWithInputs } from './measure-firmware.js';
 import { evidenceKind } from './report.js';
+import { evidenceKindJson } from './evidence-fields.js';
 import { bytesEqual, bytesToHex, hexNumber } from '../format/bytes.js';
 
 const HELP = `Usage: igvm-measure compare FILE --evidence EVIDENCE [options]
@@ -240,7 +241,7 @@ function printComparison(io: CliIo, json: boolean, o: ComparisonOutcome, head: R
       stringify({
         ...head,
         evidence: o.evidencePath,
-        kind: evidenceKind(o.evidence),
+        ...evidenceKindJson(o.evidence),
         verified,
         match,
         reported: bytesToHex(reportedMeasurement(o.evidence)),
