@@ -60,7 +60,8 @@ Firmware inputs (instead of FILE; the options of 'measure --firmware'):
   report, the MRTD for a TDX quote. Host parameters without a safe default are
   required as for 'measure --firmware' (e.g. --vcpus and --vcpu-type under qemu).
   When the measurement differs, it searches the host settings an image cannot
-  tell (firmware-input.md §6.3) for those that reproduce the reported value:
+  tell (sev-snp-measure's and gce-tcb-verifier's host options) for those that
+  reproduce the reported value:
     OVMF under qemu, ec2, ec2-v1, krun: SEV_FEATURES 0x1 and 0x21, FPU init2 and
       legacy, 1-64 vCPUs; under gce also VMSA GPA 0xfffffffff000 (Milan) and
       0xffffffffff000 (Genoa)
@@ -299,7 +300,7 @@ function explainSearch(r: FirmwareSearchResult, fw: FirmwareMeasurementWithInput
   if (fw.platform === 'tdx') {
     // §5.2, §0 item 4: with the ordering searched, only the image (and GCE's unmodelled
     // "measure all" quirk, §5.3) is left.
-    return `${none}: MRTD depends only on the TDVF image's sections and BFV bytes, so the image differs (or the host measures more regions, as older GCE hosts do, firmware-input.md §5.3)`;
+    return `${none}: MRTD depends only on the TDVF image's sections and BFV bytes, so the image differs (or the host measures more regions, as older GCE hosts do: google/gce-tcb-verifier tdx/mrtd_from_ovmf.go)`;
   }
   return `${none}: the image, the kernel/initrd/command line, the vCPU type or the VMM differ; run 'igvm-measure measure --firmware … --trace' to find the step where it diverges`;
 }

@@ -63,8 +63,8 @@ export const FIRMWARE_OPTION_HELP = `  --vmm V          snp / sev-es: qemu (QEMU
                    later: 0xffffffffff000)
   --kernel F, --initrd F, --append S
                    direct boot with kernel hashes (snp, sev, sev-es; not with --svsm):
-                   the SHA-256 table of firmware-input.md §2.3. --initrd and --append
-                   need --kernel.
+                   the SHA-256 table of QEMU's kernel-hashes=on (sev-snp-measure
+                   sev_hashes.py). --initrd and --append need --kernel.
   --svsm F         svsm.bin (coconut-qemu-2024, required)
   --vars-size N    bytes of OVMF_VARS between svsm.bin and OVMF_CODE (coconut-qemu-2024,
                    required; not measured)
@@ -155,7 +155,7 @@ export function firmwareMeasurement(values: Record<string, unknown>, io: CliIo, 
   let read: { bytes: Uint8Array; inputs: Record<string, Json> };
   if (platform === 'tdx') {
     // MRTD depends on the TDVF metadata and BFV bytes only (§0 item 4): no vCPU or VMM inputs.
-    refuse(values, ['vmm', 'vcpus', 'vcpu-type', 'guest-features', 'fpu', 'vmsa-gpa', 'svsm', 'vars-size'], '--platform tdx (MRTD has no vCPU state, firmware-input.md §5.1)');
+    refuse(values, ['vmm', 'vcpus', 'vcpu-type', 'guest-features', 'fpu', 'vmsa-gpa', 'svsm', 'vars-size'], '--platform tdx (MRTD has no vCPU state: only TDH.MEM.PAGE.ADD and TDH.MR.EXTEND extend it, Intel TDX Module ABI)');
     refuse(values, ['kernel', 'initrd', 'append'], '--platform tdx (a TD measures direct-boot inputs into RTMRs, not MRTD)');
     const tdxOrder = choice<TdxOrder>('--tdx-order', str(values, 'tdx-order'), TDX_ORDERS, 'single');
     read = readFirmware(values);
@@ -225,12 +225,12 @@ function snpOptions(values: Record<string, unknown>, inputs: Record<string, Json
   const usesSignature = vmm === 'qemu' || vmm === SVSM_VMM;
   if (vmm === SVSM_VMM) {
     required(values, ['vcpus', 'vcpu-type', 'svsm', 'vars-size'], `--vmm ${vmm}`);
-    refuse(values, ['kernel', 'initrd', 'append'], `--vmm ${vmm} (svsm.bin's metadata has no kernel-hashes section, firmware-input.md §4.1)`);
+    refuse(values, ['kernel', 'initrd', 'append'], `--vmm ${vmm} (svsm.bin's metadata has no kernel-hashes section, as in sev-snp-measure's svsm mode)`);
     refuse(values, ['vmsa-gpa'], `--vmm ${vmm} (KVM's fixed VMSA GPA)`);
   } else {
     required(values, usesSignature ? ['vcpus', 'vcpu-type'] : ['vcpus'], `--platform snp --vmm ${vmm}`);
     refuse(values, ['svsm', 'vars-size'], `--vmm ${vmm} (COCONUT SVSM is --vmm ${SVSM_VMM})`);
-    if (!usesSignature) refuse(values, ['vcpu-type'], `--vmm ${vmm} (its VMSA has a fixed RDX, firmware-input.md §3.1)`);
+    if (!usesSignature) refuse(values, ['vcpu-type'], `--vmm ${vmm} (its VMSA has a fixed RDX, as in sev-snp-measure vmsa.py)`);
   }
   const vcpus = wholeNumber('vcpus', str(values, 'vcpus') as string, 1);
   const vcpuType = str(values, 'vcpu-type');
@@ -244,7 +244,7 @@ function snpOptions(values: Record<string, unknown>, inputs: Record<string, Json
     const svsm = readInput(svsmPath, '--svsm');
     inputs.svsm = { file: svsmPath, sha256: sha256Hex(svsm) };
     const varsSize = wholeNumber('vars-size', str(values, 'vars-size') as string, 0);
-    if (featuresArg !== undefined) io.stderr(`warning: --guest-features is ignored by ${vmm}: its SVSM VMSA has SEV_FEATURES 0x1 (firmware-input.md §4.2)\n`);
+    if (featuresArg !== undefined) io.stderr(`warning: --guest-features is ignored by ${vmm}: its SVSM VMSA has SEV_FEATURES 0x1 (sev-snp-measure's svsm mode)\n`);
     return { ...cpu, svsm, varsSize, ...fpuOf(values) };
   }
   const fpu = fpuOf(values);
