@@ -25,6 +25,8 @@ export interface CommandEntry {
   readonly name: string;
   /** One line for the command list. */
   readonly summary: string;
+  /** Left out of the general help and of completion (generated-document commands). */
+  readonly hidden?: boolean;
   load(): Promise<Command>;
 }
 
@@ -41,16 +43,19 @@ export const COMMANDS: readonly CommandEntry[] = [
   { name: 'verify', summary: "check a file's SNP ID blocks and CoRIM signatures against its recomputed digests", load: async () => (await import('./verify.js')).verifyCommand },
   { name: 'reference', summary: 'reference values of an IGVM file as JSON or launch-measurement CoRIM', load: async () => (await import('./reference.js')).referenceCommand },
   { name: 'embed', summary: 'store a CoRIM document and its COSE_Sign1 signature in an IGVM file', load: async () => (await import('./embed.js')).embedCommand },
+  { name: 'completion', summary: 'print a bash or zsh completion script', load: async () => (await import('./completion.js')).completionCommand },
+  { name: 'man', summary: 'print the man page (roff)', hidden: true, load: async () => (await import('./man.js')).manCommand },
 ];
 
 function generalHelp(): string {
-  const width = Math.max(...COMMANDS.map((c) => c.name.length));
+  const listed = COMMANDS.filter((c) => c.hidden !== true);
+  const width = Math.max(...listed.map((c) => c.name.length));
   return `Usage: igvm-measure <command> [options]
 
 Read, validate and measure IGVM (Independent Guest Virtual Machine) files.
 
 Commands:
-${COMMANDS.map((c) => `  ${c.name.padEnd(width)}  ${c.summary}`).join('\n')}
+${listed.map((c) => `  ${c.name.padEnd(width)}  ${c.summary}`).join('\n')}
 
 Options:
   -h, --help      show this help
