@@ -74,6 +74,18 @@ describe.skipIf(!HAVE_SHARED)('report show', () => {
   });
 });
 
+describe.skipIf(!HAVE_SHARED)('check lines', () => {
+  it('report verify and compare print the evidence checks in the same table layout', async () => {
+    const time = ['--time', '2025-06-01T00:00:00Z'];
+    const checkLine = /^(ok  |FAIL|-- ) {2}\S/;
+    const v = (await cli(['report', 'verify', tdx('dcapqvl-tdx_quote'), ...time])).stdout.split('\n').filter((l) => checkLine.test(l));
+    const c = (await cli(['compare', '--measurement', '00'.repeat(48), '--evidence', tdx('dcapqvl-tdx_quote'), ...time])).stdout.split('\n').filter((l) => checkLine.test(l));
+    expect(v.length).toBeGreaterThan(5);
+    // compare adds its own mrtd check; the evidence's checks are the same lines.
+    expect(c.filter((l) => !/^\S+\s+mrtd\s/.test(l))).toEqual(v);
+  });
+});
+
 describe('report: usage', () => {
   it("an unknown action says which was meant (exit 2)", async () => {
     const r = await cli(['report', 'shwo', 'x']);
