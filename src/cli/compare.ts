@@ -7,16 +7,19 @@
  */
 import { compareEvidence, evidenceValues, reportedMeasurement, verifyEvidence, type Evidence, type VerifyOptions } from '../evidence/index.js';
 import { requireAllChecks, type Check } from '../pki/check.js';
+import type { Candidate, SearchResult } from '../measure/index.js';
 import { searchFirmwareSettings, type FirmwareSearchAxes, type FirmwareSearchResult, type FirmwareSetting } from '../firmware/search.js';
 import { PROFILE_NAMES, type ProfileName } from '../measure/index.js';
 import type { CliIo, Command, CommandArgs } from './command.js';
 import { EXIT_CHECK_FAILED, EXIT_OK, UsageError } from './errors.js';
-import { CERTIFICATE_HELP, CERTIFICATE_OPTIONS, checkJson, checkLines, hexOption, POLICY_HELP, POLICY_OPTIONS, readEvidence, verdictText, verifyOptionsOf } from './evidence-input.js';
+import { CERTIFICATE_HELP, CERTIFICATE_OPTIONS, checkJson, checkLines, POLICY_HELP, POLICY_OPTIONS, readEvidence, verdictText, verifyOptionsOf } from './evidence-input.js';
+import { hexBytesOption } from './numbers.js';
 import { readInput, withIgvmFile } from './input.js';
 import { stringify, type Json } from './json.js';
 import { FIRMWARE_MEASURE_OPTIONS, FIRMWARE_OPTION_HELP, firmwareMeasurement, hostSummary, type FirmwareMeasurementWithInputs } from './measure-firmware.js';
 import { evidenceKind } from './report.js';
-import { bytesEqual, hexNumber } from '../format/bytes.js';
+import { evidenceKindJson } from './evidence-fields.js';
+import { bytesEqual, bytesToHex, hexNumber } from '../format/bytes.js';
 
 const HELP = `Usage: igvm-measure compare FILE --evidence EVIDENCE [options]
        igvm-measure compare --measurement HEX --evidence EVIDENCE [options]
@@ -32,16 +35,23 @@ profiles, native zero pages, 1-64 vCPUs under qemu) for one that reproduces it.
 
 Options:
   --evidence FILE   the attestation report or quote (required)
-  --measurement HEX compare with this published value instead of a FILE
+  --measurement HEX compare with this published value (48 bytes, 96 hex digits)
+                    instead of a FILE
   --profile P       the loader profile for FILE's digest (default igvm)
   --ap-vmsa FILE    VMSA for extra vCPUs, for the qemu vCPU search
 ${CERTIFICATE_HELP}
 ${POLICY_HELP}
-  --json            one JSON document: {file, evidence, kind, verified, match,
-                    checks: [{name, ok, expected, actual, detail}]} (ok: null
-                    when a check was not made); with --firmware also the
+  --json            one JSON document: {file, evidence, kind, encoding, verified,
+                    match, reported, expected, checks: [{name, ok, expected,
+                    actual, detail}], search} (reported: the evidence's
+                    MEASUREMENT or MRTD, expected: the value compared with, hex or
+                    null; ok: null when a check was not made; search: null, or
+                    when the measurement differs {tried, matches: [{profile,
+                    native_zero, vcpus}], best_match}); with --firmware also the
                     firmware inputs, host_parameters and search: null or {tried,
-                    axes, matches: [{vcpus, sev_features, fpu, vmsa_gpa, tdx_order}]}
+                    axes, matches: [{vcpus, sev_features, fpu, vmsa_gpa,
+                    tdx_order}], best_match} (best_match: the match that differs
+                    least from the settings given, or null)
   -h, --help        show this help
 
 Firmware inputs (instead of FILE; the options of 'measure --firmware'):
@@ -50,7 +60,8 @@ Firmware inputs (instead of FILE; the options of 'measure --firmware'):
   report, the MRTD for a TDX quote. Host parameters without a safe default are
   required as for 'measure --firmware' (e.g. --vcpus and --vcpu-type under qemu).
   When the measurement differs, it searches the host settings an image cannot
-  tell (firmware-input.md §6.3) for those that reproduce the reported value:
+  tell (sev-snp-measure's and gce-tcb-verifier's host options) for those that
+  reproduce the reported value:
     OVMF under qemu, ec2, ec2-v1, krun: SEV_FEATURES 0x1 and 0x21, FPU init2 and
       legacy, 1-64 vCPUs; under gce also VMSA GPA 0xfffffffff000 (Milan) and
       0xffffffffff000 (Genoa)
@@ -69,6 +80,9 @@ ${FIRMWARE_OPTION_HELP}
 Exit codes: 0 the evidence verifies and everything matches, 1 unreadable or
 malformed input, 2 usage error, 3 a mismatch or a failed verification (also
 when the search finds the setting that reproduces the reported value).`;
+
+/** Bytes of an SEV-SNP MEASUREMENT and of a TDX MRTD. */
+const MEASUREMENT_BYTES = 48;
 
 /** Options that only describe a firmware input. */
 const FIRMWARE_ONLY = ['platform', 'vcpus', ...Object.keys(FIRMWARE_MEASURE_OPTIONS)];
@@ -91,11 +105,12 @@ export const compareCommand: Command = {
   async run({ values, positionals }, io) {
     const evidencePath = values.evidence as string | undefined;
     if (evidencePath === undefined) throw new UsageError('compare needs --evidence EVIDENCE');
-    if (values.firmware !== undefined) return compareFirmware({ values, positionals }, evidencePath, io);
+    if (values.firmware !== undefined || values.ovmf !== undefined) return compareFirmware({ values, positionals }, evidencePath, io);
     for (const k of FIRMWARE_ONLY) {
       if (values[k] !== undefined) throw new UsageError(`--${k} applies to firmware inputs; give --firmware`);
     }
-    const measurement = hexOption('--measurement', values.measurement as string | undefined);
+    // SEV-SNP MEASUREMENT and TDX MRTD are both 48 bytes: a value of another length is a typo.
+    const measurement = values.measurement === undefined ? undefined : hexBytesOption('--measurement', values.measurement as string, MEASUREMENT_BYTES);
     if (positionals.length > 1) throw new UsageError('compare takes one FILE');
     const path = positionals[0];
     if ((path === undefined) === (measurement === undefined)) throw new UsageError('compare needs either a FILE or --measurement HEX (not both)');
@@ -108,16 +123,26 @@ export const compareCommand: Command = {
     const { verifyOptions, requireAll } = compareVerifyOptions(values);
     const evidence = readEvidence(evidencePath);
     const verification = await verifyEvidence(evidence, verifyOptions);
+    let search: SearchResult | undefined;
     const options = {
       ...(measurement ? { measurement } : {}),
       ...(profile ? { profile: profile as ProfileName } : {}),
       ...(apVmsa ? { apVmsa } : {}),
+      onSearch: (r: SearchResult) => void (search = r),
     };
     const comparison =
       path === undefined
         ? compareEvidence(evidenceValues(evidence), options)
         : await withIgvmFile(path, {}, (file) => compareEvidence(evidenceValues(evidence), { ...options, file }));
-    return printComparison(io, values.json === true, { evidence, evidencePath, verification, comparison, requireAll }, { file: path ?? null }, {}, path ?? 'the given measurement');
+    const given: Candidate = { profile: (profile as ProfileName | undefined) ?? 'igvm', nativeZero: false };
+    return printComparison(
+      io,
+      values.json === true,
+      { evidence, evidencePath, verification, comparison, requireAll },
+      { file: path ?? null },
+      { search: search === undefined ? null : igvmSearchJson(search, given) },
+      path ?? 'the given measurement',
+    );
   },
 };
 
@@ -174,9 +199,14 @@ async function compareFirmware({ values, positionals }: CommandArgs, evidencePat
     values.json === true,
     { evidence, evidencePath, verification, comparison, requireAll },
     { file: null, ...fw.inputs, host_parameters: fw.host },
-    { search: search === undefined ? null : searchJson(search) },
-    `firmware ${values.firmware as string} (${fw.platformType} ${hostSummary(fw.host)})`,
+    { search: search === undefined ? null : searchJson(search, fw.search?.given ?? {}) },
+    `firmware ${(values.firmware ?? values.ovmf) as string} (${fw.platformType} ${hostSummary(fw.host)})`,
   );
+}
+
+/** The name of the measurement check: `measurement` (SEV-SNP) or `mrtd` (TDX). */
+function measurementLabel(e: Evidence): string {
+  return e.platform === 'SEV_SNP' ? 'measurement' : 'mrtd';
 }
 
 /** What both kinds of comparison print: the checks, a verdict, and the exit code. */
@@ -212,9 +242,11 @@ function printComparison(io: CliIo, json: boolean, o: ComparisonOutcome, head: R
       stringify({
         ...head,
         evidence: o.evidencePath,
-        kind: evidenceKind(o.evidence),
+        ...evidenceKindJson(o.evidence),
         verified,
         match,
+        reported: bytesToHex(reportedMeasurement(o.evidence)),
+        expected: o.comparison.find((c) => c.name === measurementLabel(o.evidence))?.expected ?? null,
         checks: checks.map(checkJson),
         ...tail,
       }),
@@ -268,12 +300,33 @@ function explainSearch(r: FirmwareSearchResult, fw: FirmwareMeasurementWithInput
   if (fw.platform === 'tdx') {
     // §5.2, §0 item 4: with the ordering searched, only the image (and GCE's unmodelled
     // "measure all" quirk, §5.3) is left.
-    return `${none}: MRTD depends only on the TDVF image's sections and BFV bytes, so the image differs (or the host measures more regions, as older GCE hosts do, firmware-input.md §5.3)`;
+    return `${none}: MRTD depends only on the TDVF image's sections and BFV bytes, so the image differs (or the host measures more regions, as older GCE hosts do: google/gce-tcb-verifier tdx/mrtd_from_ovmf.go)`;
   }
   return `${none}: the image, the kernel/initrd/command line, the vCPU type or the VMM differ; run 'igvm-measure measure --firmware … --trace' to find the step where it diverges`;
 }
 
-function searchJson(r: FirmwareSearchResult): Json {
+/**
+ * The match closest to what was given: the fewest settings that differ from `given` (a setting
+ * `given` leaves out counts as differing from none), the earliest in search order on a tie.
+ */
+function bestMatch<T extends object>(matches: readonly T[], given: Partial<T>): T | undefined {
+  const distance = (m: T): number => Object.entries(given).filter(([k, v]) => v !== undefined && (m as Record<string, unknown>)[k] !== undefined && (m as Record<string, unknown>)[k] !== v).length;
+  let best: T | undefined;
+  for (const m of matches) if (best === undefined || distance(m) < distance(best)) best = m;
+  return best;
+}
+
+/**
+ * The IGVM configuration search as JSON: `{tried, matches: [{profile, native_zero, vcpus}],
+ * best_match}` (`vcpus` only under a profile that places one VMSA per vCPU).
+ */
+function igvmSearchJson(r: SearchResult, given: Candidate): Json {
+  const candidate = (c: Candidate): Json => ({ profile: c.profile, native_zero: c.nativeZero, vcpus: c.vcpus ?? null });
+  const best = bestMatch(r.matches, { ...given, vcpus: 1 });
+  return { tried: r.tried, matches: r.matches.map(candidate), best_match: best === undefined ? null : candidate(best) };
+}
+
+function searchJson(r: FirmwareSearchResult, given: FirmwareSetting): Json {
   const setting = (s: FirmwareSetting): Json => ({
     ...(s.vcpus !== undefined ? { vcpus: s.vcpus } : {}),
     ...(s.sevFeatures !== undefined ? { sev_features: hexNumber(s.sevFeatures) } : {}),
@@ -289,5 +342,6 @@ function searchJson(r: FirmwareSearchResult): Json {
     ...(a.vmsaGpas !== undefined ? { vmsa_gpa: a.vmsaGpas.map((v) => hexNumber(v)) } : {}),
     ...(a.tdxOrders !== undefined ? { tdx_order: [...a.tdxOrders] } : {}),
   };
-  return { tried: r.tried, axes, matches: r.matches.map(setting) };
+  const best = bestMatch(r.matches, given);
+  return { tried: r.tried, axes, matches: r.matches.map(setting), best_match: best === undefined ? null : setting(best) };
 }

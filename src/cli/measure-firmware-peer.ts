@@ -42,7 +42,7 @@ usage error):
   --vmm-type T     QEMU (= --vmm qemu), ec2 or gce, spelt as sev-snp-measure does
   --vcpu-sig N     = --vcpu-type with the signature N (decimal or 0x/0o/0b)
   --vcpu-family N --vcpu-model N --vcpu-stepping N
-                   the signature from family, model and stepping (firmware-input.md §3.2)
+                   the signature from family, model and stepping (CPUID Fn0000_0001_EAX)
   --vars-file F    --vars-size of the file F (coconut-qemu-2024)
   --dump-vmsa      write each measured VMSA to vmsa<N>.bin in the current directory
                    (snp, sev-es)
@@ -126,7 +126,7 @@ export function canonicalFirmwareValues(values: Record<string, unknown>, io: Cli
   if (platform === 'sev-es' && vmm !== undefined && vmm !== 'qemu') {
     // sev-snp-measure would build EC2/GCE-style VMSAs for SEV-ES, but no source gives a vector
     // for them and neither cloud runs SEV-ES guests: refuse rather than guess.
-    throw new UsageError(`SEV-ES is measured under QEMU only here, not ${vmm} (firmware-input.md has no SEV-ES rule for other VMMs)`);
+    throw new UsageError(`SEV-ES is measured under QEMU only here, not ${vmm} (no VMSA rule for SEV-ES under other VMMs is published)`);
   }
 
   const signature = vcpuSignature(values);

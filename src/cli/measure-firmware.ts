@@ -80,8 +80,8 @@ export const FIRMWARE_OPTION_HELP = `  Numbers are decimal unless prefixed 0x, 0
                    later: 0xffffffffff000)
   --kernel F, --initrd F, --append S
                    direct boot with kernel hashes (snp, sev, sev-es; not with --svsm):
-                   the SHA-256 table of firmware-input.md §2.3. --initrd and --append
-                   need --kernel.
+                   the SHA-256 table of QEMU's kernel-hashes=on (sev-snp-measure
+                   sev_hashes.py). --initrd and --append need --kernel.
   --svsm F         svsm.bin (coconut-qemu-2024, required)
   --vars-size N    bytes of OVMF_VARS between svsm.bin and OVMF_CODE (coconut-qemu-2024,
                    required unless --vars-file; not measured)
@@ -183,7 +183,7 @@ function measureCanonical(canonical: CanonicalFirmwareValues, io: CliIo, options
   let read: { bytes: Uint8Array; inputs: Record<string, Json> };
   if (platform === 'tdx') {
     // MRTD depends on the TDVF metadata and BFV bytes only (§0 item 4): no vCPU or VMM inputs.
-    refuse(values, ['vmm', 'vcpus', 'vcpu-type', 'guest-features', 'fpu', 'vmsa-gpa', 'svsm', 'vars-size', 'vars-file'], '--platform tdx (MRTD has no vCPU state, firmware-input.md §5.1)');
+    refuse(values, ['vmm', 'vcpus', 'vcpu-type', 'guest-features', 'fpu', 'vmsa-gpa', 'svsm', 'vars-size', 'vars-file'], '--platform tdx (MRTD has no vCPU state: only TDH.MEM.PAGE.ADD and TDH.MR.EXTEND extend it, Intel TDX Module ABI)');
     refuse(values, ['kernel', 'initrd', 'append'], '--platform tdx (a TD measures direct-boot inputs into RTMRs, not MRTD)');
     const tdxOrder = choice<TdxOrder>('--tdx-order', str(values, 'tdx-order'), TDX_ORDERS, 'single');
     read = readFirmware(values);
@@ -302,7 +302,7 @@ function snpOptions(values: Record<string, unknown>, inputs: Record<string, Json
   const vmm = choice('--vmm', str(values, 'vmm'), FIRMWARE_VMMS, 'qemu');
   if (vmm === SVSM_VMM) {
     required(values, ['vcpus', 'vcpu-type', 'svsm', ...(str(values, 'vars-file') === undefined ? ['vars-size'] : [])], `--vmm ${vmm}`);
-    refuse(values, ['kernel', 'initrd', 'append'], `--vmm ${vmm} (svsm.bin's metadata has no kernel-hashes section, firmware-input.md §4.1)`);
+    refuse(values, ['kernel', 'initrd', 'append'], `--vmm ${vmm} (svsm.bin's metadata has no kernel-hashes section, as in sev-snp-measure's svsm mode)`);
     refuse(values, ['vmsa-gpa'], `--vmm ${vmm} (KVM's fixed VMSA GPA)`);
   } else {
     const usesSignature = !FIXED_RDX_VMMS.includes(vmm);
@@ -310,7 +310,7 @@ function snpOptions(values: Record<string, unknown>, inputs: Record<string, Json
     refuse(values, ['svsm', 'vars-size', 'vars-file'], `--vmm ${vmm} (COCONUT SVSM is --vmm ${SVSM_VMM})`);
     if (!usesSignature && str(values, 'vcpu-type') !== undefined) {
       // As sev-snp-measure: the vCPU type is accepted and has no effect (firmware-input.md §3.1).
-      io.stderr(`note: the vCPU type is ignored under --vmm ${vmm}: its VMSA has a fixed RDX (firmware-input.md §3.1)\n`);
+      io.stderr(`note: the vCPU type is ignored under --vmm ${vmm}: its VMSA has a fixed RDX (as in sev-snp-measure vmsa.py)\n`);
       values = { ...values, 'vcpu-type': undefined };
     }
   }
@@ -324,7 +324,7 @@ function snpOptions(values: Record<string, unknown>, inputs: Record<string, Json
     const svsm = readInput(svsmPath, '--svsm');
     inputs.svsm = { file: svsmPath, sha256: sha256Hex(svsm) };
     const varsSize = varsSizeOf(values, inputs);
-    if (featuresArg !== undefined) io.stderr(`warning: --guest-features is ignored by ${vmm}: its SVSM VMSA has SEV_FEATURES 0x1 (firmware-input.md §4.2)\n`);
+    if (featuresArg !== undefined) io.stderr(`warning: --guest-features is ignored by ${vmm}: its SVSM VMSA has SEV_FEATURES 0x1 (sev-snp-measure's svsm mode)\n`);
     return { ...cpu, svsm, varsSize, ...fpuOf(values) };
   }
   const fpu = fpuOf(values);

@@ -1,7 +1,8 @@
 /**
- * `igvm-measure measure FILE [--platform snp|tdx|vbs|sev|sev-es|all] [--profile igvm|qemu|igvmmeasure]
- * [--vcpus N] [--ap-vmsa FILE] [--native-zero] [--max-pages N] [--json] [--trace]`
- * (DESIGN.md "Command line"; spec/snp.md §2 for the profiles, spec/firmware-input.md for --firmware).
+ * `igvm-measure measure FILE... [--platform snp|tdx|vbs|sev|sev-es|all] [--profile igvm|qemu|igvmmeasure]
+ * [--vcpus N] [--ap-vmsa FILE] [--native-zero] [--max-pages N] [--json] [--trace] [--quiet]
+ * [--output-format hex|base64]` (DESIGN.md "Command line"): the launch measurements of one or
+ * more IGVM files (the loader profiles are measure/profiles.ts; --firmware is measure-firmware.ts).
  */
 import {
   DEFAULT_MAX_PAGES,
@@ -13,17 +14,19 @@ import {
   type ProfileName,
   type TraceStep,
 } from '../measure/index.js';
-import { measureFile, type FileMeasurement } from '../node/measure-file.js';
+import { KernelPool, measureFile, WORKER_THRESHOLD_BYTES, type FileMeasurement } from '../node/measure-file.js';
 import { progressFor } from './progress.js';
-import { onePath, type CliIo, type Command } from './command.js';
-import { EXIT_CHECK_FAILED, EXIT_OK, UsageError } from './errors.js';
+import type { CliIo, Command } from './command.js';
+import { EXIT_CHECK_FAILED, EXIT_INVALID_INPUT, EXIT_OK, InputReadError, UsageError } from './errors.js';
+import { DIGEST_OUTPUT_HELP, DIGEST_OUTPUT_OPTIONS, digestOutputOf, digestText, type DigestOutput } from './digest-output.js';
+import { IgvmFormatError } from '../format/errors.js';
 
 import { readInput, openInput, choice } from './input.js';
 import { FIRMWARE_HELP, FIRMWARE_MEASURE_OPTIONS, runMeasureFirmware } from './measure-firmware.js';
 import { stringify, u64Json, type Json } from './json.js';
 import { bytesToHex } from '../format/bytes.js';
 
-const HELP = `Usage: igvm-measure measure FILE [options]
+const HELP = `Usage: igvm-measure measure FILE... [options]
        igvm-measure measure --firmware OVMF.fd --vcpus N --vcpu-type T [options]
 
 Compute the launch measurement each platform of an IGVM file will report:
@@ -31,7 +34,9 @@ the SEV-SNP launch digest (SHA-384), the TDX MRTD (SHA-384), the VBS boot
 digest (SHA-256) and the SEV / SEV-ES launch digest (SHA-256; COCONUT
 igvmmeasure's rule under every profile, as microsoft/igvm has none: page data
 then VMSAs in file order, any-bit masks). NATIVE and CCA platforms are listed
-as not measurable. With --firmware, the same for an OVMF / SVSM / TDVF image.
+as not measurable. With several FILEs, each is measured in turn (text: one
+block per file headed by its path). With --firmware, the same for an OVMF /
+SVSM / TDVF image.
 
 Options:
   --platform P     snp, tdx, vbs, sev, sev-es or all (default all)
@@ -48,15 +53,22 @@ Options:
   --native-zero    measure data-less pages as SNP ZERO pages (igvmmeasure --native-zero)
   --max-pages N    refuse files that imply more than N page steps per platform
                    (default ${DEFAULT_MAX_PAGES}, i.e. 64 GiB of guest memory)
-  --json           one JSON document: {file, sha256, profile, platforms: [...]}
+  --json           one JSON document: {file, sha256, profile, platforms: [...]};
+                   with several FILEs {files: [one such object per file]}, where a
+                   file that cannot be read or parsed is {file, error: {code, message,
+                   offset, header_index}}
   --trace          JSON lines on stdout: every measurement step ({"type":"step", step,
                    platform, record, gpa, page_type, contents, digest, header_index,
                    file_offset, reason}), then one {"type":"result", ...} line per platform
+                   (with several FILEs each line also names its "file")
+${DIGEST_OUTPUT_HELP}
   -h, --help       show this help
 ${FIRMWARE_HELP}
 
-Exit codes: 0 every selected measurable platform was measured, 1 the file is
-unreadable or invalid, 2 usage error, 3 a platform could not be measured.`;
+Exit codes: 0 every selected measurable platform was measured, 1 a file is
+unreadable or invalid, 2 usage error, 3 a platform could not be measured. With
+several FILEs the worst over the files: 1 if any file is unreadable or invalid,
+else 3 if any platform could not be measured, else 0.`;
 
 function positiveInt(name: string, v: string | undefined, fallback: number): number {
   if (v === undefined) return fallback;
@@ -104,25 +116,69 @@ function textLine(p: PlatformMeasurement): string {
   return `${head} not measurable`;
 }
 
-/** Warnings on stderr; the result as text, JSON, or trace result lines on stdout. */
-function printResult(io: CliIo, path: string, result: FileMeasurement, how: { trace: boolean; json: boolean; platform: PlatformSelector }): void {
+/** How the results are printed. */
+interface OutputMode {
+  readonly trace: boolean;
+  readonly json: boolean;
+  readonly platform: PlatformSelector;
+  readonly digest: DigestOutput;
+  /** More than one FILE: text blocks get a heading, trace lines a `file`. */
+  readonly several: boolean;
+}
+
+/**
+ * The JSON object of one measured file, `{file, sha256, profile, platforms}`: the whole
+ * single-file document, and one entry of `files` with several FILEs.
+ */
+function fileJson(path: string, result: FileMeasurement): Json {
+  return { file: path, sha256: result.sha256 ?? null, profile: result.profile, platforms: result.platforms.map(platformJson) };
+}
+
+/** A measured platform's line of text output, its digest in the chosen format. */
+function textLineIn(p: PlatformMeasurement, format: DigestOutput['format']): string {
+  if (format === 'hex' || !('digest' in p)) return textLine(p);
+  const head = `${p.platformType.padEnd(14)} mask 0x${p.compatibilityMask.toString(16).padEnd(8)}`;
+  return `${head} ${p.algorithm} ${digestText(p.digest, format)}`;
+}
+
+/**
+ * Warnings on stderr; the result as text (or only its digests), trace result lines, or (when
+ * `json`) the file's JSON object, which the caller assembles into the document.
+ */
+function printResult(io: CliIo, path: string, result: FileMeasurement, how: OutputMode): Json | undefined {
   if (result.platforms.length === 0) {
     io.stderr(`igvm-measure measure: ${path} has no ${how.platform === 'all' ? '' : `${how.platform.toUpperCase()} `}platform to measure\n`);
   }
   for (const p of result.platforms) {
-    for (const w of 'warnings' in p ? p.warnings : []) io.stderr(`warning: ${p.platformType}: ${w}\n`);
+    for (const w of 'warnings' in p ? p.warnings : []) io.stderr(`warning: ${how.several ? `${path}: ` : ''}${p.platformType}: ${w}\n`);
   }
   if (how.trace) {
-    for (const p of result.platforms) io.stdout(`${JSON.stringify({ type: 'result', ...(platformJson(p) as object) })}\n`);
+    for (const p of result.platforms) io.stdout(`${JSON.stringify({ type: 'result', ...(how.several ? { file: path } : {}), ...(platformJson(p) as object) })}\n`);
   } else if (how.json) {
-    io.stdout(stringify({ file: path, sha256: result.sha256 ?? null, profile: result.profile, platforms: result.platforms.map(platformJson) }));
+    return fileJson(path, result);
+  } else if (how.digest.digestOnly) {
+    for (const p of result.platforms) {
+      if ('digest' in p) io.stdout(`${digestText(p.digest, how.digest.format)}\n`);
+      else if ('error' in p) io.stderr(`igvm-measure measure: ${how.several ? `${path}: ` : ''}${p.platformType}: ${p.error.code}: ${p.error.message}\n`);
+    }
   } else {
-    io.stdout(result.platforms.map((p) => `${textLine(p)}\n`).join(''));
+    io.stdout(result.platforms.map((p) => `${textLineIn(p, how.digest.format)}\n`).join(''));
   }
+  return undefined;
 }
 
 function failed(result: MeasurementResult): boolean {
   return result.platforms.some((p) => 'error' in p);
+}
+
+/** The exit codes from best to worst, for "the worst over the files". */
+const SEVERITY = [EXIT_OK, EXIT_CHECK_FAILED, EXIT_INVALID_INPUT];
+const worse = (a: number, b: number): number => (SEVERITY.indexOf(b) > SEVERITY.indexOf(a) ? b : a);
+
+/** A file that cannot be read or parsed, as an entry of `files` (the shape run.ts prints for one). */
+function fileErrorJson(path: string, e: IgvmFormatError | InputReadError): Json {
+  if (e instanceof InputReadError) return { file: path, error: { code: e.code, message: e.message, offset: null, header_index: null } };
+  return { file: path, error: { code: e.code, message: e.message, offset: e.offset ?? null, header_index: e.headerIndex ?? null } };
 }
 
 export const measureCommand: Command = {
@@ -137,14 +193,23 @@ export const measureCommand: Command = {
     'max-pages': { type: 'string' },
     json: { type: 'boolean' },
     trace: { type: 'boolean' },
+    ...DIGEST_OUTPUT_OPTIONS,
     ...FIRMWARE_MEASURE_OPTIONS,
   },
   async run({ values, positionals }, io: CliIo) {
-    if (values.firmware !== undefined || values.ovmf !== undefined) return runMeasureFirmware(values, positionals, io, traceJson);
+    const digest = digestOutputOf(values);
+    if (digest.digestOnly && (values.json === true || values.trace === true)) throw new UsageError(`--${values.quiet === true ? 'quiet' : 'digest-only'} prints only the digests; it does not go with --json or --trace`);
+    if (values['output-format'] !== undefined && (values.json === true || values.trace === true)) throw new UsageError('--output-format applies to text output; JSON always carries hex');
+    if (values.firmware !== undefined || values.ovmf !== undefined) {
+      // measure-firmware.ts prints the firmware digest itself, --quiet and --output-format included.
+      return runMeasureFirmware(values, positionals, io, traceJson);
+    }
     for (const k of Object.keys(FIRMWARE_MEASURE_OPTIONS)) {
       if (values[k] !== undefined) throw new UsageError(`--${k} applies to firmware inputs; give --firmware`);
     }
-    const path = onePath(positionals, 'measure');
+    if (positionals.length === 0) throw new UsageError('measure needs a FILE');
+    const paths = positionals;
+    const several = paths.length > 1;
     const platform = choice<PlatformSelector>('--platform', values.platform as string | undefined, PLATFORM_SELECTORS, 'all');
     const profile = choice<ProfileName>('--profile', values.profile as string | undefined, PROFILE_NAMES, 'igvm');
     const vcpus = positiveInt('--vcpus', values.vcpus as string | undefined, 1);
@@ -153,28 +218,63 @@ export const measureCommand: Command = {
     const apPath = values['ap-vmsa'] as string | undefined;
     const apVmsa = apPath === undefined ? undefined : readInput(apPath, '--ap-vmsa');
     if (apVmsa !== undefined && apVmsa.length !== 4096) throw new UsageError(`--ap-vmsa ${apPath} is ${apVmsa.length} bytes; a VMSA is 4096`);
-    const trace = values.trace === true ? (s: TraceStep): void => io.stdout(`${JSON.stringify(traceJson(s))}\n`) : undefined;
-    const json = values.json === true;
-    const source = openInput(path);
+    const how: OutputMode = { trace: values.trace === true, json: values.json === true, platform, digest, several };
+    // One pool of workers for all files, started with the first file large enough to need it
+    // (measureFile measures smaller ones on this thread), before that file is parsed.
+    let pool: KernelPool | undefined;
+    const options = {
+      platform,
+      profile,
+      vcpus,
+      maxPages,
+      ...(apVmsa === undefined ? {} : { apVmsa }),
+      ...(values['native-zero'] === true ? { nativeZero: true } : {}),
+    };
+    const entries: Json[] = [];
+    let code = EXIT_OK;
     try {
-      const progress = progressFor(io, `measuring ${path}`, source.size);
-      const result = await measureFile(source, {
-        platform,
-        profile,
-        vcpus,
-        maxPages,
-        ...(apVmsa === undefined ? {} : { apVmsa }),
-        ...(values['native-zero'] === true ? { nativeZero: true } : {}),
-        ...(trace === undefined ? {} : { trace }),
-        // The file's SHA-256 for --json comes from the measurement's own reads.
-        sha256: json,
-        onProgress: (done, total) => progress.update(done, total),
-      });
-      progress.end();
-      printResult(io, path, result, { trace: trace !== undefined, json, platform });
-      return failed(result) || result.platforms.length === 0 ? EXIT_CHECK_FAILED : EXIT_OK;
+      for (const [i, path] of paths.entries()) {
+        if (several && !how.json && !how.trace && !digest.digestOnly) io.stdout(`${i > 0 ? '\n' : ''}${path}:\n`);
+        const trace = how.trace ? (s: TraceStep): void => io.stdout(`${JSON.stringify(several ? { ...(traceJson(s) as object), file: path } : traceJson(s))}\n`) : undefined;
+        try {
+          code = worse(
+            code,
+            await (async () => {
+              const source = openInput(path);
+              try {
+                if (!how.trace && pool === undefined && source.size >= WORKER_THRESHOLD_BYTES) pool = KernelPool.start();
+                const progress = progressFor(io, `measuring ${path}`, source.size);
+                const result = await measureFile(source, {
+                  ...options,
+                  ...(pool === undefined ? {} : { pool }),
+                  ...(trace === undefined ? {} : { trace }),
+                  // The file's SHA-256 for --json comes from the measurement's own reads.
+                  sha256: how.json,
+                  onProgress: (done, total) => progress.update(done, total),
+                });
+                progress.end();
+                const entry = printResult(io, path, result, how);
+                if (entry !== undefined) entries.push(entry);
+                return failed(result) || result.platforms.length === 0 ? EXIT_CHECK_FAILED : EXIT_OK;
+              } finally {
+                source.close();
+              }
+            })(),
+          );
+        } catch (e) {
+          // One FILE: the dispatcher reports the error as for every command. Several: the
+          // others are still measured, and the entry says what was wrong with this one.
+          if (!several || !(e instanceof IgvmFormatError || e instanceof InputReadError)) throw e;
+          const where = e instanceof IgvmFormatError && e.offset !== undefined ? ` (at byte 0x${e.offset.toString(16)})` : '';
+          io.stderr(`igvm-measure measure: ${e instanceof IgvmFormatError ? `invalid IGVM file ${path}: ${e.code}: ` : ''}${e.message}${where}\n`);
+          if (how.json) entries.push(fileErrorJson(path, e));
+          code = worse(code, EXIT_INVALID_INPUT);
+        }
+      }
     } finally {
-      source.close();
+      await pool?.close();
     }
+    if (how.json) io.stdout(stringify(several ? { files: entries } : entries[0]!));
+    return code;
   },
 };

@@ -17,6 +17,7 @@ import { FirmwareError } from '../firmware/errors.js';
 import type { CliIo, Command } from './command.js';
 import { EXIT_INVALID_INPUT, EXIT_OK, EXIT_USAGE, InputReadError, UsageError } from './errors.js';
 import { stringify } from './json.js';
+import { didYouMean } from './suggest.js';
 import { VERSION } from './version.js';
 
 /** A command as the dispatcher knows it before loading it: its name, its summary and its module. */
@@ -24,6 +25,8 @@ export interface CommandEntry {
   readonly name: string;
   /** One line for the command list. */
   readonly summary: string;
+  /** Left out of the general help and of completion (generated-document commands). */
+  readonly hidden?: boolean;
   load(): Promise<Command>;
 }
 
@@ -40,19 +43,25 @@ export const COMMANDS: readonly CommandEntry[] = [
   { name: 'verify', summary: "check a file's SNP ID blocks and CoRIM signatures against its recomputed digests", load: async () => (await import('./verify.js')).verifyCommand },
   { name: 'reference', summary: 'reference values of an IGVM file as JSON or launch-measurement CoRIM', load: async () => (await import('./reference.js')).referenceCommand },
   { name: 'embed', summary: 'store a CoRIM document and its COSE_Sign1 signature in an IGVM file', load: async () => (await import('./embed.js')).embedCommand },
+  { name: 'completion', summary: 'print a bash or zsh completion script', load: async () => (await import('./completion.js')).completionCommand },
+  { name: 'man', summary: 'print the man page (roff)', hidden: true, load: async () => (await import('./man.js')).manCommand },
 ];
 
 function generalHelp(): string {
-  const width = Math.max(...COMMANDS.map((c) => c.name.length));
+  const listed = COMMANDS.filter((c) => c.hidden !== true);
+  const width = Math.max(...listed.map((c) => c.name.length));
   return `Usage: igvm-measure <command> [options]
 
 Read, validate and measure IGVM (Independent Guest Virtual Machine) files.
 
 Commands:
-${COMMANDS.map((c) => `  ${c.name.padEnd(width)}  ${c.summary}`).join('\n')}
+${listed.map((c) => `  ${c.name.padEnd(width)}  ${c.summary}`).join('\n')}
 
-Run 'igvm-measure <command> --help' (or 'igvm-measure help <command>') for a command's options;
-'igvm-measure --version' (-V) prints the version and the hash kernels in use.
+Options:
+  -h, --help      show this help
+  -V, --version   print the version and the hash kernels in use
+
+Run 'igvm-measure <command> --help' (or 'igvm-measure help <command>') for a command's options.
 Every command takes --json for one JSON document on stdout.
 
 Exit codes: 0 success, 1 invalid input, 2 usage error, 3 a check failed.
@@ -69,10 +78,7 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
   if (name === 'help' && rest[0] !== undefined) {
     // `help <command>` is `<command> --help`.
     const entry = COMMANDS.find((c) => c.name === rest[0]);
-    if (entry === undefined) {
-      io.stderr(`igvm-measure: unknown command '${rest[0]}'\n\n${generalHelp()}`);
-      return EXIT_USAGE;
-    }
+    if (entry === undefined) return unknownCommand(rest[0], io);
     io.stdout(`${(await entry.load()).help}\n`);
     return EXIT_OK;
   }
@@ -86,10 +92,7 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
     return EXIT_OK;
   }
   const entry = COMMANDS.find((c) => c.name === name);
-  if (entry === undefined) {
-    io.stderr(`igvm-measure: unknown command '${name}'\n\n${generalHelp()}`);
-    return EXIT_USAGE;
-  }
+  if (entry === undefined) return unknownCommand(name, io);
   const command = await entry.load();
   let json = false;
   try {
@@ -103,7 +106,7 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
         strict: true,
       });
     } catch (e) {
-      throw new UsageError((e as Error).message);
+      throw new UsageError(optionProblem(rest, command.options) ?? (e as Error).message);
     }
     if (parsed.values.help === true) {
       io.stdout(`${command.help}\n`);
@@ -114,6 +117,61 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
   } catch (e) {
     return reportError(e, command, json, io);
   }
+}
+
+/** An unknown command (or option in the command's place): usage error, with the closest command. */
+function unknownCommand(name: string, io: CliIo): number {
+  const what = name.startsWith('-') ? 'option' : 'command';
+  const names = what === 'option' ? ['--help', '-h', '--version', '-V'] : [...COMMANDS.map((c) => c.name), 'help'];
+  io.stderr(`igvm-measure: unknown ${what} '${name}'${didYouMean(name, names)}\nRun 'igvm-measure --help' for the commands.\n`);
+  return EXIT_USAGE;
+}
+
+/**
+ * What is wrong with the arguments, in our words, when `util.parseArgs` refused them: an
+ * unknown option (with the closest of the command's options), an option without its value, a
+ * flag given a value. `undefined` when the scan finds nothing (then parseArgs' text is used).
+ * Scans up to `--`, as parseArgs does.
+ */
+export function optionProblem(args: readonly string[], commandOptions: Command['options']): string | undefined {
+  const options: Command['options'] = { ...commandOptions, help: { type: 'boolean', short: 'h' } };
+  const byShort = new Map(Object.entries(options).filter(([, o]) => o.short !== undefined).map(([n, o]) => [o.short!, n]));
+  const longNames = Object.keys(options).map((n) => `--${n}`);
+  const needsValue = (shown: string, next: string | undefined): string | undefined => {
+    if (next === undefined) return `${shown} needs a value`;
+    if (next.startsWith('-')) return `${shown} needs a value (write ${shown}=${next} if '${next}' is its value)`;
+    return undefined;
+  };
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i]!;
+    if (a === '--') break;
+    if (a.startsWith('--')) {
+      const eq = a.indexOf('=');
+      const name = a.slice(2, eq < 0 ? undefined : eq);
+      const o = options[name];
+      if (o === undefined) return `unknown option '--${name}'${didYouMean(`--${name}`, longNames)}`;
+      if (o.type === 'boolean' && eq >= 0) return `--${name} takes no value`;
+      if (o.type === 'string' && eq < 0) {
+        const p = needsValue(`--${name}`, args[i + 1]);
+        if (p !== undefined) return p;
+        i++;
+      }
+    } else if (a.length > 1 && a.startsWith('-')) {
+      for (let k = 1; k < a.length; k++) {
+        const name = byShort.get(a[k]!);
+        if (name === undefined) return `unknown option '-${a[k]}'${didYouMean(`-${a[k]}`, [...[...byShort.keys()].map((c) => `-${c}`)])}`;
+        if (options[name]!.type === 'string') {
+          if (k === a.length - 1) {
+            const p = needsValue(`-${a[k]}`, args[i + 1]);
+            if (p !== undefined) return p;
+            i++;
+          }
+          break;
+        }
+      }
+    }
+  }
+  return undefined;
 }
 
 /**

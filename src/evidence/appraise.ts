@@ -293,7 +293,7 @@ export function appraiseTdx(evidence: TdxEvidence, policy: AppraisalPolicy = {})
     bytesCheck('mr-owner-config', 'MROWNERCONFIG', f.mrOwnerConfig, policy.mrOwnerConfig, '--mr-owner-config or mr_owner_config'),
   ];
   if (policy.mrServiceTd !== undefined && f.mrServiceTd === undefined) {
-    checks.push({ name: 'mr-service-td', ok: false, expected: bytesToHex(policy.mrServiceTd), detail: 'a TDX 1.0 quote body carries no MRSERVICETD (tdx.md §4.2): the expected value cannot be shown' });
+    checks.push({ name: 'mr-service-td', ok: false, expected: bytesToHex(policy.mrServiceTd), detail: 'a TDX 1.0 quote body carries no MRSERVICETD (only the TDX 1.5 body of a v5 quote has it, Intel DCAP quote format): the expected value cannot be shown' });
   } else {
     checks.push(bytesCheck('mr-service-td', 'MRSERVICETD', f.mrServiceTd ?? new Uint8Array(48), policy.mrServiceTd, '--mr-service-td or mr_service_td'));
   }

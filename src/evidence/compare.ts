@@ -5,7 +5,7 @@
  * configurations that could explain it (measure/search.ts).
  */
 import { appliesTo, decodeSnpPolicy, guestPoliciesFor, toAmdPublicKey, type IgvmFile, type SnpIdBlockHeader, type SupportedPlatformHeader } from '../format/index.js';
-import { defaultHashBackend, measure, searchConfigurations, type Candidate, type ProfileName } from '../measure/index.js';
+import { defaultHashBackend, measure, searchConfigurations, type Candidate, type ProfileName, type SearchResult } from '../measure/index.js';
 import type { Check } from '../pki/check.js';
 import { bytesEqual, bytesToHex } from '../format/bytes.js';
 
@@ -38,6 +38,8 @@ export interface CompareOptions {
   /** For the configuration search: VMSA for extra vCPUs. */
   readonly apVmsa?: Uint8Array;
   readonly maxVcpus?: number;
+  /** Called with the configuration search's result when one was made (a file that mismatched). */
+  readonly onSearch?: (result: SearchResult) => void;
 }
 
 
@@ -67,10 +69,11 @@ export function compareEvidence(values: EvidenceValues, options: CompareOptions)
     }
   }
   if (expected !== undefined) {
+    const values = { expected: bytesToHex(expected), actual: bytesToHex(reported) };
     if (bytesEqual(expected, reported)) {
-      checks.push(check(label, true, `${bytesToHex(reported)} as expected`));
+      checks.push({ ...check(label, true, `${bytesToHex(reported)} as expected`), ...values });
     } else {
-      checks.push(check(label, false, `reported ${bytesToHex(reported)}, expected ${bytesToHex(expected)}${explain(options, platform, reported)}`));
+      checks.push({ ...check(label, false, `reported ${bytesToHex(reported)}, expected ${bytesToHex(expected)}${explain(options, platform, reported)}`), ...values });
     }
   }
   if (values.platform === 'SEV_SNP' && options.file !== undefined && platform !== undefined) {
@@ -98,6 +101,7 @@ function explain(options: CompareOptions, platform: SupportedPlatformHeader | un
     ...(options.apVmsa ? { apVmsa: options.apVmsa } : {}),
     ...(options.maxVcpus ? { maxVcpus: options.maxVcpus } : {}),
   });
+  options.onSearch?.(r);
   if (r.matches.length === 0) {
     return `; none of ${r.tried} host configurations (profiles, native zero pages, 1–64 vCPUs under qemu) reproduces it: run 'igvm-measure measure --trace' to find the step where it diverges`;
   }

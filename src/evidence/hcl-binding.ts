@@ -49,7 +49,7 @@ export function hclReportDataCheck(hcl: HclReport, reportData: Uint8Array, platf
     return {
       name,
       ok: false,
-      detail: `runtime-data hash type ${header.reportDataHashType} is not 1 (SHA-256), the only one known (tdx.md §3)`,
+      detail: `runtime-data hash type ${header.reportDataHashType} is not 1 (SHA-256), the only one known (as trustee's Azure vTPM verifiers read it)`,
     };
   }
   const h = sha256(hcl.runtimeClaims);
@@ -59,7 +59,7 @@ export function hclReportDataCheck(hcl: HclReport, reportData: Uint8Array, platf
     name,
     ok,
     detail: ok
-      ? `${field}[0..32] is the SHA-256 of the ${hcl.runtimeClaims.length}-byte HCL runtime data (snp.md §6, tdx.md §3)`
+      ? `${field}[0..32] is the SHA-256 of the ${hcl.runtimeClaims.length}-byte HCL runtime data (as trustee's Azure vTPM verifiers check it)`
       : `${field}[0..32] ${bytesToHex(got)} is not the SHA-256 of the HCL runtime data ${bytesToHex(h)}: the runtime claims are not the ones the hardware report signs`,
   };
 }

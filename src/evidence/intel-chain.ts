@@ -129,7 +129,7 @@ function pinFailure(fp: string, kind: IntelRootKind): string {
     return (
       `the root is Intel's PRE-PRODUCTION SGX root (SHA-256 ${fp}), which has the same subject ` +
       `"Intel SGX Root CA" as the production root; only the production root ${INTEL_SGX_ROOT_CA_SHA256} ` +
-      `is trusted (tdx.md §4.5, §6 item 9)`
+      `is trusted (pinned by key: Intel's sample root has the same subject)`
     );
   }
   return `the root's SHA-256 fingerprint ${fp} is not the pinned Intel SGX Root CA ${INTEL_SGX_ROOT_CA_SHA256}`;

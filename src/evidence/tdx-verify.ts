@@ -83,7 +83,7 @@ export const TDX_CHECK_NAMES = [
   'rtmr-replay',
 ] as const;
 
-const NO_COLLATERAL = 'not checked: no collateral given (tdx.md §4.5 "Needs Intel collateral")';
+const NO_COLLATERAL = 'not checked: no collateral given (Intel PCS TCB info, QE identity and CRLs)';
 
 /**
  * Verifies TDX evidence offline (tdx.md §4.5). A quote gets the full list of checks; a bare
@@ -109,7 +109,7 @@ export async function verifyTdxEvidence(evidence: TdxEvidence, options: TdxVerif
       name: 'quote-signature',
       ok: false,
       detail:
-        'no quote: a TDREPORT is authenticated only by its MAC, which only the local CPU can check (tdx.md §4.3a); ' +
+        'no quote: a TDREPORT is authenticated only by its MAC, which only the local CPU can check (Intel TDX Module ABI, TDG.MR.REPORT); ' +
         'verify the quote made from it',
     });
   }

@@ -101,7 +101,7 @@ export function vcpuSignatureOf(vcpuType: string): number {
 }
 
 function need<T>(value: T | undefined, what: string, why: string): T {
-  if (value === undefined) throw new FirmwareError('InvalidHostParameter', `${why} needs ${what}: there is no safe default (firmware-input.md §6.3)`);
+  if (value === undefined) throw new FirmwareError('InvalidHostParameter', `${why} needs ${what}: there is no safe default (the host chooses it; the image cannot tell)`);
   return value;
 }
 

@@ -185,7 +185,7 @@ function measureSevPlatform(file: IgvmFile, platform: SupportedPlatformHeader, p
   const walk = walkDirectives(file, platform, walkRulesFor(rulesProfile, platform.platformType), options);
   const model = new SevLaunchDigest(options.hash ?? defaultHashBackend, { trace: options.trace, platform: platform.platformType });
   for (const op of walk.ops()) model.apply(op);
-  const note = profile.name === SEV_RULES_PROFILE ? undefined : `${platform.platformType} is measured with igvmmeasure rules (the only SEV/SEV-ES rule in the sources, snp.md §2.3)`;
+  const note = profile.name === SEV_RULES_PROFILE ? undefined : `${platform.platformType} is measured with igvmmeasure rules (the only SEV/SEV-ES rule there is: COCONUT-SVSM tools/igvmmeasure)`;
   return {
     compatibilityMask: platform.compatibilityMask,
     platformType: platform.platformType,

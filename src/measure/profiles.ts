@@ -89,7 +89,7 @@ const IGVM: LoaderProfile = {
 
 const QEMU: LoaderProfile = {
   name: 'qemu',
-  description: 'QEMU/KVM (backends/igvm.c + KVM SNP_LAUNCH_UPDATE), spec/snp.md §2.5',
+  description: 'QEMU/KVM (backends/igvm.c + KVM SNP_LAUNCH_UPDATE)',
   platforms: ['SEV_SNP'],
   walk: {
     SEV_SNP: {
@@ -116,7 +116,7 @@ const IGVMMEASURE_RULES: WalkRules = {
 
 const IGVMMEASURE: LoaderProfile = {
   name: 'igvmmeasure',
-  description: 'COCONUT-SVSM tools/igvmmeasure, spec/snp.md §2.3',
+  description: 'COCONUT-SVSM tools/igvmmeasure',
   platforms: ['SEV_SNP', 'SEV', 'SEV_ES'],
   walk: { SEV_SNP: IGVMMEASURE_RULES, SEV: IGVMMEASURE_RULES, SEV_ES: IGVMMEASURE_RULES },
   snp: { nativeZero: false, requireGuestPolicy: false },

@@ -145,7 +145,7 @@ export function launchMeasurementCorimId(platformType: LaunchMeasurementPlatform
 
 function classOf(platformType: string): LaunchMeasurementClass {
   if (!isLaunchMeasurementPlatform(platformType)) {
-    throw new CorimError('UnsupportedPlatform', `the launch-measurement profile defines SEV_SNP, TDX and VSM_ISOLATION, not ${platformType} (vbs-cca-corim.md §3.1)`);
+    throw new CorimError('UnsupportedPlatform', `the launch-measurement profile defines SEV_SNP, TDX and VSM_ISOLATION, not ${platformType} (microsoft/igvm igvm/src/corim)`);
   }
   return LAUNCH_MEASUREMENT_CLASSES[platformType];
 }

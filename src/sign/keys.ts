@@ -117,7 +117,7 @@ const CURVE_NAMES: Readonly<Record<string, string>> = {
   '1.3.36.3.3.2.8.1.1.13': 'brainpoolP512r1',
 };
 
-const NOT_P384 = 'SNP ID and author keys must be ECDSA P-384 (spec/snp.md §3.2: CURVE 2, ECDSA P-384 with SHA-384)';
+const NOT_P384 = 'SNP ID and author keys must be ECDSA P-384 (AMD SEV-SNP ABI, pub. 56860, ID_AUTH_INFO: CURVE 2, ECDSA P-384 with SHA-384)';
 
 /** Refuses a curve other than P-384, naming it. */
 function requireP384Curve(params: ECParameters | undefined, what: string): void {
@@ -359,7 +359,7 @@ export function amdPublicKey(point: P384Point): Uint8Array {
  */
 export function pointFromIgvmPublicKey(key: SnpIdBlockPublicKey, what = 'public key'): P384Point {
   if (key.curve !== SNP_CURVE_P384) {
-    throw new SignError('WrongCurve', `${what}: CURVE is ${key.curve}${key.curve === 0 ? ' (no key)' : ''}; only 2 (P-384) is defined (spec/snp.md §3.2)`);
+    throw new SignError('WrongCurve', `${what}: CURVE is ${key.curve}${key.curve === 0 ? ' (no key)' : ''}; only 2 (P-384) is defined (AMD SEV-SNP ABI, pub. 56860, ECDSA public key format)`);
   }
   const be = (le: Uint8Array, name: string): Uint8Array => {
     if (le.subarray(P384_BYTES).some((b) => b !== 0)) throw new SignError('BadKey', `${what}: ${name} has non-zero bytes above the ${P384_BYTES} a P-384 coordinate uses`);

@@ -98,7 +98,7 @@ function snpMeasurement(file: IgvmFile, options: IdBlockOptions): MeasurementRes
 export function idBlocksToBeSigned(file: IgvmFile, options: IdBlockOptions = {}): IdBlockToBeSigned[] {
   const version = options.version ?? ID_BLOCK_VERSION;
   if (version !== ID_BLOCK_VERSION) {
-    throw new SignError('BadOption', `VERSION must be ${ID_BLOCK_VERSION}: the SEV-SNP ABI defines only ID block version 1, and QEMU rebuilds the block with version 1, so any other value would not verify at launch (spec/snp.md §3.1, §2.5)`);
+    throw new SignError('BadOption', `VERSION must be ${ID_BLOCK_VERSION}: the SEV-SNP ABI defines only ID block version 1, and QEMU rebuilds the block with version 1, so any other value would not verify at launch (AMD pub. 56860 SNP_LAUNCH_FINISH; QEMU target/i386/sev.c)`);
   }
   const platforms = requireSnpPlatforms(file);
   // Check the cheap things (policies, field sizes) before measuring.

@@ -53,7 +53,7 @@ export function guestPolicyOf(file: IgvmFile, platform: SupportedPlatformHeader)
   const cm = platform.compatibilityMask >>> 0;
   const values = new Set(guestPoliciesFor(file, platform).map((h) => h.policy));
   if (values.size === 0) {
-    return new SignError('NoGuestPolicy', `no GUEST_POLICY covers the SEV_SNP platform (mask ${maskText(cm)}), so the ID block's POLICY is unknown (spec/snp.md §3.3)`);
+    return new SignError('NoGuestPolicy', `no GUEST_POLICY covers the SEV_SNP platform (mask ${maskText(cm)}), so the ID block's POLICY is unknown (it must equal the launch policy, AMD pub. 56860 SNP_LAUNCH_FINISH)`);
   }
   if (values.size > 1) {
     return new SignError('ConflictingGuestPolicy', `GUEST_POLICY headers with different policies (${[...values].map((v) => hexNumber(v)).join(', ')}) cover the SEV_SNP platform (mask ${maskText(cm)})`);

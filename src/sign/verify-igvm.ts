@@ -164,7 +164,7 @@ async function checkIdBlock(
   // The fields the firmware and the loaders require.
   const policy = guestPolicyOf(file, platform);
   const problems: string[] = [];
-  if (block.version !== ID_BLOCK_VERSION) problems.push(`VERSION is ${block.version}; the ABI defines 1 and QEMU forces 1, so the signed block differs from the one the PSP checks (spec/snp.md §3.1, §2.5)`);
+  if (block.version !== ID_BLOCK_VERSION) problems.push(`VERSION is ${block.version}; the ABI defines 1 and QEMU forces 1, so the signed block differs from the one the PSP checks (AMD pub. 56860 SNP_LAUNCH_FINISH; QEMU target/i386/sev.c)`);
   if (block.idKeyAlgorithm !== SNP_ALGO_ECDSA_P384_SHA384) problems.push(`id_key_algorithm is ${block.idKeyAlgorithm}; only 1 (ECDSA P-384/SHA-384) is defined`);
   if (block.authorKeyEnabled !== 0 && block.authorKeyAlgorithm !== SNP_ALGO_ECDSA_P384_SHA384) problems.push(`author_key_algorithm is ${block.authorKeyAlgorithm}; only 1 is defined`);
   if (policy instanceof SignError) problems.push(policy.message);
@@ -206,7 +206,7 @@ async function checkIdBlock(
     checks.push({
       name: 'snp-author-key-signature',
       ok: false,
-      detail: `${where}: author_key_enabled is ${block.authorKeyEnabled} but the author key's CURVE is ${block.authorPublicKey.curve}; QEMU decides from the curve, other loaders from the flag (spec/snp.md §2.5)`,
+      detail: `${where}: author_key_enabled is ${block.authorKeyEnabled} but the author key's CURVE is ${block.authorPublicKey.curve}; QEMU decides from the curve, other loaders from the flag (QEMU target/i386/sev.c)`,
     });
   } else {
     try {

@@ -104,7 +104,7 @@ describe('compare --firmware: usage (no fixtures)', () => {
     expect(r.code).toBe(3);
     const out = JSON.parse(r.stdout);
     expect(out).toMatchObject({ file: null, firmware: { file: zeroImage }, host_parameters: { vmm: 'qemu', vcpus: 1 }, match: false });
-    expect(out.search).toEqual({ tried: 4, axes: { max_vcpus: 1, sev_features: ['0x1', '0x21'], fpu: ['init2', 'legacy'], vmsa_gpa: ['0xfffffffff000'] }, matches: [] });
+    expect(out.search).toEqual({ tried: 4, axes: { max_vcpus: 1, sev_features: ['0x1', '0x21'], fpu: ['init2', 'legacy'], vmsa_gpa: ['0xfffffffff000'] }, matches: [], best_match: null });
     expect(check(r.stdout, 'measurement')).toMatchObject({ ok: false });
     expect(check(r.stdout, 'measurement').detail).toContain('none of 4 firmware settings (SEV_FEATURES 0x1/0x21, FPU init2/legacy, 1 vCPU) reproduces it');
   });
@@ -156,7 +156,7 @@ describe.skipIf(!HAVE_SHARED)('compare --firmware on the spec fixtures', () => {
     expect(r.code).toBe(3);
     const out = JSON.parse(r.stdout);
     expect(out.host_parameters).toEqual({ tdx_order: 'single' });
-    expect(out.search).toEqual({ tried: 2, axes: { tdx_order: ['single', 'two-pass'] }, matches: [{ tdx_order: 'two-pass' }] });
+    expect(out.search).toEqual({ tried: 2, axes: { tdx_order: ['single', 'two-pass'] }, matches: [{ tdx_order: 'two-pass' }], best_match: { tdx_order: 'two-pass' } });
     expect(check(r.stdout, 'mrtd').detail).toContain('the reported value matches --tdx-order two-pass');
     // An SEV-SNP platform for a TDX quote is a usage error.
     expect((await cli(['compare', '--evidence', temp('q.bin', quote), '--firmware', standIn, '--platform', 'snp'])).code).toBe(2);

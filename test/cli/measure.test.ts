@@ -345,7 +345,6 @@ describe('measure exit codes', () => {
   it('2: usage errors', async () => {
     const usage: string[][] = [
       ['measure'],
-      ['measure', simplePath, simplePath],
       ['measure', simplePath, '--platform', 'cca'],
       ['measure', simplePath, '--platform', 'SNP'],
       ['measure', simplePath, '--profile', 'hyperv'],

@@ -140,7 +140,7 @@ describe.skipIf(!HAVE_SHARED)('base64 SEV-SNP reports', () => {
     const args = ['--vcek', join(SHARED_VECTORS, SNP, 'gosevguest-vcek.testcer'), '--chain', temp('milan.pem', milanChain()), '--allow-debug', '--json'];
     const good = await cli(['report', 'verify', temp('report.b64', Buffer.from(raw()).toString('base64')), ...args]);
     expect(good.code, good.stdout).toBe(0);
-    expect(JSON.parse(good.stdout).kind).toBe('sev-snp-report (base64)');
+    expect(JSON.parse(good.stdout)).toMatchObject({ kind: 'sev-snp-report', encoding: 'base64' });
     const flipped = raw().slice();
     flipped[0x90] = flipped[0x90]! ^ 1; // MEASUREMENT (spec/snp.md §4), signed
     const bad = await cli(['report', 'verify', temp('flipped.b64', Buffer.from(flipped).toString('base64')), ...args]);
@@ -208,7 +208,7 @@ describe.skipIf(!HAVE_SHARED)("trustee's Azure SEV-SNP evidence JSON v1 and v2",
     const chain = temp('milan-chain.pem', milanChain());
     const good = await cli(['report', 'verify', temp('v1.json', snpDoc(1, snpHcl(), azureVcekDer())), '--chain', chain, '--json']);
     expect(good.code, good.stdout).toBe(0);
-    expect(JSON.parse(good.stdout).kind).toBe('sev-snp-report (trustee-azure-json)');
+    expect(JSON.parse(good.stdout)).toMatchObject({ kind: 'sev-snp-report', encoding: 'trustee-azure-json' });
     const bad = await cli(['report', 'verify', temp('v2-bad.json', snpDoc(2, bump(snpHcl(), 0x6e0), azureVcekDer())), '--chain', chain, '--json']);
     expect(bad.code).toBe(3);
     expect(failedChecks(bad.stdout)).toEqual(['hcl-report-data']);
@@ -259,7 +259,7 @@ describe.skipIf(!HAVE_SHARED)("trustee's Azure TDX evidence JSON (td_quote + hcl
     const time = ['--time', NOW.toISOString(), '--allow-sept-ve'];
     const good = await cli(['report', 'verify', temp('tdx-v1.json', tdxDoc(1, tdxHcl(), tdQuote())), ...time, '--json']);
     expect(good.code, good.stdout).toBe(0);
-    expect(JSON.parse(good.stdout).kind).toBe('tdx-quote (trustee-azure-json)');
+    expect(JSON.parse(good.stdout)).toMatchObject({ kind: 'tdx-quote', encoding: 'trustee-azure-json' });
     const bad = await cli(['report', 'verify', temp('tdx-bad.json', tdxDoc(0, bump(tdxHcl(), 0x880), tdQuote())), ...time, '--json']);
     expect(bad.code).toBe(3);
     expect(failedChecks(bad.stdout)).toEqual(['hcl-report-data']);
