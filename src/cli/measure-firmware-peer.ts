@@ -18,35 +18,8 @@ import type { CliIo } from './command.js';
 import { UsageError } from './errors.js';
 import { integerOption, smallIntegerOption } from './numbers.js';
 
-/** sev-snp-measure's option names that `measure --firmware` also takes (cli.py). */
-export const PEER_FIRMWARE_OPTIONS = {
-  ovmf: { type: 'string' },
-  mode: { type: 'string' },
-  'vmm-type': { type: 'string' },
-  'vcpu-sig': { type: 'string' },
-  'vcpu-family': { type: 'string' },
-  'vcpu-model': { type: 'string' },
-  'vcpu-stepping': { type: 'string' },
-  'vars-file': { type: 'string' },
-  'dump-vmsa': { type: 'boolean' },
-  'snp-ovmf-hash': { type: 'string' },
-} as const;
-
-/** The `--help` lines of the sev-snp-measure spellings. */
-export const PEER_FIRMWARE_HELP = `sev-snp-measure spellings (same meaning; a value that disagrees with ours is a
-usage error):
-  --ovmf F         = --firmware F
-  --mode M         snp (= --platform snp), seves (= --platform sev-es), sev
-                   (= --platform sev), snp:svsm (= --vmm coconut-qemu-2024), or
-                   snp:ovmf-hash (print the digest after the firmware pages only)
-  --vmm-type T     QEMU (= --vmm qemu), ec2 or gce, spelt as sev-snp-measure does
-  --vcpu-sig N     = --vcpu-type with the signature N (decimal or 0x/0o/0b)
-  --vcpu-family N --vcpu-model N --vcpu-stepping N
-                   the signature from family, model and stepping (CPUID Fn0000_0001_EAX)
-  --vars-file F    --vars-size of the file F (coconut-qemu-2024)
-  --dump-vmsa      write each measured VMSA to vmsa<N>.bin in the current directory
-                   (snp, sev-es)
-  --snp-ovmf-hash  refused: give the firmware image itself`;
+import { PEER_FIRMWARE_OPTIONS } from './firmware-options.js';
+export { PEER_FIRMWARE_HELP, PEER_FIRMWARE_OPTIONS } from './firmware-options.js';
 
 /** The `--mode` values of sev-snp-measure's cli.py. */
 const PEER_MODES = ['snp', 'seves', 'sev', 'snp:svsm', 'snp:ovmf-hash'] as const;

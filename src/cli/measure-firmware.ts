@@ -33,71 +33,12 @@ import { stringify, type Json } from './json.js';
 import { bytesToHex } from '../format/bytes.js';
 import { digestOutputOf, digestText } from './digest-output.js';
 import { integerOption, smallIntegerOption } from './numbers.js';
-import { FIXED_RDX_VMMS, PEER_FIRMWARE_HELP, PEER_FIRMWARE_OPTIONS, canonicalFirmwareValues, type CanonicalFirmwareValues } from './measure-firmware-peer.js';
+import { MAX_VCPUS } from './firmware-options.js';
+import { FIXED_RDX_VMMS, canonicalFirmwareValues, type CanonicalFirmwareValues } from './measure-firmware-peer.js';
 
 export { FIRMWARE_PLATFORMS, type FirmwarePlatform } from '../firmware/index.js';
 
-/** Options of `measure` that only apply to firmware inputs. */
-export const FIRMWARE_MEASURE_OPTIONS = {
-  firmware: { type: 'string' },
-  svsm: { type: 'string' },
-  'vars-size': { type: 'string' },
-  'vcpu-type': { type: 'string' },
-  vmm: { type: 'string' },
-  'guest-features': { type: 'string' },
-  fpu: { type: 'string' },
-  'vmsa-gpa': { type: 'string' },
-  kernel: { type: 'string' },
-  initrd: { type: 'string' },
-  append: { type: 'string' },
-  'tdx-order': { type: 'string' },
-  ...PEER_FIRMWARE_OPTIONS,
-} as const;
-
-/**
- * The most vCPUs accepted: no x86 KVM build allows more (KVM_MAX_VCPUS is 1024, or 4096 with
- * CONFIG_MAXSMP), and each one adds a VMSA step, so the bound keeps a typo from hashing for hours.
- */
-const MAX_VCPUS = 4096;
-
-/** The help lines of the firmware options but `--firmware` and `--platform` (shared with `compare`). */
-export const FIRMWARE_OPTION_HELP = `  Numbers are decimal unless prefixed 0x, 0o or 0b (as sev-snp-measure reads them):
-  --guest-features 21 is 0x15.
-  --vmm V          snp: qemu (QEMU/KVM, default), ec2, ec2-v1 (EC2 as sev-snp-measure
-                   < 0.0.13 and virtee/sev compute it: RDX 0), gce, krun, or
-                   coconut-qemu-2024 (COCONUT SVSM + OVMF under the coconut QEMU fork of
-                   early 2024). sev-es: qemu only.
-  --vcpus N        vCPUs the host starts (snp and sev-es; required; at most ${MAX_VCPUS})
-  --vcpu-type T    QEMU -cpu model (EPYC, EPYC-v4, EPYC-Milan, EPYC-Genoa, …) or its
-                   CPUID(1).EAX signature as hex, e.g. 0x800f12 (required where the VMSA
-                   holds it: qemu, coconut-qemu-2024, and sev-es; ec2, ec2-v1, gce and krun
-                   use a fixed RDX and ignore it, with a note on stderr)
-  --guest-features N  SEV_FEATURES (snp; default 0x1; 0x21 on Linux 6.6–6.7 hosts).
-                   Ignored by coconut-qemu-2024, whose SVSM VMSA has 0x1.
-  --fpu S          init2 or legacy FPU state in the VMSAs (default: init2 for qemu and
-                   sev-es, legacy for the others)
-  --vmsa-gpa N     snp: the VMSA page GPA (default 0xfffffffff000; GCE on Genoa and
-                   later: 0xffffffffff000)
-  --kernel F, --initrd F, --append S
-                   direct boot with kernel hashes (snp, sev, sev-es; not with --svsm):
-                   the SHA-256 table of QEMU's kernel-hashes=on (sev-snp-measure
-                   sev_hashes.py). --initrd and --append need --kernel.
-  --svsm F         svsm.bin (coconut-qemu-2024, required)
-  --vars-size N    bytes of OVMF_VARS between svsm.bin and OVMF_CODE (coconut-qemu-2024,
-                   required unless --vars-file; not measured)
-  --tdx-order O    tdx: single (per page: add, then extend; QEMU >= 9 / upstream KVM;
-                   default) or two-pass (per section: all adds, then all extends; QEMU 8.x)
-${PEER_FIRMWARE_HELP}`;
-
-export const FIRMWARE_HELP = `
-Firmware inputs (instead of FILE):
-  --firmware F     an OVMF image (OVMF.fd, or OVMF_CODE with --svsm), or a TDVF image
-                   (--ovmf F is the same)
-  --platform P     snp (default), sev, sev-es or tdx
-${FIRMWARE_OPTION_HELP}
-  --output-format hex|base64, -q/--quiet/--digest-only
-                   how the digest is printed; --quiet prints only the digest, as
-                   sev-snp-measure does by default`;
+export { FIRMWARE_HELP, FIRMWARE_MEASURE_OPTIONS, FIRMWARE_OPTION_HELP } from './firmware-options.js';
 
 function str(values: Record<string, unknown>, name: string): string | undefined {
   const v = values[name];

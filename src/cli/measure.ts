@@ -22,7 +22,7 @@ import { DIGEST_OUTPUT_HELP, DIGEST_OUTPUT_OPTIONS, digestOutputOf, digestText, 
 import { IgvmFormatError } from '../format/errors.js';
 
 import { readInput, openInput, choice } from './input.js';
-import { FIRMWARE_HELP, FIRMWARE_MEASURE_OPTIONS, runMeasureFirmware } from './measure-firmware.js';
+import { FIRMWARE_HELP, FIRMWARE_MEASURE_OPTIONS } from './firmware-options.js';
 import { stringify, u64Json, type Json } from './json.js';
 import { bytesToHex } from '../format/bytes.js';
 
@@ -202,7 +202,7 @@ export const measureCommand: Command = {
     if (values['output-format'] !== undefined && (values.json === true || values.trace === true)) throw new UsageError('--output-format applies to text output; JSON always carries hex');
     if (values.firmware !== undefined || values.ovmf !== undefined) {
       // measure-firmware.ts prints the firmware digest itself, --quiet and --output-format included.
-      return runMeasureFirmware(values, positionals, io, traceJson);
+      return (await import('./measure-firmware.js')).runMeasureFirmware(values, positionals, io, traceJson);
     }
     for (const k of Object.keys(FIRMWARE_MEASURE_OPTIONS)) {
       if (values[k] !== undefined) throw new UsageError(`--${k} applies to firmware inputs; give --firmware`);
