@@ -171,7 +171,7 @@ export const referenceCommand: Command = {
         if (format === 'json') {
           const doc = stringify({ file: path, sha256: fileSha256(source), reference_values: refs.map((v) => toJson(v)) });
           if (out === undefined) io.stdout(doc);
-          else writeFileAtomically(out, [new TextEncoder().encode(doc)]);
+          else await writeFileAtomically(out, [new TextEncoder().encode(doc)]);
           return code;
         }
 
@@ -187,8 +187,8 @@ export const referenceCommand: Command = {
             signature = await signDetachedCoseSign1(c.corim, { ...signer, ...(issuer === undefined ? {} : { issuer }) });
             sigPath = signaturePath(docPath);
           }
-          writeFileAtomically(docPath, [c.corim]);
-          if (signature !== undefined) writeFileAtomically(sigPath!, [signature]);
+          await writeFileAtomically(docPath, [c.corim]);
+          if (signature !== undefined) await writeFileAtomically(sigPath!, [signature]);
           const v = refs.find((r) => r.compatibilityMask === c.compatibilityMask && r.platformType === c.platformType)!;
           written.push({ c, v, docPath, sigPath, signature });
         }
