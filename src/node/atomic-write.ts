@@ -22,7 +22,7 @@ export interface AtomicWriteOptions {
    * removed; the target is then untouched.
    */
   readonly check?: (temporaryPath: string) => void | Promise<void>;
-  /** Names the output in messages (default `-o`). */
+  /** Names the output in messages (default `output`). */
   readonly label?: string;
 }
 
@@ -92,7 +92,7 @@ const YIELD_EVERY = 16 << 20;
  * temporary file is gone and `path` is as it was.
  */
 export async function writeFileAtomic(path: string, chunks: Iterable<Uint8Array> | AsyncIterable<Uint8Array>, options: AtomicWriteOptions = {}): Promise<void> {
-  const label = options.label ?? '-o';
+  const label = options.label ?? 'output';
   const target = targetOf(path, label);
   refuseInputs(target, path, label);
   recordOutput(target.path, path);
