@@ -4,9 +4,12 @@
  * opens (device and inode, and the resolved path); the atomic writer refuses a target with
  * the same identity, and a second write to one target. A run is an `AsyncLocalStorage` scope
  * (`withInputRegistry`, opened by the CLI dispatcher per command), so concurrent runs in one
- * process never see each other's files; outside a scope nothing is recorded.
+ * process never see each other's files; outside a scope nothing is recorded. The dispatcher also
+ * declares every file the command line names as an input up front, so that an output written
+ * before an input is read cannot replace it either.
  */
 import { AsyncLocalStorage } from 'node:async_hooks';
+import { realpathSync, statSync } from 'node:fs';
 import { InputError } from './input-error.js';
 
 /** One input of the run: how the user named it and what it resolved to. */
@@ -29,9 +32,28 @@ interface Run {
 
 const store = new AsyncLocalStorage<Run>();
 
-/** Runs `fn` as one command run: inputs and outputs recorded inside it are checked against each other. */
-export function withInputRegistry<T>(fn: () => T): T {
-  return store.run({ inputs: [], outputs: new Set(), stdinLabel: undefined }, fn);
+/** A file the command line names as an input, before it is read. */
+export interface DeclaredInput {
+  readonly label: string;
+  readonly path: string;
+}
+
+/**
+ * Runs `fn` as one command run: inputs and outputs recorded inside it are checked against each
+ * other. `declared` inputs that exist as regular files are recorded at once.
+ */
+export function withInputRegistry<T>(fn: () => T, declared: readonly DeclaredInput[] = []): T {
+  const inputs: InputRecord[] = [];
+  for (const { label, path } of declared) {
+    if (path === '-' || path === '') continue;
+    try {
+      const st = statSync(path);
+      if (st.isFile()) inputs.push({ label, path, dev: st.dev, ino: st.ino, resolved: realpathSync(path) });
+    } catch {
+      // Not there (yet): the reader records it if it is read.
+    }
+  }
+  return store.run({ inputs, outputs: new Set(), stdinLabel: undefined }, fn);
 }
 
 /** Records an input of the current run (nothing outside a run). */

@@ -106,6 +106,12 @@ describe('an output that is an input of its command is refused (path, symbolic l
       await refused(['sign', '--emit-author-tbs', alias(key, how, `ea-${how}-out.pem`), '--id-key', key], [key]);
     });
 
+    it(`sign --emit-tbs KEY --emit-author-tbs T --id-public-key KEY: refused although KEY is read after TBS is written (${how})`, async () => {
+      const file = put(`et-${how}.igvm`, IGVM);
+      const key = put(`et-${how}.pem`, p384Pem);
+      await refused(['sign', file, '--emit-tbs', alias(key, how, `et-${how}-out.pem`), '--emit-author-tbs', at(`et-${how}.author`), '--id-public-key', key], [file, key]);
+    });
+
     it(`reference --format corim -o KEY --sign KEY (${how})`, async () => {
       const file = put(`rk-${how}.igvm`, IGVM);
       const key = put(`rk-${how}.pem`, rsaKeyPem);
