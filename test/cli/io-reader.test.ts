@@ -6,7 +6,7 @@
  * cache directory and treats what is not a regular file, or is over the cap, as absent.
  */
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, symlinkSync, truncateSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, statSync, symlinkSync, truncateSync, writeFileSync } from 'node:fs';
 import { createHash } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -75,6 +75,34 @@ describe('a signal during a write', () => {
     const signal = await new Promise<NodeJS.Signals | null>((resolve) => child.on('exit', (_code, s) => resolve(s)));
     expect(signal).toBe('SIGTERM');
     expect(readdirSync(sub)).toEqual(['out.bin']);
+    expect(readFileSync(out, 'utf8')).toBe('old');
+  });
+});
+
+describe('kill -9 during a write', () => {
+  const atomic = join(REPO_ROOT, 'dist/src/node/atomic-write.js');
+  it.skipIf(!existsSync(atomic))('leaves the old destination whole (only the temporary file can remain)', async () => {
+    const sub = mkdtempSync(join(dir, 'kill-'));
+    const out = join(sub, 'out.bin');
+    writeFileSync(out, 'old');
+    // 8 MiB written, then a stall: the temporary file holds part of the new output when killed.
+    const script = `
+      const { writeFileAtomic } = await import(${JSON.stringify(atomic)});
+      async function* slow() { for (let i = 0; i < 8; i++) yield new Uint8Array(1 << 20).fill(1); await new Promise((r) => setTimeout(r, 60000)); }
+      await writeFileAtomic(${JSON.stringify(out)}, slow());
+    `;
+    const child = spawn(process.execPath, ['--input-type=module', '-e', script], { stdio: 'ignore' });
+    const t0 = Date.now();
+    const tmpSize = (): number => {
+      const t = readdirSync(sub).find((n) => n.endsWith('.tmp'));
+      return t === undefined ? -1 : statSync(join(sub, t)).size;
+    };
+    while (tmpSize() < 4 << 20) {
+      if (Date.now() - t0 > 10_000) throw new Error('the write never got going');
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    child.kill('SIGKILL');
+    await new Promise((resolve) => child.on('exit', resolve));
     expect(readFileSync(out, 'utf8')).toBe('old');
   });
 });
