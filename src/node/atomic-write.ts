@@ -184,6 +184,11 @@ export async function writeFileAtomic(path: string, chunks: Iterable<Uint8Array>
       throw ioError(e);
     }
     if (options.check !== undefined) await options.check(tmp);
+    // The target may have changed while the data was written (another process, a slow input):
+    // the same rules again, just before the rename.
+    const again = targetOf(path, label);
+    if (again.path !== target.path) throw new InputError('WriteFailed', `cannot write ${label} ${path}: it now resolves to ${again.path}, not ${target.path}`, path);
+    refuseInputs(again, path, label);
     try {
       renameSync(tmp, target.path);
       created = false;
