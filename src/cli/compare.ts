@@ -121,7 +121,7 @@ export const compareCommand: Command = {
     const apPath = values['ap-vmsa'] as string | undefined;
     const apVmsa = apPath === undefined ? undefined : readInput(apPath, '--ap-vmsa');
     const { verifyOptions, requireAll } = compareVerifyOptions(values);
-    const evidence = readEvidence(evidencePath);
+    const evidence = readEvidence(evidencePath, '--evidence');
     const verification = await verifyEvidence(evidence, verifyOptions);
     let search: SearchResult | undefined;
     const options = {
@@ -177,7 +177,7 @@ async function compareFirmware({ values, positionals }: CommandArgs, evidencePat
   }
   if (platformArg !== undefined && !EVIDENCE_PLATFORMS.includes(platformArg)) throw new UsageError(`--platform must be snp or tdx, not '${platformArg}'`);
   const { verifyOptions, requireAll } = compareVerifyOptions(values);
-  const evidence = readEvidence(evidencePath);
+  const evidence = readEvidence(evidencePath, '--evidence');
   const platform = evidence.platform === 'SEV_SNP' ? 'snp' : 'tdx';
   if (platformArg !== undefined && platformArg !== platform) {
     throw new UsageError(`--platform ${platformArg} does not fit the evidence, ${evidenceKind(evidence)}: it reports ${platform === 'snp' ? 'an SEV-SNP MEASUREMENT' : 'a TDX MRTD'}`);

@@ -160,7 +160,7 @@ export const embedCommand: Command = {
         let outSha: string | null = null;
         if (write) {
           const bytes = serializeIgvm(next);
-          writeFileAtomically(out, [bytes]);
+          await writeFileAtomically(out, [bytes]);
           outSha = sha256Hex(bytes);
         }
         if (json) {

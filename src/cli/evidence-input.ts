@@ -4,12 +4,10 @@
  * options (`--policy FILE` and one option per policy field, README "Appraisal policy"; spec/snp.md
  * §4, spec/tdx.md §3–§4), and printing checks and the verdict.
  */
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { EvidenceError, loadEvidence, mergePolicies, parsePolicy, PolicyError, readPolicyFile, type AppraisalPolicy, type Evidence, type VerifyOptions } from '../evidence/index.js';
 import { tallyChecks, type Check } from '../pki/check.js';
 import type { Json } from './json.js';
-import { kdsFetcher } from '../node/kds.js';
+import { defaultKdsCacheDir, kdsFetcher } from '../node/kds.js';
 import type { CommandArgs } from './command.js';
 import { InputReadError, UsageError } from './errors.js';
 import { readInput } from './input.js';
@@ -108,7 +106,8 @@ export const CERTIFICATE_HELP = `  --vcek CERT       SEV-SNP: the VCEK or VLEK c
   --fetch           SEV-SNP: get missing certificates from AMD's Key Distribution
                     Service (cached on disk); without it nothing goes on the network
   --kds-url URL     the KDS base URL (default https://kdsintf.amd.com)
-  --kds-cache DIR   where fetched certificates are cached (default: the OS temp dir)
+  --kds-cache DIR   where fetched certificates are cached (default:
+                    $XDG_CACHE_HOME/igvm-measure/kds, else ~/.cache/igvm-measure/kds)
   --collateral FILE TDX: collateral JSON (TCB info, QE identity, CRLs) for the TCB
                     status, QE identity and revocation checks
   --root CERT       TDX: the root to anchor at; it must still be Intel's pinned
@@ -117,9 +116,9 @@ export const CERTIFICATE_HELP = `  --vcek CERT       SEV-SNP: the VCEK or VLEK c
                     expiry), e.g. 2025-06-01T00:00:00Z; default now`;
 
 
-/** Reads and detects evidence. */
-export function readEvidence(path: string): Evidence {
-  return loadEvidence(readInput(path, 'evidence'));
+/** Reads (up to the evidence cap, README "Files: inputs and outputs") and detects evidence. */
+export function readEvidence(path: string, label = 'evidence'): Evidence {
+  return loadEvidence(readInput(path, label, 'evidence'));
 }
 
 /** The verification options from the certificate options. */
@@ -129,7 +128,7 @@ export function verifyOptionsOf(values: CommandArgs['values']): VerifyOptions {
   const collateralPath = opt('collateral');
   if (collateralPath !== undefined) {
     try {
-      collateral = JSON.parse(new TextDecoder().decode(readInput(collateralPath, 'collateral')));
+      collateral = JSON.parse(new TextDecoder().decode(readInput(collateralPath, '--collateral')));
     } catch (e) {
       if (e instanceof InputReadError) throw e;
       throw new EvidenceError('BadCollateral', `--collateral ${collateralPath} is not JSON: ${(e as Error).message}`);
@@ -158,7 +157,7 @@ export function verifyOptionsOf(values: CommandArgs['values']): VerifyOptions {
       ? {
           fetch: kdsFetcher({
             ...(opt('kds-url') !== undefined ? { baseUrl: opt('kds-url')! } : {}),
-            cacheDir: opt('kds-cache') ?? join(tmpdir(), 'igvm-measure-kds'),
+            cacheDir: opt('kds-cache') ?? defaultKdsCacheDir(),
           }),
         }
       : {}),

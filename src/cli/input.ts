@@ -1,43 +1,58 @@
 /**
- * Opening and parsing an input IGVM file for a command: file-system errors become
- * `InputReadError` (exit 1), format errors stay `IgvmFormatError` (exit 1).
+ * Opening and parsing an input IGVM file for a command, and reading the other inputs, through
+ * the Node layer's one bounded reader (src/node/read-input.ts, README "Files: inputs and
+ * outputs"): read errors become `InputReadError` (exit 1), a second `-` a `UsageError` (exit 2),
+ * format errors stay `IgvmFormatError` (exit 1).
  */
 import { createHash } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import { parseIgvmSource, type IgvmFile, type ParseOptions } from '../format/index.js';
 import { openFileSource, type FileSource } from '../node/file-source.js';
+import { InputError } from '../node/input-error.js';
+import { readInputBytes, type InputKind } from '../node/read-input.js';
 import { InputReadError, UsageError } from './errors.js';
 
-/** Opens a file source, mapping Node's errors to a one-line `InputReadError`. */
-export function openInput(path: string): FileSource {
+/** The Node layer's `InputError` as the CLI's errors; anything else unchanged. */
+export function cliInputError(e: unknown): unknown {
+  if (!(e instanceof InputError)) return e;
+  if (e.code === 'StdinTwice') return new UsageError(e.message);
+  return new InputReadError(e.message, e.path);
+}
+
+/** Runs `f`, turning the Node layer's `InputError` into the CLI's errors. */
+export function asCliErrors<T>(f: () => T): T {
   try {
-    return openFileSource(path);
+    return f();
   } catch (e) {
-    const code = (e as { code?: string }).code;
-    const why =
-      code === 'ENOENT' ? 'no such file' : code === 'EISDIR' || code === 'ENOTFILE' ? 'not a regular file' : code === 'EACCES' ? 'permission denied' : (e as Error).message;
-    throw new InputReadError(`cannot read ${path}: ${why}`, path);
+    throw cliInputError(e);
   }
 }
 
-/** Runs `use` on the parsed file, closing the file afterwards. */
+/**
+ * Opens an IGVM file (a regular file, a FIFO or `-`) for positional reads, mapping read errors
+ * to a one-line `InputReadError`.
+ */
+export function openInput(path: string): FileSource {
+  return asCliErrors(() => openFileSource(path));
+}
+
+/** Runs `use` on the parsed file, closing the file afterwards (a file that shrinks meanwhile is `InputReadError`). */
 export async function withIgvmFile<T>(path: string, options: ParseOptions, use: (file: IgvmFile, source: FileSource) => T | Promise<T>): Promise<T> {
   const source = openInput(path);
   try {
     return await use(parseIgvmSource(source, options), source);
+  } catch (e) {
+    throw cliInputError(e);
   } finally {
     source.close();
   }
 }
 
-/** Reads a file named by an option, as bytes. */
-export function readInput(path: string, what: string): Uint8Array {
-  try {
-    return new Uint8Array(readFileSync(path));
-  } catch (e) {
-    const code = (e as { code?: string }).code;
-    throw new InputReadError(`cannot read ${what} ${path}: ${code === 'ENOENT' ? 'no such file' : (e as Error).message}`, path);
-  }
+/**
+ * Reads a whole file named by an option (`what`: `--vcek`, `evidence`, ...), a FIFO or `-`, up
+ * to the cap of its kind (`kind`, or derived from `what`: read-input.ts `INPUT_CAPS`).
+ */
+export function readInput(path: string, what: string, kind?: InputKind): Uint8Array {
+  return asCliErrors(() => readInputBytes(path, { label: what, ...(kind !== undefined ? { kind } : {}) }));
 }
 
 /** SHA-256 (hex) of an input's bytes, for the JSON outputs. */

@@ -1,49 +1,31 @@
 /**
  * What commands write besides their own summaries (DESIGN.md "Command line"): output files,
- * written atomically (a temporary file in the same directory, flushed, then renamed), so that
- * a reader never sees half a file and a failed write leaves the target as it was; the lines
- * that print `Check`s and measurement warnings; and the report of a typed library error with
- * its exit code.
+ * written atomically and safely by the Node layer (src/node/atomic-write.ts: never over an input
+ * of the command, never over a device, FIFO or directory, permission bits kept, the temporary
+ * file removed on errors and signals; README "Files: inputs and outputs"); the lines that print
+ * `Check`s and measurement warnings; and the report of a typed library error with its exit code.
  */
-import { randomBytes } from 'node:crypto';
-import { closeSync, fsyncSync, openSync, renameSync, unlinkSync, writeSync } from 'node:fs';
-import { basename, dirname, join, resolve } from 'node:path';
+import { writeFileAtomic, type AtomicWriteOptions } from '../node/atomic-write.js';
 import type { CodedError } from '../format/coded-error.js';
 import type { Check } from '../pki/check.js';
 import type { PlatformMeasurement } from '../measure/index.js';
 import type { CliIo } from './command.js';
-import { InputReadError } from './errors.js';
+import { cliInputError } from './input.js';
 import { stringify } from './json.js';
 
 /**
  * Writes `chunks` to `path` atomically: a temporary file in the same directory (so the rename
- * stays within one file system), flushed, then renamed over `path`. On failure the temporary
- * file is removed and `path` is untouched. Throws `InputReadError` (exit 1) on I/O errors.
+ * stays within one file system), flushed, checked by `options.check` when given, then renamed
+ * over `path`. On failure the temporary file is removed and `path` is untouched. Refuses (exit
+ * 1) an output that is one of the command's inputs or exists and is not a regular file. Throws
+ * `InputReadError` (exit 1) on I/O errors; what `chunks` or `check` throw is rethrown as it is.
+ * Must be awaited: the write yields to the event loop so that a signal can clean up.
  */
-export function writeFileAtomically(path: string, chunks: Iterable<Uint8Array>): void {
-  const target = resolve(path);
-  const tmp = join(dirname(target), `.${basename(target)}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`);
-  let fd: number | undefined;
+export async function writeFileAtomically(path: string, chunks: Iterable<Uint8Array> | AsyncIterable<Uint8Array>, options: AtomicWriteOptions = {}): Promise<void> {
   try {
-    fd = openSync(tmp, 'wx', 0o644);
-    for (const chunk of chunks) {
-      let done = 0;
-      while (done < chunk.length) done += writeSync(fd, chunk, done, chunk.length - done);
-    }
-    fsyncSync(fd);
-    closeSync(fd);
-    fd = undefined;
-    renameSync(tmp, target);
+    await writeFileAtomic(path, chunks, options);
   } catch (e) {
-    if (fd !== undefined) closeSync(fd);
-    try {
-      unlinkSync(tmp);
-    } catch {
-      // Not created, or already renamed.
-    }
-    const code = (e as { code?: string }).code;
-    const why = code === 'ENOENT' ? 'no such directory' : code === 'EACCES' ? 'permission denied' : code === 'EISDIR' ? 'is a directory' : (e as Error).message;
-    throw new InputReadError(`cannot write ${path}: ${why}`, path);
+    throw cliInputError(e);
   }
 }
 

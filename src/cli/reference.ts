@@ -198,8 +198,8 @@ export const referenceCommand: Command = {
 
     try {
       // Read and check the signing inputs before the (possibly long) measurement.
-      const certificates = certPath === undefined ? undefined : readCertificates(readInputFile(certPath, '--cert'));
       const key = keyPath === undefined ? undefined : await importCoseSigningKey(readInputFile(keyPath, '--sign'));
+      const certificates = certPath === undefined ? undefined : readCertificates(readInputFile(certPath, '--cert'));
       const externalSignature = sigPath === undefined ? undefined : readInputFile(sigPath, '--signature');
       if (key !== undefined && certificates !== undefined) {
         // A probe signature: a key that is not the certificate's pair fails here, not after measuring.
@@ -221,7 +221,7 @@ export const referenceCommand: Command = {
         if (format === 'json') {
           const doc = stringify({ file: path, sha256: fileSha256(source), reference_values: refs.map((v) => toJson(v)) });
           if (out === undefined) io.stdout(doc);
-          else writeFileAtomically(out, [new TextEncoder().encode(doc)]);
+          else await writeFileAtomically(out, [new TextEncoder().encode(doc)]);
           return code;
         }
 
@@ -242,15 +242,16 @@ export const referenceCommand: Command = {
           const signed = await signOne(c.corim, { key, certificates, externalSignature, attached, envelope });
           planned.push({ c, docPath: paths[i]!, ...signed });
         }
-        const written = planned.map((w) => {
+        const written = [];
+        for (const w of planned) {
           const sigFile = w.signature !== undefined && !attached ? signaturePath(w.docPath) : null;
-          if (w.signature !== undefined && attached) writeFileAtomically(w.docPath, [w.signature]);
-          else writeFileAtomically(w.docPath, [w.c.corim]);
-          if (sigFile !== null) writeFileAtomically(sigFile, [w.signature!]);
-          if (tbsPath !== undefined) writeFileAtomically(tbsPath, [w.toBeSigned!]);
+          if (w.signature !== undefined && attached) await writeFileAtomically(w.docPath, [w.signature]);
+          else await writeFileAtomically(w.docPath, [w.c.corim]);
+          if (sigFile !== null) await writeFileAtomically(sigFile, [w.signature!]);
+          if (tbsPath !== undefined) await writeFileAtomically(tbsPath, [w.toBeSigned!]);
           const v = refs.find((r) => r.compatibilityMask === w.c.compatibilityMask && r.platformType === w.c.platformType)!;
-          return { ...w, v, sigFile };
-        });
+          written.push({ ...w, v, sigFile });
+        }
         if (written.some((w) => w.algorithm === 'ES384')) {
           io.stderr(`igvm-measure reference: note: ES384 CoRIM signatures verify here and with COSE tools, but openvmm's loader accepts only PS384 (RSA) ones\n`);
         }

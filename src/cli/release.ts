@@ -4,15 +4,15 @@
  * layer's errors (`SignError` for SNP ID blocks, spec/snp.md §3; `CorimError` for CoRIM and
  * COSE_Sign1, spec/vbs-cca-corim.md §3) with their exit codes (DESIGN.md "Command line").
  */
-import { readFileSync } from 'node:fs';
 import type { IgvmFile } from '../format/index.js';
 import type { MeasureOptions, MeasurementResult } from '../measure/index.js';
 import { measureParallel } from '../node/measure-file.js';
+import type { InputKind } from '../node/read-input.js';
 import type { CorimError } from '../sign/corim-errors.js';
 import type { SignError, SignErrorCode } from '../sign/errors.js';
 import { loadPrivateKey, loadPublicKey, type P384KeyPair, type P384PublicKey } from '../sign/keys.js';
 import type { CliIo, CommandArgs } from './command.js';
-import { EXIT_CHECK_FAILED, EXIT_INVALID_INPUT, EXIT_USAGE, InputReadError } from './errors.js';
+import { EXIT_CHECK_FAILED, EXIT_INVALID_INPUT, EXIT_USAGE } from './errors.js';
 import { readInput } from './input.js';
 import { reportCodedError } from './output.js';
 import { progressFor } from './progress.js';
@@ -23,15 +23,9 @@ export function stringOption(values: CommandArgs['values'], name: string): strin
   return typeof v === 'string' ? v : undefined;
 }
 
-/** Reads a whole input file named by an option (`what`, e.g. `--corim`), or `InputReadError`. */
-export function readInputFile(path: string, what: string): Uint8Array {
-  try {
-    return new Uint8Array(readFileSync(path));
-  } catch (e) {
-    const code = (e as { code?: string }).code;
-    const why = code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'not a regular file' : code === 'EACCES' ? 'permission denied' : (e as Error).message;
-    throw new InputReadError(`cannot read ${what} ${path}: ${why}`, path);
-  }
+/** Reads a whole input file named by an option (`what`, e.g. `--corim`), or `InputReadError` (input.ts `readInput`). */
+export function readInputFile(path: string, what: string, kind?: InputKind): Uint8Array {
+  return readInput(path, what, kind);
 }
 
 /** Reads the P-384 private key (PEM or DER) named by option `name`. */

@@ -5,6 +5,8 @@
  */
 import { parseArgs } from 'node:util';
 import '../node/backends.js';
+import { withInputRegistry } from '../node/input-registry.js';
+import { declaredInputs } from './declared-inputs.js';
 // The error classes come from their own small modules, not the layers' indexes: a command loads
 // only the layers it uses (certificates and CBOR only for evidence and release commands).
 import { IgvmFormatError } from '../format/errors.js';
@@ -113,7 +115,7 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
       return EXIT_OK;
     }
     json = parsed.values.json === true;
-    return await command.run({ values: parsed.values, positionals: parsed.positionals }, io);
+    return await withInputRegistry(() => command.run({ values: parsed.values, positionals: parsed.positionals }, io), declaredInputs(parsed));
   } catch (e) {
     return reportError(e, command, json, io);
   }

@@ -207,7 +207,7 @@ async function emit(plan: Plan, values: CommandArgs['values'], io: CliIo): Promi
       const measured = await measureSnp(file, path, source.size, plan.profile, io);
       return soleIdBlockToBeSigned(file, { ...plan.fields, measured });
     });
-    writeFileAtomically(plan.emitTbs, [tbs.bytes]);
+    await writeFileAtomically(plan.emitTbs, [tbs.bytes]);
     doc.tbs = plan.emitTbs;
     doc.platforms = [{ compatibility_mask: tbs.compatibilityMask, launch_digest: bytesToHex(tbs.launchDigest), policy: u64Json(tbs.policy), id_block: bytesToHex(tbs.bytes) }];
     lines.push(
@@ -220,7 +220,7 @@ async function emit(plan: Plan, values: CommandArgs['values'], io: CliIo): Promi
   if (plan.emitAuthorTbs !== undefined) {
     const idKey = (await publicKeyOption(values, 'id-public-key')) ?? (await privateKeyOption(values, 'id-key'))!;
     const bytes = authorToBeSigned(idKey.point);
-    writeFileAtomically(plan.emitAuthorTbs, [bytes]);
+    await writeFileAtomically(plan.emitAuthorTbs, [bytes]);
     doc.author_tbs = plan.emitAuthorTbs;
     doc.id_key_digest = bytesToHex(snpKeyDigest(idKey.point));
     lines.push(
@@ -256,7 +256,7 @@ async function sign(plan: Plan, values: CommandArgs['values'], io: CliIo): Promi
     const measured = await measureSnp(file, path, source.size, plan.profile, io);
     const signed = await signIgvmDetailed(file, { ...options, measured });
     // The page data is read from FILE while OUT is written, so write before FILE is closed.
-    writeFileAtomically(output, fileChunks(signed.file));
+    await writeFileAtomically(output, fileChunks(signed.file));
     return signed.idBlocks.map(({ block, header }) => ({ header, launchDigest: block.launchDigest, policy: block.policy }));
   });
   if (plan.json) {

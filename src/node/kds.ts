@@ -4,11 +4,15 @@
  * global `fetch`, bounds every request (time and size), rewrites AMD's standard base URL to a
  * configurable one (a mirror, or a local test server), and caches bodies on disk by the
  * SHA-256 of the URL, so a verifier hits KDS (which rate-limits) once per certificate. A cached
- * CRL is used until its nextUpdate, then fetched again.
+ * CRL is used until its nextUpdate, then fetched again. The cache lives in the user's cache
+ * directory (XDG Base Directory: `$XDG_CACHE_HOME`, else `~/.cache`), not in the shared temp
+ * directory; a cache entry is read only when it is a regular file, and never past `maxBytes`.
  */
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { closeSync, constants, fstatSync, mkdirSync, openSync, renameSync, writeFileSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { isAbsolute, join } from 'node:path';
+import { readSome } from './read-input.js';
 import { AMD_KDS_BASE } from '../evidence/amd-chain.js';
 import { readCertificates } from '../pki/certificate.js';
 import { crlExpiredAt, parseCrl } from '../pki/crl.js';
@@ -28,6 +32,16 @@ export interface KdsFetcherOptions {
 
 /** A URL → body function for `SnpVerifyOptions.fetch`. */
 export type KdsFetch = (url: string) => Promise<Uint8Array>;
+
+/**
+ * The default cache folder: `$XDG_CACHE_HOME/igvm-measure/kds`, or `~/.cache/igvm-measure/kds`
+ * (XDG Base Directory Specification: a relative `XDG_CACHE_HOME` is ignored).
+ */
+export function defaultKdsCacheDir(env: NodeJS.ProcessEnv = process.env): string {
+  const xdg = env.XDG_CACHE_HOME;
+  const base = xdg !== undefined && xdg !== '' && isAbsolute(xdg) ? xdg : join(env.HOME !== undefined && env.HOME !== '' ? env.HOME : homedir(), '.cache');
+  return join(base, 'igvm-measure', 'kds');
+}
 
 const cacheName = (url: string): string => `${createHash('sha256').update(url).digest('hex')}.bin`;
 
@@ -55,7 +69,7 @@ export function kdsFetcher(options: KdsFetcherOptions = {}): KdsFetch {
     if (parsed.protocol !== 'https:' && parsed.protocol !== 'http:') {
       throw new EvidenceError('FetchFailed', `only http and https URLs are fetched: ${target}`);
     }
-    const cached = cacheDir ? readCache(cacheDir, target) : undefined;
+    const cached = cacheDir ? readCache(cacheDir, target, maxBytes) : undefined;
     if (cached && !staleCrl(cached)) return cached;
 
     const controller = new AbortController();
@@ -146,21 +160,44 @@ function staleCrl(body: Uint8Array): boolean {
   }
 }
 
-function readCache(dir: string, url: string): Uint8Array | undefined {
+/**
+ * A cached body, or `undefined`: an entry that is missing, not a regular file (a symbolic link,
+ * a FIFO, a device: opened without following links and without blocking), larger than
+ * `maxBytes` or unreadable counts as absent.
+ */
+export function readCache(dir: string, url: string, maxBytes: number): Uint8Array | undefined {
+  let fd: number;
   try {
-    return new Uint8Array(readFileSync(join(dir, cacheName(url))));
+    fd = openSync(join(dir, cacheName(url)), constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
   } catch {
     return undefined;
+  }
+  try {
+    const st = fstatSync(fd);
+    if (!st.isFile() || st.size > maxBytes) return undefined;
+    const buf = new Uint8Array(st.size);
+    let done = 0;
+    while (done < buf.length) {
+      const n = readSome(fd, buf, done, buf.length - done, done);
+      if (n === 0) return undefined;
+      done += n;
+    }
+    return buf;
+  } catch {
+    return undefined;
+  } finally {
+    closeSync(fd);
   }
 }
 
 /** Writes through a temporary file and a rename, so a concurrent reader never sees half a body. */
 function writeCache(dir: string, url: string, body: Uint8Array): void {
   try {
-    mkdirSync(dir, { recursive: true });
+    // Private to the user: a shared machine's other users neither read nor plant entries.
+    mkdirSync(dir, { recursive: true, mode: 0o700 });
     const final = join(dir, cacheName(url));
     const tmp = `${final}.${randomBytes(6).toString('hex')}.tmp`;
-    writeFileSync(tmp, body);
+    writeFileSync(tmp, body, { flag: 'wx', mode: 0o600 });
     renameSync(tmp, final);
   } catch {
     // The cache is an optimisation; a read-only or full disk must not fail verification.

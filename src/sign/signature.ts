@@ -74,6 +74,15 @@ export function signatureFromDer(der: Uint8Array): EcdsaSignature {
   if (again.length !== der.length || again.some((b, i) => b !== der[i])) throw new SignError('BadSignature', 'not a canonical DER ECDSA signature (trailing or non-minimal bytes)');
   const r = new Uint8Array(value.r);
   const s = new Uint8Array(value.s);
+  // The re-encoding keeps an INTEGER's content octets as they came, so their minimality is
+  // checked here (X.690 §8.3.1: at least one octet; §8.3.2: the first nine bits are neither all
+  // zeros nor all ones), as openssl and BoringSSL refuse such signatures.
+  for (const [name, v] of [['r', r], ['s', s]] as const) {
+    if (v.length === 0) throw new SignError('BadSignature', `not a canonical DER ECDSA signature: ${name} is an INTEGER with no content octets (X.690 §8.3.1)`);
+    if (v.length > 1 && ((v[0] === 0x00 && (v[1]! & 0x80) === 0) || (v[0] === 0xff && (v[1]! & 0x80) !== 0))) {
+      throw new SignError('BadSignature', `not a canonical DER ECDSA signature: ${name} is an INTEGER with a needless leading 0x${v[0].toString(16).padStart(2, '0')} byte (X.690 §8.3.2)`);
+    }
+  }
   // DER INTEGERs are signed: a negative r or s is not an ECDSA signature.
   if ((r[0] ?? 0) & 0x80 || (s[0] ?? 0) & 0x80) throw new SignError('BadSignature', 'a DER ECDSA signature with a negative r or s');
   const r48 = fit48(r);
