@@ -5,7 +5,8 @@
  * §3.4; the rules are `embedCorim` in src/sign/corim-embed.ts), and checks them against the
  * file before writing.
  */
-import { serializeIgvm, type IgvmFile } from '../format/index.js';
+import type { IgvmFile } from '../format/index.js';
+import { IgvmRewriteError, reparseWritten, writeIgvmTo } from '../node/igvm-rewrite.js';
 import { hexNumber } from '../format/bytes.js';
 import type { Check } from '../pki/check.js';
 import { PROFILE_NAMES, type PlatformSelector } from '../measure/index.js';
@@ -15,9 +16,10 @@ import { decodeCoseSign1 } from '../sign/cose.js';
 import { corimInput, embedCorim } from '../sign/corim-embed.js';
 import { verifyEmbeddedCorim } from '../sign/corim-verify.js';
 import { onePath, type CliIo, type Command } from './command.js';
-import { EXIT_CHECK_FAILED, EXIT_OK, UsageError } from './errors.js';
-import { choice, withIgvmFile, sha256Hex } from './input.js';
-import { checkLines, writeFileAtomically } from './output.js';
+import { EXIT_CHECK_FAILED, EXIT_INVALID_INPUT, EXIT_OK, UsageError } from './errors.js';
+import { buildFileAtomically } from './atomic-output.js';
+import { choice, fileSha256, openInput, withIgvmFile, sha256Hex } from './input.js';
+import { checkLines, reportCodedError } from './output.js';
 import { measureWithProgress, readInputFile, reportCorimError } from './release.js';
 import { stringify, type Json } from './json.js';
 
@@ -144,25 +146,35 @@ export const embedCommand: Command = {
           const h = embedded.overlapping;
           throw new UsageError(`the file has a ${h.kind} for mask ${hexNumber(h.compatibilityMask)}, which overlaps --mask ${hexNumber(m)} without being equal; use --mask ${hexNumber(h.compatibilityMask)} to replace it`);
         }
-        const { file: next, added, replaced } = embedded;
+        const { file: next, replaced } = embedded;
 
-        // Check only the new headers, against the file's digests (CoRIM headers are not measured).
-        let checks: Check[] = [];
-        if (!noVerify) {
-          // A derived mask is that platform's alone; an explicit one may name any platform, and
-          // every platform it names must be measured for its check to be made.
-          const selector = platform === undefined || explicitMask !== undefined ? 'all' : SELECTOR[platform];
-          const measured = await measureWithProgress(file, path, source.size, { profile, platform: selector }, io);
-          checks = await verifyEmbeddedCorim({ ...next, initializations: added }, measured);
-        }
+        // FILE's data is read once, into OUT's temporary file; the checks are made against
+        // that file (its digests and the CoRIM headers as written), and OUT is replaced only
+        // when they pass. CoRIM headers are never measured, so the digests are FILE's.
+        const result = await buildFileAtomically(out, async (target) => {
+          writeIgvmTo(target.fd, next, { source, what: path });
+          const tmp = openInput(target.path);
+          try {
+            const written = reparseWritten(tmp, out);
+            let checks: Check[] = [];
+            if (!noVerify) {
+              // A derived mask is that platform's alone; an explicit one may name any platform, and
+              // every platform it names must be measured for its check to be made.
+              const selector = platform === undefined || explicitMask !== undefined ? 'all' : SELECTOR[platform];
+              const measured = await measureWithProgress(written, out, tmp.size, { profile, platform: selector }, io);
+              const corims = written.initializations.filter((h) => (h.kind === 'CORIM_DOCUMENT' || h.kind === 'CORIM_SIGNATURE') && h.compatibilityMask === m);
+              checks = await verifyEmbeddedCorim({ ...written, initializations: corims }, measured);
+            }
+            const keep = !checks.some((c) => c.ok === false);
+            return { keep, value: { checks, sha256: keep && json ? fileSha256(tmp) : null } };
+          } finally {
+            tmp.close();
+          }
+        });
+        const checks = result.checks;
         const failed = checks.some((c) => c.ok === false);
         const write = !failed;
-        let outSha: string | null = null;
-        if (write) {
-          const bytes = serializeIgvm(next);
-          writeFileAtomically(out, [bytes]);
-          outSha = sha256Hex(bytes);
-        }
+        const outSha = result.sha256;
         if (json) {
           const doc: Json = { size: document.length, sha256: sha256Hex(document) };
           io.stdout(
@@ -180,7 +192,7 @@ export const embedCommand: Command = {
             }),
           );
         } else {
-          io.stderr(checkLines(checks, 'inline'));
+          io.stderr(checkLines(checks));
           if (write) {
             io.stdout(`wrote ${out}: CORIM_DOCUMENT (${document.length} bytes)${signature === undefined ? '' : ` and CORIM_SIGNATURE (${signature.length} bytes)`} for mask ${hexNumber(m)}${replaced > 0 ? `, replacing ${replaced} CoRIM header(s)` : ''}\n`);
           }
@@ -193,6 +205,7 @@ export const embedCommand: Command = {
       });
     } catch (e) {
       if (e instanceof CorimError) return reportCorimError(e, 'embed', json, io);
+      if (e instanceof IgvmRewriteError) return reportCodedError(e, 'embed', json, io, EXIT_INVALID_INPUT);
       throw e;
     }
   },

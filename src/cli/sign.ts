@@ -5,23 +5,28 @@
  * argument parsing and printing around `signIgvmDetailed` and `soleIdBlockToBeSigned`
  * (src/sign/sign-igvm.ts, spec/snp.md §3).
  *
- * FILE is only read. OUT is written atomically: into a temporary file in OUT's directory,
- * then renamed over OUT, so a reader never sees a half-written file and a failure leaves no
- * OUT behind. Nothing is written before every signature is made or has verified.
+ * FILE is only read, and its page data only once, in bounded chunks (node/igvm-rewrite.ts):
+ * OUT is built as a temporary file in OUT's directory (atomic-output.ts), its data copied from
+ * FILE with a zeroed ID block in place, then parsed and measured again from what was written,
+ * signed, its header rewritten, parsed once more and only then renamed over OUT. So the ID
+ * block's launch digest is that of the bytes in OUT, a reader never sees a half-written file,
+ * and a failure, a refused signature or a kill leaves OUT as it was.
  */
 import { realpathSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { serializeIgvmChunks, type IgvmFile, type SnpIdBlockHeader } from '../format/index.js';
+import type { IgvmFile, SnpIdBlockHeader } from '../format/index.js';
+import { IgvmRewriteError, reparseWritten, rewriteIgvmHeaders, writeIgvmTo } from '../node/igvm-rewrite.js';
 import { PROFILE_NAMES, type MeasurementResult, type ProfileName } from '../measure/index.js';
 import { SignError } from '../sign/errors.js';
 import { authorToBeSigned } from '../sign/id-block.js';
 import { snpKeyDigest } from '../sign/keys.js';
-import { signIgvmDetailed, soleIdBlockToBeSigned, type IdBlockOptions, type SignOptions } from '../sign/sign-igvm.js';
+import { draftSignedIgvm, signIgvmDetailed, soleIdBlockToBeSigned, type IdBlockOptions, type SignOptions } from '../sign/sign-igvm.js';
 import type { CliIo, Command, CommandArgs } from './command.js';
-import { EXIT_OK, UsageError } from './errors.js';
+import { EXIT_INVALID_INPUT, EXIT_OK, UsageError } from './errors.js';
 import { hexOption, readInput } from './evidence-input.js';
-import { choice, withIgvmFile } from './input.js';
-import { printWarnings, writeFileAtomically } from './output.js';
+import { buildFileAtomically } from './atomic-output.js';
+import { choice, openInput, withIgvmFile } from './input.js';
+import { printWarnings, reportCodedError, writeFileAtomically } from './output.js';
 import { measureWithProgress, privateKeyOption, publicKeyOption, reportSignError, stringOption } from './release.js';
 import { stringify, u64Json, type Json } from './json.js';
 import { bytesToHex } from '../format/bytes.js';
@@ -107,13 +112,6 @@ function samePath(a: string, b: string): boolean {
     }
   };
   return real(a) === real(b);
-}
-
-
-function* fileChunks(file: IgvmFile): Generator<Uint8Array> {
-  const chunks = serializeIgvmChunks(file);
-  yield chunks.header;
-  yield* chunks.data;
 }
 
 function platformJson(h: SnpIdBlockHeader, launchDigest: Uint8Array, policy: bigint): Json {
@@ -253,11 +251,25 @@ async function sign(plan: Plan, values: CommandArgs['values'], io: CliIo): Promi
       : {}),
   };
   const summary = await withIgvmFile(path, {}, async (file, source) => {
-    const measured = await measureSnp(file, path, source.size, plan.profile, io);
-    const signed = await signIgvmDetailed(file, { ...options, measured });
-    // The page data is read from FILE while OUT is written, so write before FILE is closed.
-    writeFileAtomically(output, fileChunks(signed.file));
-    return signed.idBlocks.map(({ block, header }) => ({ header, launchDigest: block.launchDigest, policy: block.policy }));
+    // Every check that needs no measurement comes before anything is written.
+    const draft: { file?: IgvmFile } = { file: draftSignedIgvm(file, options) };
+    return buildFileAtomically(output, async (out) => {
+      // FILE's data is read once, into OUT's temporary file, and what is measured and signed
+      // is that file: the ID block covers the bytes written, even if FILE changes meanwhile.
+      const written = writeIgvmTo(out.fd, draft.file!, { source, what: path });
+      draft.file = undefined;
+      const tmp = openInput(out.path);
+      try {
+        const writtenFile = reparseWritten(tmp, output);
+        const measured = await measureSnp(writtenFile, output, tmp.size, plan.profile, io);
+        const signed = await signIgvmDetailed(writtenFile, { ...options, measured });
+        rewriteIgvmHeaders(out.fd, signed.file, written);
+        reparseWritten(tmp, output);
+        return { keep: true, value: signed.idBlocks.map(({ block, header }) => ({ header, launchDigest: block.launchDigest, policy: block.policy })) };
+      } finally {
+        tmp.close();
+      }
+    });
   });
   if (plan.json) {
     io.stdout(stringify({ file: path, output, profile: plan.profile, platforms: summary.map((s) => platformJson(s.header, s.launchDigest, s.policy)) }));
@@ -302,6 +314,7 @@ export const signCommand: Command = {
       return plan.emitTbs !== undefined || plan.emitAuthorTbs !== undefined ? await emit(plan, values, io) : await sign(plan, values, io);
     } catch (e) {
       if (e instanceof SignError) return reportSignError(e, 'sign', plan.json, io);
+      if (e instanceof IgvmRewriteError) return reportCodedError(e, 'sign', plan.json, io, EXIT_INVALID_INPUT);
       throw e;
     }
   },
