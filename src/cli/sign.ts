@@ -15,7 +15,7 @@
 import { realpathSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { IgvmFile, SnpIdBlockHeader } from '../format/index.js';
-import { IgvmRewriteError, reparseWritten, rewriteIgvmHeaders, writeIgvmTo } from '../node/igvm-rewrite.js';
+import { IgvmRewriteError, rewriteIgvmHeaders } from '../node/igvm-rewrite.js';
 import { PROFILE_NAMES, type MeasurementResult, type ProfileName } from '../measure/index.js';
 import { SignError } from '../sign/errors.js';
 import { authorToBeSigned } from '../sign/id-block.js';
@@ -24,8 +24,8 @@ import { draftSignedIgvm, signIgvmDetailed, soleIdBlockToBeSigned, type IdBlockO
 import type { CliIo, Command, CommandArgs } from './command.js';
 import { EXIT_INVALID_INPUT, EXIT_OK, UsageError } from './errors.js';
 import { hexOption, readInput } from './evidence-input.js';
-import { buildFileAtomically } from './atomic-output.js';
-import { choice, openInput, withIgvmFile } from './input.js';
+import { rewriteIgvmFile } from './rewrite.js';
+import { choice, withIgvmFile } from './input.js';
 import { printWarnings, reportCodedError, writeFileAtomically } from './output.js';
 import { measureWithProgress, privateKeyOption, publicKeyOption, reportSignError, stringOption } from './release.js';
 import { stringify, u64Json, type Json } from './json.js';
@@ -250,27 +250,21 @@ async function sign(plan: Plan, values: CommandArgs['values'], io: CliIo): Promi
       ? { authorSignature: { signature: readInput(authorSigPath, '--author-signature'), publicKey: authorPublic } }
       : {}),
   };
-  const summary = await withIgvmFile(path, {}, async (file, source) => {
-    // Every check that needs no measurement comes before anything is written.
-    const draft: { file?: IgvmFile } = { file: draftSignedIgvm(file, options) };
-    return buildFileAtomically(output, async (out) => {
-      // FILE's data is read once, into OUT's temporary file, and what is measured and signed
-      // is that file: the ID block covers the bytes written, even if FILE changes meanwhile.
-      const written = writeIgvmTo(out.fd, draft.file!, { source, what: path });
-      draft.file = undefined;
-      const tmp = openInput(out.path);
-      try {
-        const writtenFile = reparseWritten(tmp, output);
-        const measured = await measureSnp(writtenFile, output, tmp.size, plan.profile, io);
-        const signed = await signIgvmDetailed(writtenFile, { ...options, measured });
-        rewriteIgvmHeaders(out.fd, signed.file, written);
-        reparseWritten(tmp, output);
-        return { keep: true, value: signed.idBlocks.map(({ block, header }) => ({ header, launchDigest: block.launchDigest, policy: block.policy })) };
-      } finally {
-        tmp.close();
-      }
-    });
-  });
+  // FILE's data is read once, into OUT's temporary file (rewrite.ts), and what is measured and
+  // signed is that file: the ID block covers the bytes written, even if FILE changes meanwhile.
+  // The draft has a zeroed ID block where the signed one goes, and every check that needs no
+  // measurement has been made on it.
+  const summary = await rewriteIgvmFile(
+    path,
+    output,
+    (file) => draftSignedIgvm(file, options),
+    async ({ file, source, fd, written }) => {
+      const measured = await measureSnp(file, output, source.size, plan.profile, io);
+      const signed = await signIgvmDetailed(file, { ...options, measured });
+      rewriteIgvmHeaders(fd, signed.file, written);
+      return { keep: true, value: signed.idBlocks.map(({ block, header }) => ({ header, launchDigest: block.launchDigest, policy: block.policy })) };
+    },
+  );
   if (plan.json) {
     io.stdout(stringify({ file: path, output, profile: plan.profile, platforms: summary.map((s) => platformJson(s.header, s.launchDigest, s.policy)) }));
   } else {
