@@ -24,7 +24,8 @@ import { draftSignedIgvm, signIgvmDetailed, soleIdBlockToBeSigned, type IdBlockO
 import type { CliIo, Command, CommandArgs } from './command.js';
 import { EXIT_INVALID_INPUT, EXIT_OK, UsageError } from './errors.js';
 import { hexOption, readInput } from './evidence-input.js';
-import { rewriteIgvmFile } from './rewrite.js';
+import type { OutputDecision } from './atomic-output.js';
+import { rewriteIgvmFile, type WrittenOutput } from './rewrite.js';
 import { choice, withIgvmFile } from './input.js';
 import { printWarnings, reportCodedError, writeFileAtomically } from './output.js';
 import { measureWithProgress, privateKeyOption, publicKeyOption, reportSignError, stringOption } from './release.js';
@@ -231,6 +232,27 @@ async function emit(plan: Plan, values: CommandArgs['values'], io: CliIo): Promi
   return EXIT_OK;
 }
 
+/** One signed platform, for the summary. */
+export interface SignedPlatform {
+  readonly header: SnpIdBlockHeader;
+  readonly launchDigest: Uint8Array;
+  readonly policy: bigint;
+}
+
+/**
+ * What `sign` does with the written temporary file: measure it (so that the ID block's launch
+ * digest is that of the bytes written, even if FILE changed after it was parsed), sign, and
+ * rewrite its zeroed ID blocks in place (they carry no file data, so nothing moves).
+ */
+export function signWritten(options: SignOptions, profile: ProfileName, output: string, io: CliIo): (out: WrittenOutput) => Promise<OutputDecision<SignedPlatform[]>> {
+  return async ({ file, source, fd, written }) => {
+    const measured = await measureSnp(file, output, source.size, profile, io);
+    const signed = await signIgvmDetailed(file, { ...options, measured });
+    rewriteIgvmHeaders(fd, signed.file, written);
+    return { keep: true, value: signed.idBlocks.map(({ block, header }) => ({ header, launchDigest: block.launchDigest, policy: block.policy })) };
+  };
+}
+
 async function sign(plan: Plan, values: CommandArgs['values'], io: CliIo): Promise<number> {
   const path = plan.path!;
   const output = plan.output!;
@@ -251,20 +273,9 @@ async function sign(plan: Plan, values: CommandArgs['values'], io: CliIo): Promi
       : {}),
   };
   // FILE's data is read once, into OUT's temporary file (rewrite.ts), and what is measured and
-  // signed is that file: the ID block covers the bytes written, even if FILE changes meanwhile.
-  // The draft has a zeroed ID block where the signed one goes, and every check that needs no
-  // measurement has been made on it.
-  const summary = await rewriteIgvmFile(
-    path,
-    output,
-    (file) => draftSignedIgvm(file, options),
-    async ({ file, source, fd, written }) => {
-      const measured = await measureSnp(file, output, source.size, plan.profile, io);
-      const signed = await signIgvmDetailed(file, { ...options, measured });
-      rewriteIgvmHeaders(fd, signed.file, written);
-      return { keep: true, value: signed.idBlocks.map(({ block, header }) => ({ header, launchDigest: block.launchDigest, policy: block.policy })) };
-    },
-  );
+  // signed is that file. The draft has a zeroed ID block where the signed one goes, and every
+  // check that needs no measurement has been made on it.
+  const summary = await rewriteIgvmFile(path, output, (file) => draftSignedIgvm(file, options), signWritten(options, plan.profile, output, io));
   if (plan.json) {
     io.stdout(stringify({ file: path, output, profile: plan.profile, platforms: summary.map((s) => platformJson(s.header, s.launchDigest, s.policy)) }));
   } else {
