@@ -2,10 +2,11 @@
  * Writing an IGVM file to disk without holding its data in memory (spec/igvm-format.md §12 for
  * the layout, §9 for the file data section): the writer's headers are laid out as usual
  * (`serializeIgvmWith`), and every blob of file data is read from the input in bounded chunks,
- * de-duplicated on its SHA-256, and written at its offset in the output with positional writes.
- * The header, which names the offsets, is written last at offset 0. Memory is the header
- * section, one read window, one write buffer and one 32-byte key per distinct blob, whatever
- * the file's size.
+ * de-duplicated against the blobs already written (exact content, found in linear time even
+ * for crafted data), and written at its offset in the output with positional writes. The
+ * header, which names the offsets, is written last at offset 0. Memory is the header section,
+ * one read window, one write buffer and a few numbers per distinct blob, whatever the file's
+ * size.
  *
  * Each input byte is read once. What is written can then be re-read from the output itself —
  * parsed as any reader would (`reparseWritten`), and measured — so that a signature covers the
@@ -14,12 +15,13 @@
  * (`rewriteIgvmHeaders`): the blobs and their offsets stay as they are.
  */
 import { createHash, hash } from 'node:crypto';
-import { ftruncateSync, writeSync } from 'node:fs';
+import { ftruncateSync, readSync, writeSync } from 'node:fs';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { CodedError } from '../format/coded-error.js';
 import { IgvmFormatError } from '../format/errors.js';
-import { U32_LIMIT, type FileDataSink } from '../format/file-data-writer.js';
+import { bytesEqual } from '../format/bytes.js';
+import { BUCKET_LIMIT, U32_LIMIT, contentHash, type FileDataSink } from '../format/file-data-writer.js';
 import { parseIgvmSource, type ByteSource, type IgvmData, type IgvmFile, type ParseOptions } from '../format/index.js';
 import { serializeIgvmWith } from '../format/writer.js';
 
@@ -136,6 +138,27 @@ class PositionalOutput {
     }
   }
 
+  /** The `length` bytes appended at `position` (from the buffer, or read back from the file). */
+  read(position: number, length: number): Uint8Array {
+    if (position >= this.bufStart && position + length <= this.bufStart + this.bufLength) {
+      return this.buf.subarray(position - this.bufStart, position - this.bufStart + length);
+    }
+    this.flush();
+    const out = new Uint8Array(length);
+    let done = 0;
+    while (done < length) {
+      const n = readSync(this.fd, out, done, length - done, position + done);
+      if (n === 0) throw new Error(`short read of the output at ${position + done}`);
+      done += n;
+    }
+    return out;
+  }
+
+  /** True when the bytes appended at `position` are `bytes`. */
+  equals(position: number, bytes: Uint8Array): boolean {
+    return bytesEqual(this.read(position, bytes.length), bytes);
+  }
+
   flush(): void {
     writeAllAt(this.fd, this.buf.subarray(0, this.bufLength), this.bufStart);
     this.bufStart += this.bufLength;
@@ -157,12 +180,24 @@ export interface BlobLog {
 const ZEROS = new Uint8Array(SMALL_READ);
 
 /**
- * The streaming file data sink: each blob is hashed (SHA-256, so that crafted data cannot make
- * two different blobs share one copy, nor make the look-up slow) while it is appended; a blob
- * seen before is taken back and the earlier offset returned (§12 step 4).
+ * The streaming file data sink: each blob is appended as it is read and then looked up among
+ * the blobs written before; a blob seen before is taken back and the earlier offset returned
+ * (§12 step 4: exact content equality). Blobs of one read (pages, VMSAs, small CoRIMs) are
+ * bucketed by the cheap 32-bit content hash and compared byte for byte with the written copy;
+ * a bucket that grows past `BUCKET_LIMIT` entries (crafted collisions) is keyed by SHA-256
+ * from then on, so that a look-up stays one hash and one comparison. Larger blobs are keyed by
+ * SHA-256 alone.
  */
 class StreamingDataSink implements FileDataSink {
-  private readonly seen = new Map<string, number>();
+  /** Content hash → the latest entry with that hash (entries chain through `chain`). */
+  private readonly heads = new Map<number, number>();
+  private readonly offsets: number[] = [];
+  private readonly sizes: number[] = [];
+  private readonly chain: number[] = [];
+  /** Buckets past the limit: content hash → SHA-256 → entry. */
+  private readonly keyed = new Map<number, Map<string, number>>();
+  /** Blobs larger than one read, by size and SHA-256. */
+  private readonly large = new Map<string, number>();
   readonly log: BlobLog = { sizes: [], offsets: [] };
 
   constructor(
@@ -176,50 +211,90 @@ class StreamingDataSink implements FileDataSink {
   }
 
   put(data: IgvmData | Uint8Array, size: number): number {
-    const offset = this.out.position;
-    if (size > 0) this.log.offsets.push(this.append(data, size));
-    else this.log.offsets.push(offset);
+    const offset = size > 0 ? this.append(data, size) : this.out.position;
+    this.log.offsets.push(offset);
     this.log.sizes.push(size);
-    return this.log.offsets[this.log.offsets.length - 1]!;
+    return offset;
   }
 
   private append(data: IgvmData | Uint8Array, size: number): number {
     const offset = this.out.position;
     if (offset + size >= U32_LIMIT) throw new IgvmFormatError('TotalFileSizeTooLarge', 'the file data does not fit the u32 offsets of the format');
     if (data.length > size) throw new IgvmFormatError('InvalidDataSize', `${data.length} bytes of data do not fit the ${size} bytes the header gives them`);
-    let key: string;
     const w = this.window;
     const fromInput = !(data instanceof Uint8Array) && w !== undefined && data.source === w.source && data.sourceOffset !== undefined;
     if (data.length === size && size <= REWRITE_CHUNK) {
-      // One piece (a page, a VMSA): one call to hash it.
       const bytes = fromInput ? w.view(data.sourceOffset!, size) : data instanceof Uint8Array ? data : data.bytes();
-      key = hash('sha256', bytes, 'binary');
+      const known = this.find(bytes);
+      if (known !== undefined) return known;
       this.out.append(bytes);
-    } else {
-      const h = createHash('sha256');
-      if (fromInput) {
-        for (let at = 0; at < data.length; at += REWRITE_CHUNK) {
-          const piece = w.view(data.sourceOffset! + at, Math.min(REWRITE_CHUNK, data.length - at));
-          h.update(piece);
-          this.out.append(piece);
-        }
-      } else {
-        const bytes = data instanceof Uint8Array ? data : data.bytes();
-        h.update(bytes);
-        this.out.append(bytes);
-      }
-      for (let left = size - data.length; left > 0; left -= ZEROS.length) h.update(ZEROS.subarray(0, Math.min(left, ZEROS.length)));
-      this.out.appendZeros(size - data.length);
-      key = h.digest('binary');
+      return offset;
     }
-    const known = this.seen.get(key);
+    // Larger or padded blobs: hashed while they are appended, taken back if seen before.
+    const h = createHash('sha256');
+    if (fromInput) {
+      for (let at = 0; at < data.length; at += REWRITE_CHUNK) {
+        const piece = w.view(data.sourceOffset! + at, Math.min(REWRITE_CHUNK, data.length - at));
+        h.update(piece);
+        this.out.append(piece);
+      }
+    } else {
+      const bytes = data instanceof Uint8Array ? data : data.bytes();
+      h.update(bytes);
+      this.out.append(bytes);
+    }
+    for (let left = size - data.length; left > 0; left -= ZEROS.length) h.update(ZEROS.subarray(0, Math.min(left, ZEROS.length)));
+    this.out.appendZeros(size - data.length);
+    const key = `${size}:${h.digest('base64')}`;
+    const known = this.large.get(key);
     if (known !== undefined) {
       this.out.rewind(offset);
       return known;
     }
-    this.seen.set(key, offset);
+    this.large.set(key, offset);
     return offset;
   }
+
+  /** The offset of an identical blob written before, or undefined after recording `bytes` as the next blob. */
+  private find(bytes: Uint8Array): number | undefined {
+    const hash32 = contentHash(bytes);
+    const next = this.offsets.length;
+    const keyed = this.keyed.get(hash32);
+    if (keyed !== undefined) {
+      const digest = sha256Key(bytes);
+      const e = keyed.get(digest);
+      if (e !== undefined && this.sizes[e] === bytes.length && this.out.equals(this.offsets[e]!, bytes)) return this.offsets[e];
+      keyed.set(digest, this.record(hash32, bytes.length));
+      return undefined;
+    }
+    let depth = 0;
+    for (let e = this.heads.get(hash32) ?? -1; e >= 0; e = this.chain[e]!) {
+      if (this.sizes[e] === bytes.length && this.out.equals(this.offsets[e]!, bytes)) return this.offsets[e];
+      depth++;
+    }
+    this.record(hash32, bytes.length);
+    if (depth >= BUCKET_LIMIT) {
+      // Collisions beyond chance: key this bucket by SHA-256 of the written copies from now on.
+      const byDigest = new Map<string, number>();
+      for (let e = next; e >= 0; e = this.chain[e]!) byDigest.set(e === next ? sha256Key(bytes) : sha256Key(this.out.read(this.offsets[e]!, this.sizes[e]!)), e);
+      this.keyed.set(hash32, byDigest);
+    }
+    return undefined;
+  }
+
+  /** Records the blob about to be appended; its entry index. */
+  private record(hash32: number, size: number): number {
+    const e = this.offsets.length;
+    this.offsets.push(this.out.position);
+    this.sizes.push(size);
+    this.chain.push(this.heads.get(hash32) ?? -1);
+    this.heads.set(hash32, e);
+    return e;
+  }
+}
+
+function sha256Key(b: Uint8Array): string {
+  return hash('sha256', b, 'base64');
 }
 
 /** A file written by `writeIgvmTo`: its header, size and the blobs it put. */
