@@ -6,6 +6,7 @@
  * the command checks, measures or signs from there on is the file as written. OUT is replaced
  * only when the command keeps it (atomic-output.ts).
  */
+import { fsync } from 'node:fs';
 import { parseIgvmSource, type IgvmFile } from '../format/index.js';
 import type { FileSource } from '../node/file-source.js';
 import { collectGarbage, reparseWritten, writeIgvmTo, type WrittenIgvm } from '../node/igvm-rewrite.js';
@@ -38,12 +39,15 @@ export async function rewriteIgvmFile<T>(
 ): Promise<T> {
   return buildFileAtomically(output, async (out) => {
     const written = copyInto(out.fd, path, prepare);
+    // The data is on its way to the disk while the file is checked and measured; the flush
+    // before the rename then has only the header left to write.
+    const flushed = new Promise<void>((done) => fsync(out.fd, () => done()));
     // FILE's parsed headers and the copy's keys are garbage now; reclaim them before the
     // written file is parsed and measured, so that the two are never in memory together.
     collectGarbage();
     const source = openInput(out.path);
     try {
-      const decision = await finishWritten(source, out.fd, written, output, finish);
+      const decision = await finishWritten(source, out.fd, written, output, finish).finally(() => flushed);
       // `finish` may have rewritten headers: parse the final file once more before it is kept,
       // once the parse `finish` worked on is garbage too.
       if (decision.keep) {
