@@ -32,6 +32,22 @@ export interface FileDataSink {
 /** Entries compared byte for byte under one 32-bit hash before the bucket is keyed by SHA-256. */
 export const BUCKET_LIMIT = 8;
 
+/** A per-process secret for `bucketKey`. */
+const SEED = Math.floor(Math.random() * 0x1_0000_0000) >>> 0;
+
+/**
+ * The key a content hash is filed under in a `Map`: mixed with a per-process seed (murmur3's
+ * finalizer) and cut to 30 bits. The engine's own hashing of number keys is not seeded, so
+ * content hashes chosen from outside could otherwise all land in one of its buckets; 30 bits
+ * keep the keys small integers. Different content hashes may share a key: look-ups compare.
+ */
+export function bucketKey(hash32: number): number {
+  let h = (hash32 ^ SEED) >>> 0;
+  h = Math.imul(h ^ (h >>> 16), 0x85ebca6b);
+  h = Math.imul(h ^ (h >>> 13), 0xc2b2ae35);
+  return (h ^ (h >>> 16)) & 0x3fff_ffff;
+}
+
 interface Entry {
   readonly bytes: Uint8Array;
   readonly offset: number;
@@ -66,7 +82,7 @@ export class FileDataWriter implements FileDataSink {
 
   /** Appends `bytes` (or finds an identical earlier blob) and returns its absolute file offset. */
   write(bytes: Uint8Array): number {
-    const key = contentHash(bytes);
+    const key = bucketKey(contentHash(bytes));
     let bucket = this.seen.get(key);
     let digest: string | undefined;
     if (bucket instanceof Map) {

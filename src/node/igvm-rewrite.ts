@@ -21,7 +21,7 @@ import { runInNewContext } from 'node:vm';
 import { CodedError } from '../format/coded-error.js';
 import { IgvmFormatError } from '../format/errors.js';
 import { bytesEqual } from '../format/bytes.js';
-import { BUCKET_LIMIT, U32_LIMIT, contentHash, type FileDataSink } from '../format/file-data-writer.js';
+import { BUCKET_LIMIT, U32_LIMIT, bucketKey, contentHash, type FileDataSink } from '../format/file-data-writer.js';
 import { parseIgvmSource, type ByteSource, type IgvmData, type IgvmFile, type ParseOptions } from '../format/index.js';
 import { serializeIgvmWith } from '../format/writer.js';
 
@@ -37,7 +37,7 @@ export class IgvmRewriteError extends CodedError<IgvmRewriteErrorCode> {
 }
 
 /** Bytes read from the input at a time, and the size of the write buffer. */
-export const REWRITE_CHUNK = 4 * 1024 * 1024;
+export const REWRITE_CHUNK = 1024 * 1024;
 /** A read after a window that was mostly unused (data out of file order) reads this much. */
 const SMALL_READ = 64 * 1024;
 
@@ -171,10 +171,11 @@ function writeAllAt(fd: number, bytes: Uint8Array, position: number): void {
   while (done < bytes.length) done += writeSync(fd, bytes, done, bytes.length - done, position + done);
 }
 
-/** The blobs the writer put, in order: each one's size and the offset it was given. */
+/** The blobs the writer put, in order: each one's size and the offset it was given (u32, §2.1). */
 export interface BlobLog {
-  readonly sizes: number[];
-  readonly offsets: number[];
+  readonly count: number;
+  readonly sizes: Uint32Array;
+  readonly offsets: Uint32Array;
 }
 
 const ZEROS = new Uint8Array(SMALL_READ);
@@ -189,32 +190,61 @@ const ZEROS = new Uint8Array(SMALL_READ);
  * SHA-256 alone.
  */
 class StreamingDataSink implements FileDataSink {
-  /** Content hash → the latest entry with that hash (entries chain through `chain`). */
+  /** `bucketKey` of the content hash → the latest blob (a put's index) filed under it. */
   private readonly heads = new Map<number, number>();
-  private readonly offsets: number[] = [];
-  private readonly sizes: number[] = [];
-  private readonly chain: number[] = [];
-  /** Buckets past the limit: content hash → SHA-256 → entry. */
+  /** Per put: the content hash, and the previous blob under the same key (-1: none). */
+  private hashes: Uint32Array;
+  private chain: Int32Array;
+  private sizes: Uint32Array;
+  private offsets: Uint32Array;
+  private count = 0;
+  /** Buckets past the limit: content hash → SHA-256 → put index. */
   private readonly keyed = new Map<number, Map<string, number>>();
   /** Blobs larger than one read, by size and SHA-256. */
   private readonly large = new Map<string, number>();
-  readonly log: BlobLog = { sizes: [], offsets: [] };
 
+  /** `capacity`: how many blobs to expect (the headers that can carry data), to allocate once. */
   constructor(
     private readonly start: number,
     private readonly out: PositionalOutput,
     private readonly window: ReadWindow | undefined,
-  ) {}
+    capacity: number,
+  ) {
+    const n = Math.max(16, capacity);
+    this.hashes = new Uint32Array(n);
+    this.chain = new Int32Array(n);
+    this.sizes = new Uint32Array(n);
+    this.offsets = new Uint32Array(n);
+  }
 
   get size(): number {
     return this.out.position - this.start;
   }
 
+  get log(): BlobLog {
+    return { count: this.count, sizes: this.sizes.subarray(0, this.count), offsets: this.offsets.subarray(0, this.count) };
+  }
+
   put(data: IgvmData | Uint8Array, size: number): number {
+    if (this.count === this.sizes.length) this.grow();
     const offset = size > 0 ? this.append(data, size) : this.out.position;
-    this.log.offsets.push(offset);
-    this.log.sizes.push(size);
+    this.offsets[this.count] = offset;
+    this.sizes[this.count] = size;
+    this.count++;
     return offset;
+  }
+
+  private grow(): void {
+    const n = this.sizes.length * 2;
+    const widen = <T extends Uint32Array | Int32Array>(a: T, make: (n: number) => T): T => {
+      const b = make(n);
+      b.set(a);
+      return b;
+    };
+    this.hashes = widen(this.hashes, (k) => new Uint32Array(k));
+    this.chain = widen(this.chain, (k) => new Int32Array(k));
+    this.sizes = widen(this.sizes, (k) => new Uint32Array(k));
+    this.offsets = widen(this.offsets, (k) => new Uint32Array(k));
   }
 
   private append(data: IgvmData | Uint8Array, size: number): number {
@@ -255,41 +285,51 @@ class StreamingDataSink implements FileDataSink {
     return offset;
   }
 
-  /** The offset of an identical blob written before, or undefined after recording `bytes` as the next blob. */
+  /**
+   * The offset of an identical blob written before; otherwise undefined, with `bytes` filed as
+   * the blob of the current put (appended next).
+   */
   private find(bytes: Uint8Array): number | undefined {
     const hash32 = contentHash(bytes);
-    const next = this.offsets.length;
+    const self = this.count;
     const keyed = this.keyed.get(hash32);
     if (keyed !== undefined) {
       const digest = sha256Key(bytes);
       const e = keyed.get(digest);
-      if (e !== undefined && this.sizes[e] === bytes.length && this.out.equals(this.offsets[e]!, bytes)) return this.offsets[e];
-      keyed.set(digest, this.record(hash32, bytes.length));
+      if (e !== undefined && this.same(e, bytes)) return this.offsets[e];
+      this.file(hash32);
+      keyed.set(digest, self);
       return undefined;
     }
     let depth = 0;
-    for (let e = this.heads.get(hash32) ?? -1; e >= 0; e = this.chain[e]!) {
-      if (this.sizes[e] === bytes.length && this.out.equals(this.offsets[e]!, bytes)) return this.offsets[e];
+    for (let e = this.heads.get(bucketKey(hash32)) ?? -1; e >= 0; e = this.chain[e]!) {
+      if (this.hashes[e] !== hash32) continue;
+      if (this.same(e, bytes)) return this.offsets[e];
       depth++;
     }
-    this.record(hash32, bytes.length);
+    this.file(hash32);
     if (depth >= BUCKET_LIMIT) {
-      // Collisions beyond chance: key this bucket by SHA-256 of the written copies from now on.
+      // Collisions beyond chance: key this hash by SHA-256 of the written copies from now on.
       const byDigest = new Map<string, number>();
-      for (let e = next; e >= 0; e = this.chain[e]!) byDigest.set(e === next ? sha256Key(bytes) : sha256Key(this.out.read(this.offsets[e]!, this.sizes[e]!)), e);
+      for (let e = self; e >= 0; e = this.chain[e]!) {
+        if (this.hashes[e] === hash32) byDigest.set(sha256Key(e === self ? bytes : this.out.read(this.offsets[e]!, this.sizes[e]!)), e);
+      }
       this.keyed.set(hash32, byDigest);
     }
     return undefined;
   }
 
-  /** Records the blob about to be appended; its entry index. */
-  private record(hash32: number, size: number): number {
-    const e = this.offsets.length;
-    this.offsets.push(this.out.position);
-    this.sizes.push(size);
-    this.chain.push(this.heads.get(hash32) ?? -1);
-    this.heads.set(hash32, e);
-    return e;
+  /** True when blob `e` (a single read's blob, written) holds `bytes`. */
+  private same(e: number, bytes: Uint8Array): boolean {
+    return this.sizes[e] === bytes.length && this.out.equals(this.offsets[e]!, bytes);
+  }
+
+  /** Files the current put under `hash32` (its offset and size are set when the put returns). */
+  private file(hash32: number): void {
+    const key = bucketKey(hash32);
+    this.hashes[this.count] = hash32;
+    this.chain[this.count] = this.heads.get(key) ?? -1;
+    this.heads.set(key, this.count);
   }
 }
 
@@ -297,9 +337,9 @@ function sha256Key(b: Uint8Array): string {
   return hash('sha256', b, 'base64');
 }
 
-/** A file written by `writeIgvmTo`: its header, size and the blobs it put. */
+/** A file written by `writeIgvmTo`: its header's size, its size and the blobs it put. */
 export interface WrittenIgvm {
-  readonly header: Uint8Array;
+  readonly headerSize: number;
   readonly totalSize: number;
   readonly blobs: BlobLog;
 }
@@ -315,13 +355,13 @@ export function writeIgvmTo(fd: number, file: IgvmFile, input?: { source: ByteSo
   let out: PositionalOutput | undefined;
   const part = serializeIgvmWith(file, (start) => {
     out = new PositionalOutput(fd, start);
-    return new StreamingDataSink(start, out, window);
+    return new StreamingDataSink(start, out, window, file.initializations.length + file.directives.length + 1);
   });
   out!.flush();
   // Blobs taken back at the end (duplicates) may have left bytes past the end.
   ftruncateSync(fd, part.totalSize);
   writeAllAt(fd, part.header, 0);
-  return { header: part.header, totalSize: part.totalSize, blobs: part.data.log };
+  return { headerSize: part.header.length, totalSize: part.totalSize, blobs: part.data.log };
 }
 
 /** A sink that gives each blob the offset it had when `writeIgvmTo` wrote the file. */
@@ -342,7 +382,7 @@ class ReplaySink implements FileDataSink {
 
   put(_data: IgvmData | Uint8Array, size: number): number {
     const i = this.i++;
-    if (i >= this.log.sizes.length || this.log.sizes[i] !== size) {
+    if (i >= this.log.count || this.log.sizes[i] !== size) {
       throw new IgvmRewriteError('LayoutChanged', `blob ${i} would be ${size} bytes, not ${this.log.sizes[i] ?? 'absent'}: only headers without file data may change`);
     }
     const offset = this.log.offsets[i]!;
@@ -359,11 +399,11 @@ class ReplaySink implements FileDataSink {
  */
 export function rewriteIgvmHeaders(fd: number, file: IgvmFile, written: WrittenIgvm): WrittenIgvm {
   const part = serializeIgvmWith(file, (start) => new ReplaySink(start, written.blobs));
-  if (part.header.length !== written.header.length || part.totalSize !== written.totalSize) {
-    throw new IgvmRewriteError('LayoutChanged', `the new header (${part.header.length} bytes, file ${part.totalSize}) does not fit the written one (${written.header.length}, ${written.totalSize})`);
+  if (part.header.length !== written.headerSize || part.totalSize !== written.totalSize) {
+    throw new IgvmRewriteError('LayoutChanged', `the new header (${part.header.length} bytes, file ${part.totalSize}) does not fit the written one (${written.headerSize}, ${written.totalSize})`);
   }
   writeAllAt(fd, part.header, 0);
-  return { header: part.header, totalSize: part.totalSize, blobs: written.blobs };
+  return written;
 }
 
 /**
