@@ -8,10 +8,10 @@
  * the data start, a repeated page the offset of its first copy.
  */
 import { generateKeyPairSync } from 'node:crypto';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { signCommand } from '../../src/cli/sign.js';
 import { verifyCommand } from '../../src/cli/verify.js';
 import { IgvmBuilder, parseIgvm, serializeIgvm, type PageDataHeader } from '../../src/index.js';
@@ -100,6 +100,7 @@ describe('de-duplication under crafted 32-bit hash collisions', () => {
 
 describe('sign on a file of colliding pages (the streaming writer)', () => {
   const dir = mkdtempSync(join(tmpdir(), 'igvm-measure-rewrite-dedup-'));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
   const key = join(dir, 'id.pem');
   writeFileSync(key, generateKeyPairSync('ec', { namedCurve: 'P-384' }).privateKey.export({ format: 'pem', type: 'pkcs8' }) as string);
 

@@ -12,7 +12,7 @@ import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { verifyCommand } from '../../src/cli/verify.js';
 import { IgvmBuilder, parseIgvm } from '../../src/index.js';
 import { runCommand } from '../helpers/run-command.js';
@@ -24,6 +24,7 @@ const KEY = join(dir, 'id.pem');
 const INPUT = join(dir, 'input.igvm');
 const OUT = join(dir, 'out.igvm');
 const OLD = Buffer.from('the old destination\n');
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 function setUp(): void {
   writeFileSync(KEY, generateKeyPairSync('ec', { namedCurve: 'P-384' }).privateKey.export({ format: 'pem', type: 'pkcs8' }) as string);

@@ -9,10 +9,10 @@
  * test/helpers/page-info.ts (spec/snp.md §1–§2); file layouts are read with the spec's offsets.
  */
 import { generateKeyPairSync } from 'node:crypto';
-import { closeSync, mkdtempSync, openSync, readFileSync, readdirSync, truncateSync, unlinkSync, writeFileSync, writeSync } from 'node:fs';
+import { closeSync, mkdtempSync, openSync, readFileSync, readdirSync, rmSync, truncateSync, unlinkSync, writeFileSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { signCommand, signWritten } from '../../src/cli/sign.js';
 import { verifyCommand } from '../../src/cli/verify.js';
 import { rewriteIgvmFile } from '../../src/cli/rewrite.js';
@@ -27,6 +27,7 @@ import { runCommand } from '../helpers/run-command.js';
 
 const hex = (b: Uint8Array): string => Buffer.from(b).toString('hex');
 const dir = mkdtempSync(join(tmpdir(), 'igvm-measure-rewrite-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
 const KEY = join(dir, 'id.pem');
 writeFileSync(KEY, generateKeyPairSync('ec', { namedCurve: 'P-384' }).privateKey.export({ format: 'pem', type: 'pkcs8' }) as string);
 const u32 = (b: Uint8Array, at: number): number => new DataView(b.buffer, b.byteOffset).getUint32(at, true);
