@@ -11,6 +11,7 @@ import { parseIgvmSource, type IgvmFile } from '../format/index.js';
 import type { FileSource } from '../node/file-source.js';
 import { collectGarbage, reparseWritten, writeIgvmTo, type WrittenIgvm } from '../node/igvm-rewrite.js';
 import { buildFileAtomically, type OutputDecision } from './atomic-output.js';
+import { InputReadError } from './errors.js';
 import { openInput } from './input.js';
 
 /** The temporary output, written and parsed again. */
@@ -71,6 +72,10 @@ function copyInto(fd: number, path: string, prepare: (file: IgvmFile) => IgvmFil
   const source = openInput(path);
   try {
     return writeIgvmTo(fd, prepare(parseIgvmSource(source)), { source, what: path });
+  } catch (e) {
+    // A failed read is FILE's (the output's failures are writes, named for OUT by the caller).
+    if ((e as { syscall?: string }).syscall === 'read') throw new InputReadError(`cannot read ${path}: ${(e as Error).message}`, path);
+    throw e;
   } finally {
     source.close();
   }
