@@ -5,7 +5,8 @@
  * §3.4; the rules are `embedCorim` in src/sign/corim-embed.ts), and checks them against the
  * file before writing.
  */
-import { serializeIgvm, type IgvmFile } from '../format/index.js';
+import type { IgvmFile } from '../format/index.js';
+import { IgvmRewriteError } from '../node/igvm-rewrite.js';
 import { hexNumber } from '../format/bytes.js';
 import type { Check } from '../pki/check.js';
 import { PROFILE_NAMES, type PlatformSelector } from '../measure/index.js';
@@ -15,9 +16,10 @@ import { decodeCoseSign1 } from '../sign/cose.js';
 import { corimInput, embedCorim } from '../sign/corim-embed.js';
 import { verifyEmbeddedCorim } from '../sign/corim-verify.js';
 import { onePath, type CliIo, type Command } from './command.js';
-import { EXIT_CHECK_FAILED, EXIT_OK, UsageError } from './errors.js';
-import { choice, withIgvmFile, sha256Hex } from './input.js';
-import { checkLines, writeFileAtomically } from './output.js';
+import { EXIT_CHECK_FAILED, EXIT_INVALID_INPUT, EXIT_OK, UsageError } from './errors.js';
+import { choice, fileSha256, sha256Hex } from './input.js';
+import { rewriteIgvmFile } from './rewrite.js';
+import { checkLines, reportCodedError } from './output.js';
 import { measureWithProgress, readInputFile, reportCorimError } from './release.js';
 import { stringify, type Json } from './json.js';
 
@@ -27,7 +29,7 @@ Store a CoRIM document, and optionally its detached COSE_Sign1 signature, in an
 IGVM file as CORIM_DOCUMENT / CORIM_SIGNATURE initialization headers. They are
 appended after the file's other initialization headers (document, then
 signature); these headers are never part of a launch measurement, so the
-file's digests do not change. FILE itself is not modified (unless OUT is FILE).
+file's digests do not change. FILE itself is never modified: OUT must be another file.
 
 Before writing, the new headers are checked as 'verify' would: the document's
 reference digest must equal the digest computed for the platform its mask
@@ -135,8 +137,13 @@ export const embedCommand: Command = {
         }
       }
 
-      return await withIgvmFile(path, {}, async (file, source) => {
-        const m = explicitMask ?? derivedMask(file, platform!, path);
+      // FILE's data is read once, into OUT's temporary file (rewrite.ts); the checks are made
+      // against that file (its digests and the CoRIM headers as written), and OUT is replaced
+      // only when they pass. CoRIM headers are never measured, so the digests are FILE's.
+      let m = 0;
+      let replaced = 0;
+      const prepare = (file: IgvmFile): IgvmFile => {
+        m = explicitMask ?? derivedMask(file, platform!, path);
         const all = file.platforms.reduce((acc, p) => acc | p.compatibilityMask, 0);
         if ((m & ~all) !== 0) throw new UsageError(`--mask ${hexNumber(m)} has bits that are no platform of ${path} (platform masks ${hexNumber(all)})`);
         const embedded = embedCorim(file, m, document, signature);
@@ -144,55 +151,56 @@ export const embedCommand: Command = {
           const h = embedded.overlapping;
           throw new UsageError(`the file has a ${h.kind} for mask ${hexNumber(h.compatibilityMask)}, which overlaps --mask ${hexNumber(m)} without being equal; use --mask ${hexNumber(h.compatibilityMask)} to replace it`);
         }
-        const { file: next, added, replaced } = embedded;
-
-        // Check only the new headers, against the file's digests (CoRIM headers are not measured).
+        replaced = embedded.replaced;
+        return embedded.file;
+      };
+      const result = await rewriteIgvmFile(path, out, prepare, async ({ file: written, source }) => {
         let checks: Check[] = [];
         if (!noVerify) {
           // A derived mask is that platform's alone; an explicit one may name any platform, and
           // every platform it names must be measured for its check to be made.
           const selector = platform === undefined || explicitMask !== undefined ? 'all' : SELECTOR[platform];
-          const measured = await measureWithProgress(file, path, source.size, { profile, platform: selector }, io);
-          checks = await verifyEmbeddedCorim({ ...next, initializations: added }, measured);
+          const measured = await measureWithProgress(written, out, source.size, { profile, platform: selector }, io);
+          const corims = written.initializations.filter((h) => (h.kind === 'CORIM_DOCUMENT' || h.kind === 'CORIM_SIGNATURE') && h.compatibilityMask === m);
+          checks = await verifyEmbeddedCorim({ ...written, initializations: corims }, measured);
         }
-        const failed = checks.some((c) => c.ok === false);
-        const write = !failed;
-        let outSha: string | null = null;
-        if (write) {
-          const bytes = serializeIgvm(next);
-          await writeFileAtomically(out, [bytes]);
-          outSha = sha256Hex(bytes);
-        }
-        if (json) {
-          const doc: Json = { size: document.length, sha256: sha256Hex(document) };
-          io.stdout(
-            stringify({
-              file: path,
-              output: out,
-              sha256: outSha,
-              compatibility_mask: m,
-              platform_type: platform ?? null,
-              document: split ? { ...doc, split_from: docPath } : doc,
-              signature: signature === undefined ? null : { size: signature.length, sha256: sha256Hex(signature) },
-              replaced,
-              checks: checks.map((c) => ({ name: c.name, ok: c.ok, detail: c.detail })),
-              written: write,
-            }),
-          );
-        } else {
-          io.stderr(checkLines(checks, 'inline'));
-          if (write) {
-            io.stdout(`wrote ${out}: CORIM_DOCUMENT (${document.length} bytes)${signature === undefined ? '' : ` and CORIM_SIGNATURE (${signature.length} bytes)`} for mask ${hexNumber(m)}${replaced > 0 ? `, replacing ${replaced} CoRIM header(s)` : ''}\n`);
-          }
-        }
-        if (failed) {
-          io.stderr(`igvm-measure embed: a check failed; ${out} not written\n`);
-          return EXIT_CHECK_FAILED;
-        }
-        return EXIT_OK;
+        const keep = !checks.some((c) => c.ok === false);
+        return { keep, value: { checks, sha256: keep && json ? fileSha256(source) : null } };
       });
+      const checks = result.checks;
+      const failed = checks.some((c) => c.ok === false);
+      const write = !failed;
+      const outSha = result.sha256;
+      if (json) {
+        const doc: Json = { size: document.length, sha256: sha256Hex(document) };
+        io.stdout(
+          stringify({
+            file: path,
+            output: out,
+            sha256: outSha,
+            compatibility_mask: m,
+            platform_type: platform ?? null,
+            document: split ? { ...doc, split_from: docPath } : doc,
+            signature: signature === undefined ? null : { size: signature.length, sha256: sha256Hex(signature) },
+            replaced,
+            checks: checks.map((c) => ({ name: c.name, ok: c.ok, detail: c.detail })),
+            written: write,
+          }),
+        );
+      } else {
+        io.stderr(checkLines(checks));
+        if (write) {
+          io.stdout(`wrote ${out}: CORIM_DOCUMENT (${document.length} bytes)${signature === undefined ? '' : ` and CORIM_SIGNATURE (${signature.length} bytes)`} for mask ${hexNumber(m)}${replaced > 0 ? `, replacing ${replaced} CoRIM header(s)` : ''}\n`);
+        }
+      }
+      if (failed) {
+        io.stderr(`igvm-measure embed: a check failed; ${out} not written\n`);
+        return EXIT_CHECK_FAILED;
+      }
+      return EXIT_OK;
     } catch (e) {
       if (e instanceof CorimError) return reportCorimError(e, 'embed', json, io);
+      if (e instanceof IgvmRewriteError) return reportCodedError(e, 'embed', json, io, EXIT_INVALID_INPUT);
       throw e;
     }
   },

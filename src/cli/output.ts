@@ -30,12 +30,10 @@ export async function writeFileAtomically(path: string, chunks: Iterable<Uint8Ar
 }
 
 /**
- * Checks as text lines. `table` (report, compare, verify): `ok  ` / `FAIL` / `--  `, the name
- * padded to a column, the detail. `inline` (embed, on stderr): `ok  ` / `FAIL` / `skip`, then
- * `name: detail`.
+ * Checks as text lines, the same in every command that prints them (report verify, compare,
+ * verify, embed): `ok  ` / `FAIL` / `--  ` (not made), the name padded to a column, the detail.
  */
-export function checkLines(checks: readonly Check[], layout: 'table' | 'inline' = 'table'): string {
-  if (layout === 'inline') return checks.map((c) => `${c.ok === true ? 'ok  ' : c.ok === false ? 'FAIL' : 'skip'} ${c.name}: ${c.detail}\n`).join('');
+export function checkLines(checks: readonly Check[]): string {
   return checks.map((c) => `${c.ok === true ? 'ok  ' : c.ok === false ? 'FAIL' : '--  '}  ${c.name.padEnd(26)} ${c.detail}\n`).join('');
 }
 

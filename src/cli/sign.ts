@@ -5,23 +5,29 @@
  * argument parsing and printing around `signIgvmDetailed` and `soleIdBlockToBeSigned`
  * (src/sign/sign-igvm.ts, spec/snp.md §3).
  *
- * FILE is only read. OUT is written atomically: into a temporary file in OUT's directory,
- * then renamed over OUT, so a reader never sees a half-written file and a failure leaves no
- * OUT behind. Nothing is written before every signature is made or has verified.
+ * FILE is only read, and its page data only once, in bounded chunks (node/igvm-rewrite.ts):
+ * OUT is built as a temporary file in OUT's directory (atomic-output.ts), its data copied from
+ * FILE with a zeroed ID block in place, then parsed and measured again from what was written,
+ * signed, its header rewritten, parsed once more and only then renamed over OUT. So the ID
+ * block's launch digest is that of the bytes in OUT, a reader never sees a half-written file,
+ * and a failure, a refused signature or a kill leaves OUT as it was.
  */
 import { realpathSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { serializeIgvmChunks, type IgvmFile, type SnpIdBlockHeader } from '../format/index.js';
+import type { IgvmFile, SnpIdBlockHeader } from '../format/index.js';
+import { IgvmRewriteError, rewriteIgvmHeaders } from '../node/igvm-rewrite.js';
 import { PROFILE_NAMES, type MeasurementResult, type ProfileName } from '../measure/index.js';
 import { SignError } from '../sign/errors.js';
 import { authorToBeSigned } from '../sign/id-block.js';
 import { snpKeyDigest } from '../sign/keys.js';
-import { signIgvmDetailed, soleIdBlockToBeSigned, type IdBlockOptions, type SignOptions } from '../sign/sign-igvm.js';
+import { draftSignedIgvm, signIgvmDetailed, soleIdBlockToBeSigned, type IdBlockOptions, type SignOptions } from '../sign/sign-igvm.js';
 import type { CliIo, Command, CommandArgs } from './command.js';
-import { EXIT_OK, UsageError } from './errors.js';
+import { EXIT_INVALID_INPUT, EXIT_OK, UsageError } from './errors.js';
 import { hexOption, readInput } from './evidence-input.js';
+import type { OutputDecision } from './atomic-output.js';
+import { rewriteIgvmFile, type WrittenOutput } from './rewrite.js';
 import { choice, withIgvmFile } from './input.js';
-import { printWarnings, writeFileAtomically } from './output.js';
+import { printWarnings, reportCodedError, writeFileAtomically } from './output.js';
 import { measureWithProgress, privateKeyOption, publicKeyOption, reportSignError, stringOption } from './release.js';
 import { stringify, u64Json, type Json } from './json.js';
 import { bytesToHex } from '../format/bytes.js';
@@ -107,13 +113,6 @@ function samePath(a: string, b: string): boolean {
     }
   };
   return real(a) === real(b);
-}
-
-
-function* fileChunks(file: IgvmFile): Generator<Uint8Array> {
-  const chunks = serializeIgvmChunks(file);
-  yield chunks.header;
-  yield* chunks.data;
 }
 
 function platformJson(h: SnpIdBlockHeader, launchDigest: Uint8Array, policy: bigint): Json {
@@ -233,6 +232,27 @@ async function emit(plan: Plan, values: CommandArgs['values'], io: CliIo): Promi
   return EXIT_OK;
 }
 
+/** One signed platform, for the summary. */
+export interface SignedPlatform {
+  readonly header: SnpIdBlockHeader;
+  readonly launchDigest: Uint8Array;
+  readonly policy: bigint;
+}
+
+/**
+ * What `sign` does with the written temporary file: measure it (so that the ID block's launch
+ * digest is that of the bytes written, even if FILE changed after it was parsed), sign, and
+ * rewrite its zeroed ID blocks in place (they carry no file data, so nothing moves).
+ */
+export function signWritten(options: SignOptions, profile: ProfileName, output: string, io: CliIo): (out: WrittenOutput) => Promise<OutputDecision<SignedPlatform[]>> {
+  return async ({ file, source, fd, written }) => {
+    const measured = await measureSnp(file, output, source.size, profile, io);
+    const signed = await signIgvmDetailed(file, { ...options, measured });
+    rewriteIgvmHeaders(fd, signed.file, written);
+    return { keep: true, value: signed.idBlocks.map(({ block, header }) => ({ header, launchDigest: block.launchDigest, policy: block.policy })) };
+  };
+}
+
 async function sign(plan: Plan, values: CommandArgs['values'], io: CliIo): Promise<number> {
   const path = plan.path!;
   const output = plan.output!;
@@ -252,13 +272,10 @@ async function sign(plan: Plan, values: CommandArgs['values'], io: CliIo): Promi
       ? { authorSignature: { signature: readInput(authorSigPath, '--author-signature'), publicKey: authorPublic } }
       : {}),
   };
-  const summary = await withIgvmFile(path, {}, async (file, source) => {
-    const measured = await measureSnp(file, path, source.size, plan.profile, io);
-    const signed = await signIgvmDetailed(file, { ...options, measured });
-    // The page data is read from FILE while OUT is written, so write before FILE is closed.
-    await writeFileAtomically(output, fileChunks(signed.file));
-    return signed.idBlocks.map(({ block, header }) => ({ header, launchDigest: block.launchDigest, policy: block.policy }));
-  });
+  // FILE's data is read once, into OUT's temporary file (rewrite.ts), and what is measured and
+  // signed is that file. The draft has a zeroed ID block where the signed one goes, and every
+  // check that needs no measurement has been made on it.
+  const summary = await rewriteIgvmFile(path, output, (file) => draftSignedIgvm(file, options), signWritten(options, plan.profile, output, io));
   if (plan.json) {
     io.stdout(stringify({ file: path, output, profile: plan.profile, platforms: summary.map((s) => platformJson(s.header, s.launchDigest, s.policy)) }));
   } else {
@@ -302,6 +319,7 @@ export const signCommand: Command = {
       return plan.emitTbs !== undefined || plan.emitAuthorTbs !== undefined ? await emit(plan, values, io) : await sign(plan, values, io);
     } catch (e) {
       if (e instanceof SignError) return reportSignError(e, 'sign', plan.json, io);
+      if (e instanceof IgvmRewriteError) return reportCodedError(e, 'sign', plan.json, io, EXIT_INVALID_INPUT);
       throw e;
     }
   },

@@ -2,8 +2,14 @@
  * The IGVM writer, byte-identical to upstream's `IgvmFile::serialize`
  * (spec/igvm-format.md §12): validate, lay out the platform, initialization and directive
  * headers with 8-byte TLV alignment (§3.2) from the one type → layout table
- * (header-layouts.ts), append file data through the de-duplicating writer shared by all
- * headers (file-data-writer.ts), then fill in the fixed header and its CRC-32 (§2.4).
+ * (header-layouts.ts), append file data through a de-duplicating sink shared by all headers
+ * (in memory: file-data-writer.ts; the Node rewrite streams it to disk), then fill in the
+ * fixed header and its CRC-32 (§2.4).
+ *
+ * One deliberate difference: upstream writes a file without any file data, which its own
+ * parser then rejects (§12 "Consequences", §2.6 step 6, §17 item 2). Such a file gets one
+ * unreferenced zero byte of file data instead (§9 permits unreferenced bytes), so every file
+ * written here parses again, here and upstream.
  */
 import {
   FIXED_HEADER_V1_SIZE,
@@ -18,7 +24,7 @@ import {
   ARCHITECTURE_VALUE,
 } from './constants.js';
 import { crc32 } from './crc32.js';
-import { FileDataWriter, U32_LIMIT } from './file-data-writer.js';
+import { FileDataWriter, U32_LIMIT, type FileDataSink } from './file-data-writer.js';
 import { IgvmFormatError } from './errors.js';
 import { HEADER_LAYOUTS, tlvPayloadSpan, type AnyLayout, type HeaderLayoutName } from './header-layouts.js';
 import { FIXED_HEADER_V1, FIXED_HEADER_V2, SNP_ID_BLOCK_PUBLIC_KEY, SNP_ID_BLOCK_SIGNATURE, VARIABLE_HEADER } from './layouts.js';
@@ -57,6 +63,29 @@ export function serializeIgvm(file: IgvmFile): Uint8Array {
  * possible.
  */
 export function serializeIgvmChunks(file: IgvmFile): IgvmChunks {
+  const { header, totalSize, data } = serializeIgvmWith(file, (start) => new FileDataWriter(start));
+  return { totalSize, header, data: data.chunks };
+}
+
+/** The header part of a serialized file, and the file data sink that took its blobs. */
+export interface IgvmHeaderPart<S extends FileDataSink> {
+  /** Total size in bytes: `header.length` plus the sink's data. */
+  readonly totalSize: number;
+  /** Fixed header and variable header section, offsets and checksum filled in. */
+  readonly header: Uint8Array;
+  readonly data: S;
+}
+
+/** The data that upstream's writer leaves out and its parser then requires (§2.6 step 6). */
+const UNREFERENCED_BYTE = new Uint8Array(1);
+
+/**
+ * Serializes a file's headers (§12), handing every blob of file data, in upstream's order,
+ * to the sink `makeSink(dataStart)` returns. The sink decides where the bytes go (memory, a
+ * file) and de-duplicates them; the returned header refers to the offsets it gave. Validates
+ * the file first.
+ */
+export function serializeIgvmWith<S extends FileDataSink>(file: IgvmFile, makeSink: (dataStart: number) => S): IgvmHeaderPart<S> {
   validateFile(file);
   const fhs = file.revision.formatVersion === 1 ? FIXED_HEADER_V1_SIZE : FIXED_HEADER_V2_SIZE;
   const extras = file.platformOptionals ?? [];
@@ -67,7 +96,7 @@ export function serializeIgvmChunks(file: IgvmFile): IgvmChunks {
     throw new IgvmFormatError('VariableHeaderSectionTooLarge', `the variable header section (${vhs} bytes) does not fit the u32 offsets of the format`);
   }
   const header = new Uint8Array(fhs + vhs);
-  const data = new FileDataWriter(fhs + vhs);
+  const data = makeSink(fhs + vhs);
   let pos = fhs;
   // The TLV type and length and the payload layout all come from the one table (§3.5).
   const emit: Emit = (kind, values) => {
@@ -90,6 +119,7 @@ export function serializeIgvmChunks(file: IgvmFile): IgvmChunks {
     if (h.kind === 'OPTIONAL_UNKNOWN') pos = emitOpaque(header, pos, h.type, h.payload);
     else writeDirective(h, emit, data);
   }
+  if (data.size === 0) data.put(UNREFERENCED_BYTE, 1);
 
   const totalSize = fhs + vhs + data.size;
   if (totalSize >= U32_LIMIT) {
@@ -108,13 +138,13 @@ export function serializeIgvmChunks(file: IgvmFile): IgvmChunks {
   writeStruct(header, 0, fhs === FIXED_HEADER_V1_SIZE ? FIXED_HEADER_V1 : FIXED_HEADER_V2, fixed);
   // The checksum covers the fixed header (checksum 0) and the variable headers (§2.4).
   writeStruct(header, 0, FIXED_HEADER_V1, { checksum: crc32(header) });
-  return { totalSize, header, data: data.chunks };
+  return { totalSize, header, data };
 }
 
 /** Writes one header's TLV and payload, laid out by its kind's entry in `HEADER_LAYOUTS`. */
 type Emit = <K extends HeaderLayoutName>(kind: K, values: Partial<StructValue<(typeof HEADER_LAYOUTS)[K]>>) => void;
 
-function writeInitialization(h: Exclude<InitializationHeader, { kind: 'OPTIONAL_UNKNOWN' }>, emit: Emit, data: FileDataWriter): void {
+function writeInitialization(h: Exclude<InitializationHeader, { kind: 'OPTIONAL_UNKNOWN' }>, emit: Emit, data: FileDataSink): void {
   switch (h.kind) {
     case 'GUEST_POLICY':
       emit('GUEST_POLICY', h);
@@ -136,18 +166,16 @@ function writeInitialization(h: Exclude<InitializationHeader, { kind: 'OPTIONAL_
     case 'CORIM_SIGNATURE': {
       // Upstream calls the data writer even for an empty payload, which then yields the
       // current end offset rather than 0 (§12 step 5).
-      const bytes = h.data.bytes();
-      emit(h.kind, { compatibilityMask: h.compatibilityMask, fileOffset: data.write(bytes), sizeBytes: bytes.length });
+      emit(h.kind, { compatibilityMask: h.compatibilityMask, fileOffset: data.put(h.data, h.data.length), sizeBytes: h.data.length });
       break;
     }
   }
 }
 
-function writeDirective(h: Exclude<DirectiveHeader, { kind: 'OPTIONAL_UNKNOWN' }>, emit: Emit, data: FileDataWriter): void {
+function writeDirective(h: Exclude<DirectiveHeader, { kind: 'OPTIONAL_UNKNOWN' }>, emit: Emit, data: FileDataSink): void {
   switch (h.kind) {
     case 'PAGE_DATA': {
-      const bytes = h.data.bytes();
-      const fileOffset = bytes.length === 0 ? 0 : data.write(padTo(bytes, PAGE_SIZE_4K));
+      const fileOffset = h.data.length === 0 ? 0 : data.put(h.data, PAGE_SIZE_4K);
       emit('PAGE_DATA', {
         gpa: h.gpa,
         compatibilityMask: h.compatibilityMask,
@@ -164,7 +192,7 @@ function writeDirective(h: Exclude<DirectiveHeader, { kind: 'OPTIONAL_UNKNOWN' }
         if (h.numberOfBytes >= BigInt(U32_LIMIT)) {
           throw new IgvmFormatError('TotalFileSizeTooLarge', `parameter area initial data of ${h.numberOfBytes} bytes cannot fit in a file`);
         }
-        fileOffset = data.write(padTo(h.data.bytes(), Number(h.numberOfBytes)));
+        fileOffset = data.put(h.data, Number(h.numberOfBytes));
       }
       emit('PARAMETER_AREA', { ...h, fileOffset });
       break;
@@ -204,7 +232,7 @@ function writeDirective(h: Exclude<DirectiveHeader, { kind: 'OPTIONAL_UNKNOWN' }
   }
 }
 
-function writeVpContext(h: VpContextHeader, emit: Emit, data: FileDataWriter): void {
+function writeVpContext(h: VpContextHeader, emit: Emit, data: FileDataSink): void {
   const p = h.payload;
   let blob: Uint8Array;
   let gpa = 0n;
@@ -228,7 +256,7 @@ function writeVpContext(h: VpContextHeader, emit: Emit, data: FileDataWriter): v
   emit('VP_CONTEXT', {
     gpa,
     compatibilityMask: h.compatibilityMask,
-    fileOffset: data.write(blob),
+    fileOffset: data.put(blob, blob.length),
     vpIndex,
     reserved: 0,
   });
@@ -244,11 +272,4 @@ function emitOpaque(header: Uint8Array, pos: number, type: number, payload: Uint
 function payloadSize(h: IgvmHeader): number {
   if (h.kind === 'OPTIONAL_UNKNOWN') return h.payload.length;
   return HEADER_LAYOUTS[h.kind].size;
-}
-
-function padTo(bytes: Uint8Array, size: number): Uint8Array {
-  if (bytes.length === size) return bytes;
-  const out = new Uint8Array(size);
-  out.set(bytes);
-  return out;
 }

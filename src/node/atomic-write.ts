@@ -85,19 +85,36 @@ const SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
 const BLOCK = 1 << 20;
 const YIELD_EVERY = 16 << 20;
 
+/** The temporary file an output is built in: open for positional reads and writes. */
+export interface OutputInProgress {
+  readonly fd: number;
+  /** Its path, in the target's directory. */
+  readonly path: string;
+}
+
+/** What the builder of an output decides: keep it (rename it over the target) or drop it. */
+export interface OutputDecision<T> {
+  readonly keep: boolean;
+  readonly value: T;
+}
+
 /**
- * Writes `chunks` (a sync or async iterable) to `path` atomically. Throws `InputError`
- * (`NotAFile`, `OutputIsInput`, `OutputTwice`, `NotFound`, `PermissionDenied`, `WriteFailed`);
- * an error thrown by `chunks` or by `options.check` is rethrown as it is. On any failure the
- * temporary file is gone and `path` is as it was.
+ * Builds the output `path` through `build`, atomically and under the output rules of this file:
+ * `build` fills the temporary file (open read-write, so that a rewrite can write its header
+ * after its data and parse what it wrote); when it returns `keep`, the file is flushed, checked
+ * by `options.check`, the rules are checked again, and it is renamed over `path`; otherwise it
+ * is removed. Throws `InputError` (`NotAFile`, `OutputIsInput`, `OutputTwice`, `NotFound`,
+ * `PermissionDenied`, `WriteFailed`); what `build` or `check` throw is rethrown as it is. On any
+ * failure the temporary file is gone and `path` is as it was.
  */
-export async function writeFileAtomic(path: string, chunks: Iterable<Uint8Array> | AsyncIterable<Uint8Array>, options: AtomicWriteOptions = {}): Promise<void> {
+export async function buildFileAtomic<T>(path: string, build: (out: OutputInProgress) => Promise<OutputDecision<T>>, options: AtomicWriteOptions = {}): Promise<T> {
   const label = options.label ?? 'output';
   const target = targetOf(path, label);
   refuseInputs(target, path, label);
   recordOutput(target.path, path);
   const tmp = join(dirname(target.path), `.${basename(target.path)}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`);
   const ioError = (e: unknown): InputError => {
+    if (e instanceof InputError) return e;
     const r = fsReason(e);
     return new InputError(r.code === 'ReadFailed' ? 'WriteFailed' : r.code, `cannot write ${label} ${path}: ${r.why}`, path);
   };
@@ -130,52 +147,23 @@ export async function writeFileAtomic(path: string, chunks: Iterable<Uint8Array>
   try {
     try {
       // Readable by the owner only until it is complete; then the mode it keeps or gets.
-      fd = openSync(tmp, 'wx', target.existing === undefined ? 0o666 : 0o600);
+      fd = openSync(tmp, 'wx+', target.existing === undefined ? 0o666 : 0o600);
       created = true;
       if (target.existing !== undefined) fchmodSync(fd, target.existing.mode & 0o777);
     } catch (e) {
       throw ioError(e);
     }
-    const block = new Uint8Array(BLOCK);
-    let pending = 0;
-    let sinceYield = 0;
-    const writeAll = (b: Uint8Array): void => {
-      let done = 0;
-      try {
-        while (done < b.length) done += writeSync(fd!, b, done, b.length - done);
-      } catch (e) {
-        throw ioError(e);
-      }
-    };
-    const flush = (): void => {
-      if (pending > 0) writeAll(block.subarray(0, pending));
-      pending = 0;
-    };
-    const put = async (chunk: Uint8Array): Promise<void> => {
-      if (pending + chunk.length <= BLOCK) {
-        block.set(chunk, pending);
-        pending += chunk.length;
-      } else {
-        flush();
-        if (chunk.length >= BLOCK) writeAll(chunk);
-        else {
-          block.set(chunk, 0);
-          pending = chunk.length;
-        }
-      }
-      sinceYield += chunk.length;
-      if (sinceYield >= YIELD_EVERY) {
-        sinceYield = 0;
-        // A turn of the event loop, so that a signal can remove the temporary file.
-        await new Promise((r) => setImmediate(r));
-      }
-    };
-    if (Symbol.asyncIterator in chunks) {
-      for await (const chunk of chunks) await put(chunk);
-    } else {
-      for (const chunk of chunks) await put(chunk);
+    let decision: OutputDecision<T>;
+    try {
+      decision = await build({ fd, path: tmp });
+    } catch (e) {
+      // A file-system error of the build (ENOSPC, ...) names the output; typed errors pass.
+      throw isSystemError(e) ? ioError(e) : e;
     }
-    flush();
+    if (!decision.keep) {
+      cleanup();
+      return decision.value;
+    }
     try {
       fsyncSync(fd);
       closeSync(fd);
@@ -196,12 +184,75 @@ export async function writeFileAtomic(path: string, chunks: Iterable<Uint8Array>
       throw ioError(e);
     }
     syncDirectory(dirname(target.path));
+    return decision.value;
   } catch (e) {
     cleanup();
     throw e;
   } finally {
     for (const s of SIGNALS) process.removeListener(s, onSignal);
   }
+}
+
+/** A Node system error (ENOSPC, EACCES, ...), as opposed to the typed errors of the library. */
+function isSystemError(e: unknown): boolean {
+  return e instanceof Error && typeof (e as { syscall?: unknown }).syscall === 'string';
+}
+
+/**
+ * Writes `chunks` (a sync or async iterable) to `path` atomically (`buildFileAtomic`), gathered
+ * into 1 MiB writes; the event loop gets a turn every 16 MiB, so that a signal can remove the
+ * temporary file. An error thrown by `chunks` is rethrown as it is.
+ */
+export async function writeFileAtomic(path: string, chunks: Iterable<Uint8Array> | AsyncIterable<Uint8Array>, options: AtomicWriteOptions = {}): Promise<void> {
+  const label = options.label ?? 'output';
+  await buildFileAtomic(
+    path,
+    async ({ fd }) => {
+      const block = new Uint8Array(BLOCK);
+      let pending = 0;
+      let sinceYield = 0;
+      const writeAll = (b: Uint8Array): void => {
+        let done = 0;
+        try {
+          while (done < b.length) done += writeSync(fd, b, done, b.length - done);
+        } catch (e) {
+          const r = fsReason(e);
+          throw new InputError(r.code === 'ReadFailed' ? 'WriteFailed' : r.code, `cannot write ${label} ${path}: ${r.why}`, path);
+        }
+      };
+      const flush = (): void => {
+        if (pending > 0) writeAll(block.subarray(0, pending));
+        pending = 0;
+      };
+      const put = async (chunk: Uint8Array): Promise<void> => {
+        if (pending + chunk.length <= BLOCK) {
+          block.set(chunk, pending);
+          pending += chunk.length;
+        } else {
+          flush();
+          if (chunk.length >= BLOCK) writeAll(chunk);
+          else {
+            block.set(chunk, 0);
+            pending = chunk.length;
+          }
+        }
+        sinceYield += chunk.length;
+        if (sinceYield >= YIELD_EVERY) {
+          sinceYield = 0;
+          // A turn of the event loop, so that a signal can remove the temporary file.
+          await new Promise((r) => setImmediate(r));
+        }
+      };
+      if (Symbol.asyncIterator in chunks) {
+        for await (const chunk of chunks) await put(chunk);
+      } else {
+        for (const chunk of chunks) await put(chunk);
+      }
+      flush();
+      return { keep: true, value: undefined };
+    },
+    options,
+  );
 }
 
 /** Flushes the directory entry of the rename (best effort: not every file system allows it). */

@@ -96,14 +96,8 @@ function snpMeasurement(file: IgvmFile, options: IdBlockOptions): MeasurementRes
  * `NotMeasurable`, `NoGuestPolicy`, `ConflictingGuestPolicy`, `BadOption`).
  */
 export function idBlocksToBeSigned(file: IgvmFile, options: IdBlockOptions = {}): IdBlockToBeSigned[] {
-  const version = options.version ?? ID_BLOCK_VERSION;
-  if (version !== ID_BLOCK_VERSION) {
-    throw new SignError('BadOption', `VERSION must be ${ID_BLOCK_VERSION}: the SEV-SNP ABI defines only ID block version 1, and QEMU rebuilds the block with version 1, so any other value would not verify at launch (AMD pub. 56860 SNP_LAUNCH_FINISH; QEMU target/i386/sev.c)`);
-  }
-  const platforms = requireSnpPlatforms(file);
   // Check the cheap things (policies, field sizes) before measuring.
-  const policies = platforms.map((p) => requireGuestPolicy(file, p));
-  encodeIdBlock({ ld: new Uint8Array(48), ...fieldOptions(options), policy: 0n });
+  const { platforms, policies } = checkIdBlockOptions(file, options);
   const measured = snpMeasurement(file, options);
   return platforms.map((platform, i) => {
     const launchDigest = launchDigestOf(measured, platform);
@@ -111,6 +105,18 @@ export function idBlocksToBeSigned(file: IgvmFile, options: IdBlockOptions = {})
     const bytes = encodeIdBlock({ ld: launchDigest, ...fieldOptions(options), policy });
     return { platform, compatibilityMask: platform.compatibilityMask, launchDigest, policy, fields: decodeIdBlock(bytes), bytes };
   });
+}
+
+/** The checks of `idBlocksToBeSigned` that need no measurement: the SEV_SNP platforms and their policies. */
+function checkIdBlockOptions(file: IgvmFile, options: IdBlockOptions): { platforms: SupportedPlatformHeader[]; policies: bigint[] } {
+  const version = options.version ?? ID_BLOCK_VERSION;
+  if (version !== ID_BLOCK_VERSION) {
+    throw new SignError('BadOption', `VERSION must be ${ID_BLOCK_VERSION}: the SEV-SNP ABI defines only ID block version 1, and QEMU rebuilds the block with version 1, so any other value would not verify at launch (AMD pub. 56860 SNP_LAUNCH_FINISH; QEMU target/i386/sev.c)`);
+  }
+  const platforms = requireSnpPlatforms(file);
+  const policies = platforms.map((p) => requireGuestPolicy(file, p));
+  encodeIdBlock({ ld: new Uint8Array(48), ...fieldOptions(options), policy: 0n });
+  return { platforms, policies };
 }
 
 function fieldOptions(o: IdBlockOptions): Omit<IdBlockFields, 'ld' | 'policy'> {
@@ -141,6 +147,53 @@ export function idBlockToBeSigned(file: IgvmFile, options: IdBlockOptions = {}):
 function oneOf<A, B>(a: A | undefined, b: B | undefined, names: string, required: boolean): void {
   if (a !== undefined && b !== undefined) throw new SignError('BadOption', `give ${names}, not both`);
   if (required && a === undefined && b === undefined) throw new SignError('BadOption', `give ${names}`);
+}
+
+/**
+ * `file` laid out as `signIgvm` will lay it out, before anything is measured or signed: an
+ * all-zero SNP_ID_BLOCK stands where each SEV_SNP platform's block will go. An ID block carries
+ * no file data and no loader measures it (see the file comment), so this file has the signed
+ * file's size, layout and launch digests: it can be written, measured from what was written,
+ * and then get its real blocks (`signIgvmDetailed` on the written file replaces these in
+ * place). Makes every check of `signIgvmDetailed` that needs no measurement. Throws
+ * `SignError`.
+ */
+export function draftSignedIgvm(file: IgvmFile, options: SignOptions): IgvmFile {
+  oneOf(options.idKey, options.idSignature, 'the ID key or an external ID signature', true);
+  oneOf(options.authorKey, options.authorSignature, 'the author key or an external author signature', false);
+  const { platforms } = checkIdBlockOptions(file, options);
+  if (options.idSignature !== undefined && platforms.length !== 1) {
+    throw new SignError('BadOption', `the file has ${platforms.length} SEV_SNP platforms; an external ID signature covers one ID block`);
+  }
+  let directives: DirectiveHeader[] = [...file.directives];
+  for (const p of platforms) directives = placeIdBlock(directives, placeholderIdBlock(p.compatibilityMask), p.compatibilityMask);
+  const { source: _source, ...rest } = file;
+  void _source;
+  const draft: IgvmFile = { ...rest, directives };
+  validateFile(draft);
+  return draft;
+}
+
+function placeholderIdBlock(compatibilityMask: number): SnpIdBlockHeader {
+  const signature = { rComp: new Uint8Array(72), sComp: new Uint8Array(72) };
+  const key = { curve: 0, reserved: 0, qx: new Uint8Array(72), qy: new Uint8Array(72) };
+  return {
+    kind: 'SNP_ID_BLOCK',
+    compatibilityMask,
+    authorKeyEnabled: 0,
+    reserved: new Uint8Array(3),
+    ld: new Uint8Array(48),
+    familyId: new Uint8Array(16),
+    imageId: new Uint8Array(16),
+    version: ID_BLOCK_VERSION,
+    guestSvn: 0,
+    idKeyAlgorithm: 0,
+    authorKeyAlgorithm: 0,
+    idKeySignature: signature,
+    idPublicKey: key,
+    authorKeySignature: signature,
+    authorPublicKey: key,
+  };
 }
 
 /**

@@ -241,7 +241,8 @@ describe('embed, then verifyEmbeddedCorim', () => {
     const refused = join(dir, 'refused.igvm');
     const r = await runCommand(embedCommand, [changed, '--corim', doc, '-o', refused]);
     expect(r.code).toBe(3);
-    expect(r.stderr).toMatch(/FAIL corim-reference-value/);
+    // The table layout of verify and report (output.ts checkLines): the verdict, two spaces, the name.
+    expect(r.stderr).toMatch(/^FAIL  corim-reference-value /m);
     expect(existsSync(refused)).toBe(false);
     // ...and with --no-verify it is written, and verifyEmbeddedCorim names the failure.
     const forced = join(dir, 'forced.igvm');
