@@ -155,7 +155,10 @@ export const verifyCommand: Command = {
         io.stdout(`${path}: nothing to verify (no SNP ID block, no CoRIM document)\n`);
       } else {
         const failed = checks.filter((c) => c.ok === false).length;
-        const verdict = ok ? `all ${checks.filter((c) => c.ok === true).length} checks passed` : `FAILED (${failed} of ${checks.length} checks failed)`;
+        // Checks that could not be made are named, never counted as passed.
+        const notMade = checks.filter((c) => c.ok === null).map((c) => c.name);
+        const also = notMade.length === 0 ? '' : `; ${notMade.length} not made (${notMade.join(', ')})`;
+        const verdict = ok ? `all ${checks.filter((c) => c.ok === true).length} checks passed${also}` : `FAILED (${failed} of ${checks.length} checks failed${also})`;
         io.stdout(`${path}: ${verdict}\n${checkLines(checks)}`);
       }
       if (checks.length === 0 && json) io.stderr(`igvm-measure verify: ${path} carries nothing to verify\n`);
