@@ -151,6 +151,11 @@ describe('sign → verify on a file built here', () => {
     const text = await verify([signedPath]);
     expect(text.code).toBe(0);
     expect(text.stdout).toMatch(/all \d+ checks passed/);
+    // A check that was not made (`--`) is named as such in the verdict, never counted as passed.
+    const notMade = [...text.stdout.matchAll(/^-- {4}(\S+)/gm)].map((m) => m[1]!);
+    const head = text.stdout.split('\n')[0]!;
+    if (notMade.length > 0) expect(head).toContain(`; ${notMade.length} not made (${notMade.join(', ')})`);
+    else expect(head).not.toMatch(/not made/);
     const r = await verify([signedPath, '--trusted-id-key', ID.pub, '--trusted-author-key', AUTHOR.pub, '--json']);
     expect(r.code).toBe(0);
     const doc = JSON.parse(r.stdout) as { file: string; checks: Array<{ name: string; ok: boolean | null; detail: string }>; ok: boolean };
@@ -229,7 +234,11 @@ describe('sign → verify on a file built here', () => {
     expect(idBlocksOf(f)).toHaveLength(1);
     expect(f.directives.length).toBe(parseIgvm(new Uint8Array(readFileSync(signedPath))).directives.length);
     expect(idBlocksOf(f)[0]!.authorKeyEnabled).toBe(0);
-    expect((await verify([again, '--trusted-id-key', OTHER.pub])).code).toBe(0);
+    const v = await verify([again, '--trusted-id-key', OTHER.pub]);
+    expect(v.code).toBe(0);
+    // No author key (author_key_enabled 0, snp.md §3.2): its signature check cannot be made,
+    // and the verdict says so rather than counting it as passed.
+    expect(v.stdout.split('\n')[0]).toMatch(/: all \d+ checks passed; 1 not made \(snp-author-key-signature\)$/);
   });
 
   it('an unsigned file has nothing to verify (exit 0), unless trusted keys are given', async () => {
