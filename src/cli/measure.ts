@@ -14,7 +14,7 @@ import {
   type ProfileName,
   type TraceStep,
 } from '../measure/index.js';
-import { KernelPool, measureFile, WORKER_THRESHOLD_BYTES, type FileMeasurement } from '../node/measure-file.js';
+import { KernelPool, measureFile, workersFor, WORKER_THRESHOLD_BYTES, type FileMeasurement } from '../node/measure-file.js';
 import { progressFor } from './progress.js';
 import type { CliIo, Command } from './command.js';
 import { EXIT_CHECK_FAILED, EXIT_INVALID_INPUT, EXIT_OK, InputReadError, UsageError } from './errors.js';
@@ -242,7 +242,7 @@ export const measureCommand: Command = {
             await (async () => {
               const source = openInput(path);
               try {
-                if (!how.trace && pool === undefined && source.size >= WORKER_THRESHOLD_BYTES) pool = KernelPool.start();
+                if (!how.trace && pool === undefined && source.size >= WORKER_THRESHOLD_BYTES) pool = KernelPool.start(workersFor(platform));
                 const progress = progressFor(io, `measuring ${path}`, source.size);
                 const result = await measureFile(source, {
                   ...options,

@@ -5,6 +5,7 @@
  * same reads). Same result as `measure`; `trace` falls back to the per-step reference models
  * on this thread.
  */
+import { availableParallelism } from 'node:os';
 import type { IgvmFile, ParseOptions } from '../format/index.js';
 import { parseIgvmSource } from '../format/reader.js';
 import { lanesOf, planMeasurement, profileOf, resultOf, type MeasureOptions, type MeasurementResult } from '../measure/measure.js';
@@ -33,6 +34,19 @@ export async function measureParallel(file: IgvmFile, options: MeasureOptions & 
  */
 export const WORKER_THRESHOLD_BYTES = 8 * 1024 * 1024;
 
+/**
+ * Workers the pipeline can use for a platform selection (pipeline.ts): TDX or VBS alone is one
+ * sequential hash, on one worker; SEV-SNP alone shares each batch between the main thread and
+ * one worker fewer than the cores; several platforms use every core. Starting no more than
+ * that matters on small machines: each worker's start-up takes CPU from the parse it overlaps.
+ */
+export function workersFor(platform: MeasureOptions['platform']): number {
+  const cores = availableParallelism();
+  if (platform === 'tdx' || platform === 'vbs') return 1;
+  if (platform === 'snp') return Math.max(1, cores - 1);
+  return cores;
+}
+
 /** Options of `measureFile`: those of `measure`, of the pipeline, and of the parser. */
 export interface MeasureFileOptions extends MeasureOptions, PipelineOptions {
   /** How the file is parsed (default: as upstream). */
@@ -60,7 +74,7 @@ export async function measureFile(file: string | FileSource, options: MeasureFil
   const hashing = options.sha256 === true ? hashWhileReading(input) : undefined;
   const small = input.size < WORKER_THRESHOLD_BYTES;
   const threads = options.threads ?? (small ? 1 : undefined);
-  const own = options.pool === undefined && options.trace === undefined && threads !== 1 ? KernelPool.start(threads) : undefined;
+  const own = options.pool === undefined && options.trace === undefined && threads !== 1 ? KernelPool.start(threads ?? workersFor(options.platform)) : undefined;
   try {
     const parsed = parseIgvmSource(hashing?.source ?? input, options.parse ?? {});
     const result = await measureParallel(parsed, {
