@@ -44,6 +44,7 @@ export async function openPage(executablePath, { viewport = { width: 1200, heigh
   const browser = await puppeteer.launch({
     executablePath,
     headless: true,
+    protocolTimeout: 900_000,
     args: ['--no-sandbox', '--disable-dev-shm-usage', '--proxy-server=http://127.0.0.1:9', '--proxy-bypass-list=<-loopback>', '--no-first-run', '--disable-background-networking', '--disable-component-update'],
   });
   const page = await browser.newPage();
