@@ -40,11 +40,14 @@ try {
       cliMs.push(Number(process.hrtime.bigint() - t) / 1e6);
       await page.evaluate(() => {
         delete document.body.dataset.measured;
+        delete document.body.dataset.sha256;
       });
       const start = Date.now();
       if (r === 0) await (await page.$('#igvm')).uploadFile(FILE);
       else await page.click('#remeasure');
-      await page.waitForSelector('body[data-measured]', { timeout: 600_000 });
+      await page.waitForSelector('body[data-measured]', { timeout: 180_000 }).catch(async (e) => {
+        throw new Error(`round ${r}: ${await page.$eval('#measure-status', (x) => x.textContent)}`, { cause: e });
+      });
       pageMs.push(Date.now() - start);
       const status = await page.$eval('#measure-status', (e) => e.textContent);
       workerMs.push(Number(/measured in ([\d.]+) s/.exec(status)[1]) * 1000);

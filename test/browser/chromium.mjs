@@ -39,7 +39,7 @@ export function ensureChromium(log = (s) => console.error(s)) {
 }
 
 /** Launches Chromium and opens the page from file://; `requests` collects every URL asked for. */
-export async function openPage(executablePath, { viewport = { width: 1200, height: 900 } } = {}) {
+export async function openPage(executablePath, { viewport = { width: 1200, height: 900 }, query = '' } = {}) {
   const { default: puppeteer } = await import('puppeteer-core');
   const browser = await puppeteer.launch({
     executablePath,
@@ -66,7 +66,7 @@ export async function openPage(executablePath, { viewport = { width: 1200, heigh
   });
   const errors = [];
   page.on('pageerror', (e) => errors.push(String(e)));
-  await page.goto(pathToFileURL(PAGE).href);
+  await page.goto(pathToFileURL(PAGE).href + query);
   await page.waitForSelector('body[data-ready]');
   return { browser, page, requests, errors, nonLocal: () => requests.filter((u) => !local(u)) };
 }

@@ -3,8 +3,9 @@
  * the same digests and verdicts as the CLI on the same inputs, and makes no network request.
  * The CLI (dist/src/cli/main.js) is the reference: its digests are pinned to upstream outputs by
  * the unit tests. Cases: vectors/out/sample.igvm under two profiles (measured on the session
- * worker), a 12 MiB three-platform file (measured by the hash-worker pool), cancelling, and an
- * SEV-SNP report from ../shared/vectors with its VCEK and chain (skipped without ../shared).
+ * worker), a 32 MiB three-platform file (measured by the hash-worker pool), cancelling, an
+ * SEV-SNP report with its VCEK and chain and a TDX quote with its collateral, from
+ * ../shared/vectors (skipped without ../shared).
  * Saves screenshots of both views to web/screenshots/. Prints "N passed, N failed, N skipped"
  * last, and with IGVM_BROWSER_REPORT=FILE writes those counts as JSON there (.ci/run adds them).
  * Without Chromium (and no root for apt-get) it prints a skip notice and exits 0.
@@ -18,10 +19,13 @@ import { ensureChromium, openPage, REPO } from './chromium.mjs';
 const CLI = join(REPO, 'dist/src/cli/main.js');
 const SAMPLE = join(REPO, 'vectors/out/sample.igvm');
 const SNP = join(REPO, '../shared/vectors/evidence/snp');
+const TDX = join(REPO, '../shared/vectors/evidence/tdx');
 const SHOTS = join(REPO, 'web/screenshots');
 // A fixed verification time, so that the validity checks' details do not depend on the clock
 // (the VCEK of trustee's test report is valid 2023-01-24 to 2030-01-24).
 const TIME = '2025-06-01T00:00:00Z';
+// dcap-qvl's collateral expired on 2025-07-19 (as test/cli/evidence.test.ts).
+const TDX_TIME = '2025-07-01T00:00:00Z';
 
 const counts = { passed: 0, failed: 0, skipped: 0 };
 function report() {
@@ -69,8 +73,17 @@ async function measureInPage(page, path, { profile = 'igvm', vcpus = 1, platform
   const input = await page.$('#igvm');
   if (path !== undefined) await input.uploadFile(path);
   else await page.click('#remeasure');
-  await page.waitForSelector('body[data-sha256]', { timeout: 120_000 });
+  await page.waitForSelector('body[data-sha256]', { timeout: 120_000 }).catch(async (e) => {
+    throw new Error(`no measurement: ${await page.$eval('#measure-status', (x) => x.textContent)}`, { cause: e });
+  });
   return JSON.parse(await page.$eval('#measure-json', (e) => e.textContent));
+}
+
+/** Waits for the comparison; on a timeout, says what the page shows instead. */
+async function compared(page) {
+  await page.waitForSelector('body[data-compared]', { timeout: 60_000 }).catch(async (e) => {
+    throw new Error(`no comparison: ${await page.$eval('#compare-status', (x) => x.textContent)}`, { cause: e });
+  });
 }
 
 const withoutFile = ({ file: _f, evidence: _e, ...rest }) => rest;
@@ -104,10 +117,10 @@ async function main() {
       assertEqual(withoutFile(got), withoutFile(cli(['measure', '--json', '--profile', 'qemu', '--vcpus', '2', '--platform', 'snp', SAMPLE])), 'measure --json --profile qemu');
     });
 
-    const big = join(tmp, 'three-platforms-12m.igvm');
+    const big = join(tmp, 'three-platforms-32m.igvm');
     const { buildBenchFile } = await import(join(REPO, 'bench/make-file.mjs'));
-    buildBenchFile(big, 12);
-    await test('a 12 MiB SNP+TDX+VBS file through the hash-worker pool: the digests of measure --json', async () => {
+    buildBenchFile(big, 32);
+    await test('a 32 MiB SNP+TDX+VBS file through the hash-worker pool: the digests of measure --json', async () => {
       const got = await measureInPage(page, big);
       assertEqual(withoutFile(got), withoutFile(cli(['measure', '--json', big])), 'measure --json');
       const status = await page.$eval('#measure-status', (e) => e.textContent);
@@ -119,9 +132,12 @@ async function main() {
         delete document.body.dataset.measured;
       });
       await page.click('#remeasure');
-      await page.waitForSelector('#cancel:not([hidden])');
+      // Cancel once the first batches are hashed, while the hash workers are busy.
+      await page.waitForFunction(() => document.getElementById('progress').value > 0);
       await page.click('#cancel');
       await page.waitForFunction(() => document.getElementById('measure-status').textContent === 'cancelled' || document.body.dataset.measured === 'true', { timeout: 60_000 });
+      const status = await page.$eval('#measure-status', (e) => e.textContent);
+      if (status !== 'cancelled') throw new Error(`not cancelled: ${status}`);
       const got = await measureInPage(page, undefined);
       assertEqual(withoutFile(got), withoutFile(cli(['measure', '--json', big])), 'measure --json after cancel');
     });
@@ -143,10 +159,10 @@ async function main() {
           delete document.body.dataset.compared;
         });
         await (await page.$('#evidence')).uploadFile(report);
-        await page.waitForSelector('body[data-compared]', { timeout: 60_000 });
+        await compared(page);
         // Later changes of the inputs re-run the comparison: wait until none is pending.
         await new Promise((r) => setTimeout(r, 300));
-        await page.waitForSelector('body[data-compared]', { timeout: 60_000 });
+        await compared(page);
         const got = JSON.parse(await page.$eval('#compare-json', (e) => e.textContent));
         // The request log sees the page's script loads (so its silence elsewhere means something).
         if (!requests.some((u) => u.startsWith('file:') && u.endsWith('/igvm-evidence.js'))) throw new Error('the evidence script load was not seen');
@@ -154,6 +170,27 @@ async function main() {
         assertEqual(withoutFile(got), withoutFile(want), 'compare --json');
         await page.$eval('#evidence-section', (e) => e.scrollIntoView());
         await page.screenshot({ path: join(SHOTS, 'evidence.png'), fullPage: true });
+      });
+    }
+
+    const quote = join(TDX, 'dcapqvl-tdx_quote');
+    if (!existsSync(quote)) {
+      skip('TDX quote vs sample.igvm', '../shared/vectors not found');
+    } else {
+      await test('TDX quote (dcap-qvl sample with its collateral) vs sample.igvm: the checks of compare --json', async () => {
+        await page.reload();
+        await page.waitForSelector('body[data-ready]');
+        await measureInPage(page, SAMPLE);
+        await page.$eval('#time', (e, t) => (e.value = t), TDX_TIME);
+        await (await page.$('#collateral')).uploadFile(join(TDX, 'dcapqvl-tdx_quote_collateral.json'));
+        await page.evaluate(() => {
+          delete document.body.dataset.compared;
+        });
+        await (await page.$('#evidence')).uploadFile(quote);
+        await compared(page);
+        const got = JSON.parse(await page.$eval('#compare-json', (e) => e.textContent));
+        const want = cli(['compare', SAMPLE, '--evidence', quote, '--collateral', join(TDX, 'dcapqvl-tdx_quote_collateral.json'), '--time', TDX_TIME, '--json']);
+        assertEqual(withoutFile(got), withoutFile(want), 'compare --json');
       });
     }
 

@@ -14,6 +14,7 @@ const $ = <T extends HTMLElement>(id: string): T => document.getElementById(id) 
 const session = new Session();
 let igvm: File | undefined;
 let measureJson: Record<string, unknown> | undefined;
+const threadsParam = Math.floor(Number(new URLSearchParams(location.search).get('threads') ?? 0)) || 0;
 
 function setStatus(id: string, text: string, error = false): void {
   const el = $(id);
@@ -28,6 +29,8 @@ function optionsOf(): Promise<PageMeasureOptions> {
     profile: $<HTMLSelectElement>('profile').value as PageMeasureOptions['profile'],
     vcpus: Math.max(1, Math.floor(Number($<HTMLInputElement>('vcpus').value) || 1)),
     nativeZero: $<HTMLInputElement>('native-zero').checked,
+    // `?threads=N` (benchmarks): hash workers to use; 1 measures on the session worker alone.
+    ...(threadsParam > 0 ? { threads: threadsParam } : {}),
   };
   if (ap === undefined) return Promise.resolve(base);
   return ap.arrayBuffer().then((b) => {
@@ -84,6 +87,8 @@ async function measure(): Promise<void> {
   $('cancel').hidden = false;
   $<HTMLButtonElement>('remeasure').disabled = true;
   measureJson = undefined;
+  delete document.body.dataset.measured;
+  delete document.body.dataset.sha256;
   showMeasureJson();
   renderPlatforms([]);
   const start = performance.now();
@@ -101,6 +106,7 @@ async function measure(): Promise<void> {
     showMeasureJson();
     const measured = json.platforms.length === 0 ? `${file.name} has no ${options.platform === 'all' ? '' : `${options.platform.toUpperCase()} `}platform to measure` : `measured in ${(r.ms / 1000).toFixed(2)} s`;
     setStatus('measure-status', `${measured} (${mib(file.size)}, ${r.backend}, ${r.threads} hash worker${r.threads === 1 ? '' : 's'}); file SHA-256…`);
+    document.body.dataset.stats = JSON.stringify({ ms: r.ms, ...r.stats });
     document.body.dataset.measured = 'true';
     const sha = await session.sha256();
     if (igvm !== file) return;

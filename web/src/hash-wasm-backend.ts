@@ -1,56 +1,47 @@
 /**
  * A synchronous `HashBackend` over hash-wasm's WASM SHA-2 (the fastest of the browser backends
  * measured in bench/RESULTS.md "Browser"). hash-wasm creates hashers asynchronously, while the
- * measurement layer's backend is synchronous, so hashers are created ahead (`createWasmBackend`)
- * and recycled: a one-shot digest reuses one hasher per algorithm, and incremental hashers come
- * from a small pool (TDX keeps one per lane; `copy` needs one more for the running digest).
+ * measurement layer's backend is synchronous, so one hasher per algorithm is created ahead and
+ * every hash runs on it: a one-shot digest directly, and an incremental hasher as a saved state
+ * that each `update` loads, advances and saves again (hash-wasm's `save`/`load`). Few instances
+ * matter: every WASM instance reserves gigabytes of address space for its memory, and V8 refuses
+ * new instances past about a terabyte in all. A state is a few hundred bytes; the TDX lane, the
+ * one long incremental hash, updates in large blocks, so the load and save cost little.
  */
 import { createSHA256, createSHA384, type IHasher } from 'hash-wasm';
-import { nobleHashBackend, type HashBackend, type Hasher } from 'igvm-measure/measure';
+import type { HashBackend, Hasher } from 'igvm-measure/measure';
 
-/** Incremental hashers created ahead per algorithm (more than any measurement holds at once). */
-const POOL = 4;
-
-class PooledHasher implements Hasher {
+/** An incremental hash kept as hash-wasm state bytes, run on a shared instance. */
+class StateHasher implements Hasher {
   constructor(
-    private readonly h: IHasher,
-    private readonly pool: IHasher[],
+    private readonly wasm: IHasher,
+    private state: Uint8Array,
   ) {}
 
   update(data: Uint8Array): void {
-    this.h.update(data);
+    this.state = this.wasm.load(this.state).update(data).save();
   }
 
   digest(): Uint8Array {
-    const d = this.h.digest('binary');
-    this.pool.push(this.h);
-    return d;
+    return this.wasm.load(this.state).digest('binary');
   }
 
   copy(): Hasher {
-    const other = this.pool.pop();
-    // A WASM state cannot move to another backend: the pool is sized so this never happens.
-    if (other === undefined) throw new Error('hash-wasm: no hasher left to copy into');
-    other.load(this.h.save());
-    return new PooledHasher(other, this.pool);
+    return new StateHasher(this.wasm, this.state.slice());
   }
 }
 
-/** Creates the backend (WASM modules are compiled from bytes bundled in the script: no fetch). */
+/** Creates the backend (the WASM modules are compiled from bytes bundled in the script: no fetch). */
 export async function createWasmBackend(): Promise<HashBackend> {
-  const one384 = await createSHA384();
-  const one256 = await createSHA256();
-  const pool384 = await Promise.all(Array.from({ length: POOL }, () => createSHA384()));
-  const pool256 = await Promise.all(Array.from({ length: POOL }, () => createSHA256()));
-  const take = (pool: IHasher[], fallback: () => Hasher): Hasher => {
-    const h = pool.pop();
-    return h === undefined ? fallback() : new PooledHasher(h.init(), pool);
-  };
+  const sha384 = await createSHA384();
+  const sha256 = await createSHA256();
+  const fresh384 = sha384.init().save();
+  const fresh256 = sha256.init().save();
   return {
     name: 'hash-wasm',
-    sha384: (data) => one384.init().update(data).digest('binary'),
-    sha256: (data) => one256.init().update(data).digest('binary'),
-    createSha384: () => take(pool384, () => nobleHashBackend.createSha384()),
-    createSha256: () => take(pool256, () => nobleHashBackend.createSha256()),
+    sha384: (data) => sha384.init().update(data).digest('binary'),
+    sha256: (data) => sha256.init().update(data).digest('binary'),
+    createSha384: () => new StateHasher(sha384, fresh384.slice()),
+    createSha256: () => new StateHasher(sha256, fresh256.slice()),
   };
 }

@@ -46,7 +46,7 @@ export type SessionRequest =
 export type SessionReply =
   | { type: 'opened'; size: number; platforms: { platformType: string; compatibilityMask: number }[] }
   | { type: 'progress'; done: number; total: number }
-  | { type: 'measured'; json: unknown; ms: number; backend: string; threads: number }
+  | { type: 'measured'; json: unknown; ms: number; backend: string; threads: number; stats: { fillMs: number; dispatchMs: number; waitMs: number } }
   | { type: 'sha256'; hex: string }
   | { type: 'compared'; json: unknown; text: string }
   | { type: 'error'; code?: string; message: string };
@@ -62,5 +62,7 @@ export type KernelRequest =
 export interface KernelReply {
   readonly id: number;
   readonly out?: Uint8Array;
+  /** The request's page buffer, handed back for reuse. */
+  readonly pages?: Uint8Array;
   readonly error?: string;
 }

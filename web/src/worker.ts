@@ -90,15 +90,13 @@ async function session(m: SessionRequest): Promise<void> {
       const wanted = o.threads ?? self.navigator.hardwareConcurrency ?? 2;
       const threads = blob!.size < WORKER_THRESHOLD_BYTES || wanted < 2 || lanes.length === 0 ? 1 : Math.max(wanted, sequential);
       let digests: Uint8Array[];
+      const stats = { fillMs: 0, dispatchMs: 0, waitMs: 0 };
       if (threads === 1) {
         digests = runLanes(lanes, new PageBatch());
       } else {
-        const workers = Array.from({ length: threads }, () => startHashWorker());
-        try {
-          digests = await runLanesInWorkers(lanes, workers, { onProgress: (done, total) => reply({ type: 'progress', done, total }) });
-        } finally {
-          for (const w of workers) w.terminate();
-        }
+        // Hash workers are kept for the next measurement; they end with this worker.
+        while (hashWorkers.length < threads) hashWorkers.push(startHashWorker());
+        digests = await runLanesInWorkers(lanes, hashWorkers.slice(0, threads), { stats, onProgress: (done, total) => reply({ type: 'progress', done, total }) });
       }
       const result = resultOf(profile, plans, digests);
       reply({
@@ -107,6 +105,7 @@ async function session(m: SessionRequest): Promise<void> {
         ms: performance.now() - start,
         backend: hash.name,
         threads,
+        stats,
       });
       return;
     }
@@ -152,6 +151,7 @@ function hex(b: Uint8Array): string {
  * blob URL there, only from its own.
  */
 let ownUrl: string | undefined;
+const hashWorkers: KernelWorker[] = [];
 
 function startHashWorker(): KernelWorker {
   if (ownSource === undefined) throw new Error('the worker source was not sent');
@@ -173,16 +173,18 @@ async function hashRole(m: KernelRequest): Promise<void> {
       case 'sha384': {
         const out = new Uint8Array(48 * m.slots.length);
         kernels.sha384Slots(m.pages, m.slots, out);
-        self.postMessage({ id: m.id, out } satisfies KernelReply, [out.buffer]);
+        self.postMessage({ id: m.id, out, pages: m.pages } satisfies KernelReply, [out.buffer, m.pages.buffer]);
         return;
       }
       case 'tdx':
         tdx ??= kernels.tdxNew();
         kernels.tdxPages(tdx, m.pages, m.slots, m.gpas, m.measured);
-        break;
+        self.postMessage({ id: m.id, pages: m.pages } satisfies KernelReply, [m.pages.buffer]);
+        return;
       case 'vbs':
         kernels.vbsPages(vbs, m.pages, m.slots, m.gpas, m.metadata);
-        break;
+        self.postMessage({ id: m.id, pages: m.pages } satisfies KernelReply, [m.pages.buffer]);
+        return;
       case 'tdxDigest':
         self.postMessage({ id: m.id, out: kernels.tdxDigest((tdx ??= kernels.tdxNew())) } satisfies KernelReply);
         return;
