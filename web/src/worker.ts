@@ -5,7 +5,7 @@
  * kernels of src/measure/kernels.ts over hash-wasm, as src/node/kernel-worker.ts does on Node).
  * Cancelling is terminating the session worker, which ends its hash workers with it.
  */
-import { parseIgvmSource, type IgvmFile } from 'igvm-measure/format';
+import { bytesToHex, parseIgvmSource, type IgvmFile } from 'igvm-measure/format';
 import {
   jsKernels,
   lanesOf,
@@ -28,7 +28,6 @@ import type { CompareInputs, KernelReply, KernelRequest, SessionReply, SessionRe
 declare const self: {
   postMessage(m: unknown, transfer?: Transferable[]): void;
   onmessage: ((e: MessageEvent) => void) | null;
-  location: { href: string };
   importScripts(...urls: string[]): void;
   navigator: { hardwareConcurrency?: number };
   igvmEvidence?: EvidenceModule;
@@ -115,7 +114,7 @@ async function session(m: SessionRequest): Promise<void> {
       const src = blobSource(b);
       const step = 8 * 1024 * 1024;
       for (let at = 0; at < b.size; at += step) h.update(src.read(at, Math.min(step, b.size - at)));
-      reply({ type: 'sha256', hex: hex(h.digest()) });
+      reply({ type: 'sha256', hex: bytesToHex(h.digest()) });
       return;
     }
     case 'compare': {
@@ -141,10 +140,6 @@ function requireFile(): IgvmFile {
   return file;
 }
 
-function hex(b: Uint8Array): string {
-  return Array.from(b, (x) => x.toString(16).padStart(2, '0')).join('');
-}
-
 /**
  * Hash workers start from a blob URL this worker makes of its own source (sent by the page): a
  * page on file:// has an opaque origin, and a worker may not start a worker from its parent's
@@ -157,7 +152,7 @@ function startHashWorker(): KernelWorker {
   if (ownSource === undefined) throw new Error('the worker source was not sent');
   ownUrl ??= URL.createObjectURL(new Blob([ownSource], { type: 'text/javascript' }));
   const w = new Worker(ownUrl);
-  w.postMessage({ role: 'hash', source: ownSource });
+  w.postMessage({ role: 'hash' });
   return new KernelWorker(w);
 }
 
