@@ -40,7 +40,12 @@ function optionsOf(): Promise<PageMeasureOptions> {
 }
 
 function mib(n: number): string {
-  return `${(n / (1024 * 1024)).toFixed(1)} MiB`;
+  return n < 1024 * 1024 ? `${(n / 1024).toFixed(1)} KiB` : `${(n / (1024 * 1024)).toFixed(1)} MiB`;
+}
+
+/** Where the hashing ran. */
+function where(threads: number): string {
+  return threads === 1 ? 'on one worker' : `${threads} hash workers`;
 }
 
 function renderPlatforms(platforms: Array<Record<string, unknown>>): void {
@@ -105,7 +110,7 @@ async function measure(): Promise<void> {
     renderPlatforms(json.platforms);
     showMeasureJson();
     const measured = json.platforms.length === 0 ? `${file.name} has no ${options.platform === 'all' ? '' : `${options.platform.toUpperCase()} `}platform to measure` : `measured in ${(r.ms / 1000).toFixed(2)} s`;
-    setStatus('measure-status', `${measured} (${mib(file.size)}, ${r.backend}, ${r.threads} hash worker${r.threads === 1 ? '' : 's'}); file SHA-256…`);
+    setStatus('measure-status', `${measured} (${mib(file.size)}, ${r.backend}, ${where(r.threads)}); file SHA-256…`);
     document.body.dataset.stats = JSON.stringify({ ms: r.ms, ...r.stats });
     document.body.dataset.measured = 'true';
     const sha = await session.sha256();
@@ -113,7 +118,7 @@ async function measure(): Promise<void> {
     measureJson = { ...measureJson, sha256: sha };
     showMeasureJson();
     $('file-sha256').textContent = `SHA-256 ${sha}`;
-    setStatus('measure-status', `${measured} (${mib(file.size)}, ${r.backend}, ${r.threads} hash worker${r.threads === 1 ? '' : 's'})`);
+    setStatus('measure-status', `${measured} (${mib(file.size)}, ${r.backend}, ${where(r.threads)})`);
     document.body.dataset.sha256 = 'true';
   } catch (e) {
     setStatus('measure-status', (e as Error).message === 'cancelled' ? 'cancelled' : errorText(e), true);
