@@ -236,15 +236,17 @@ function copy(id: string, button: HTMLButtonElement): void {
     button.textContent = 'Copied';
     setTimeout(() => (button.textContent = 'Copy JSON'), 1500);
   };
-  navigator.clipboard?.writeText(text).then(done, () => {
-    // Clipboard API refused (e.g. no permission on file://): select the text for the user.
+  const fallback = (): void => {
+    // No Clipboard API, or it refused (e.g. no permission on file://): select the text and copy.
     const range = document.createRange();
     range.selectNodeContents($(id));
     getSelection()?.removeAllRanges();
     getSelection()?.addRange(range);
     document.execCommand('copy');
     done();
-  });
+  };
+  if (navigator.clipboard === undefined) fallback();
+  else navigator.clipboard.writeText(text).then(done, fallback);
 }
 
 function dropZone(zoneId: string, inputId: string, onFile: () => void): void {
