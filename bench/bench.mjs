@@ -15,7 +15,7 @@
  */
 import { spawnSync } from 'node:child_process';
 import { createHash, generateKeyPairSync, hash as cryptoHash, randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -283,5 +283,9 @@ ${Object.entries(procs).map(([l, p]) => `| ${l} | ${fmt(p.wall)} ms | ${fmt(p.rs
 |---|---|
 ${micro.map((m) => `| ${m.name} | ${fmt(m.usPerPage, 2)} |`).join('\n')}
 `;
-writeFileSync(join(here, 'RESULTS.md'), md);
+// The "Browser" section comes from bench/browser.mjs (headless Chromium); keep it as it is.
+const resultsPath = join(here, 'RESULTS.md');
+const previous = existsSync(resultsPath) ? readFileSync(resultsPath, 'utf8') : '';
+const browserAt = previous.indexOf('\n## Browser');
+writeFileSync(resultsPath, browserAt < 0 ? md : `${md.trimEnd()}\n${previous.slice(browserAt)}`);
 log(`\nwrote bench/RESULTS.md`);
