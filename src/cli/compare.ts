@@ -6,6 +6,7 @@
  * searches the host settings of spec/firmware-input.md §6.3 (firmware/search.ts).
  */
 import { compareEvidence, evidenceValues, reportedMeasurement, verifyEvidence, type Evidence, type VerifyOptions } from '../evidence/index.js';
+import { bestMatch, igvmSearchJson, measurementLabel } from '../evidence/comparison-json.js';
 import { requireAllChecks, type Check } from '../pki/check.js';
 import type { Candidate, SearchResult } from '../measure/index.js';
 import { searchFirmwareSettings, type FirmwareSearchAxes, type FirmwareSearchResult, type FirmwareSetting } from '../firmware/search.js';
@@ -205,10 +206,6 @@ async function compareFirmware({ values, positionals }: CommandArgs, evidencePat
 }
 
 /** The name of the measurement check: `measurement` (SEV-SNP) or `mrtd` (TDX). */
-function measurementLabel(e: Evidence): string {
-  return e.platform === 'SEV_SNP' ? 'measurement' : 'mrtd';
-}
-
 /** What both kinds of comparison print: the checks, a verdict, and the exit code. */
 interface ComparisonOutcome {
   readonly evidence: Evidence;
@@ -303,27 +300,6 @@ function explainSearch(r: FirmwareSearchResult, fw: FirmwareMeasurementWithInput
     return `${none}: MRTD depends only on the TDVF image's sections and BFV bytes, so the image differs (or the host measures more regions, as older GCE hosts do: google/gce-tcb-verifier tdx/mrtd_from_ovmf.go)`;
   }
   return `${none}: the image, the kernel/initrd/command line, the vCPU type or the VMM differ; run 'igvm-measure measure --firmware … --trace' to find the step where it diverges`;
-}
-
-/**
- * The match closest to what was given: the fewest settings that differ from `given` (a setting
- * `given` leaves out counts as differing from none), the earliest in search order on a tie.
- */
-function bestMatch<T extends object>(matches: readonly T[], given: Partial<T>): T | undefined {
-  const distance = (m: T): number => Object.entries(given).filter(([k, v]) => v !== undefined && (m as Record<string, unknown>)[k] !== undefined && (m as Record<string, unknown>)[k] !== v).length;
-  let best: T | undefined;
-  for (const m of matches) if (best === undefined || distance(m) < distance(best)) best = m;
-  return best;
-}
-
-/**
- * The IGVM configuration search as JSON: `{tried, matches: [{profile, native_zero, vcpus}],
- * best_match}` (`vcpus` only under a profile that places one VMSA per vCPU).
- */
-function igvmSearchJson(r: SearchResult, given: Candidate): Json {
-  const candidate = (c: Candidate): Json => ({ profile: c.profile, native_zero: c.nativeZero, vcpus: c.vcpus ?? null });
-  const best = bestMatch(r.matches, { ...given, vcpus: 1 });
-  return { tried: r.tried, matches: r.matches.map(candidate), best_match: best === undefined ? null : candidate(best) };
 }
 
 function searchJson(r: FirmwareSearchResult, given: FirmwareSetting): Json {

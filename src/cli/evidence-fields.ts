@@ -14,10 +14,8 @@ import { decodeSnpPolicy } from '../format/policy.js';
 import { bytesToHex } from '../format/bytes.js';
 import { toJson, type Json } from './json.js';
 
-/** The kind of evidence (`sev-snp-report`, `tdx-quote`, `tdx-tdreport`, …) and its outer encoding. */
-export function evidenceKindJson(e: Evidence): { kind: string; encoding: string } {
-  return e.platform === 'SEV_SNP' ? { kind: 'sev-snp-report', encoding: e.snp.encoding } : { kind: `tdx-${e.tdx.kind}`, encoding: e.tdx.encoding };
-}
+import { evidenceKindJson } from '../evidence/comparison-json.js';
+export { evidenceKindJson };
 
 /**
  * SNP guest POLICY bits 16–25 by name (AMD pub. 56860, "Guest Policy"; bit 17 is reserved and

@@ -195,26 +195,10 @@ export function policyOf(values: CommandArgs['values']): AppraisalPolicy {
 }
 
 /** A check as JSON: every key present, `expected`/`actual` null when the check compares no value. */
-export function checkJson(c: Check): Json {
-  return { name: c.name, ok: c.ok, expected: c.expected ?? null, actual: c.actual ?? null, detail: c.detail };
-}
 
-/**
- * The verdict line: never "all passed" when some checks were not made, e.g. `verified: 7
- * checks passed, 3 not made (tcb-status, qe-identity, crl)`.
- */
-export function verdictText(verified: boolean, checks: readonly Check[]): string {
-  const t = tallyChecks(checks);
-  const notMade = t.notMade.length === 0 ? '' : `, ${t.notMade.length} not made (${t.notMade.join(', ')})`;
-  const plural = (n: number): string => `${n} check${n === 1 ? '' : 's'}`;
-  if (verified) return t.notMade.length === 0 ? `verified: all ${plural(t.passed)} made and passed` : `verified: ${plural(t.passed)} passed${notMade}`;
-  const failed = checks.filter((c) => c.ok === false).map((c) => c.name);
-  if (failed.length === 0) return `NOT verified: no check was made${notMade}`;
-  return `NOT verified: ${plural(t.failed)} failed (${failed.join(', ')}), ${t.passed} passed${notMade}`;
-}
 
-/** Checks as text lines (one printer for every command: output.ts). */
-export { checkLines } from './output.js';
+/** Checks and verdicts as text and JSON (one form everywhere: pki/check.ts). */
+export { checkJson, checkLines, verdictText } from '../pki/check.js';
 
 /** Parses a hex option (whitespace and an optional 0x tolerated). */
 export function hexOption(name: string, v: string | undefined): Uint8Array | undefined {

@@ -7,7 +7,6 @@
  */
 import { writeFileAtomic, type AtomicWriteOptions } from '../node/atomic-write.js';
 import type { CodedError } from '../format/coded-error.js';
-import type { Check } from '../pki/check.js';
 import type { PlatformMeasurement } from '../measure/index.js';
 import type { CliIo } from './command.js';
 import { cliInputError } from './input.js';
@@ -29,13 +28,8 @@ export async function writeFileAtomically(path: string, chunks: Iterable<Uint8Ar
   }
 }
 
-/**
- * Checks as text lines, the same in every command that prints them (report verify, compare,
- * verify, embed): `ok  ` / `FAIL` / `--  ` (not made), the name padded to a column, the detail.
- */
-export function checkLines(checks: readonly Check[]): string {
-  return checks.map((c) => `${c.ok === true ? 'ok  ' : c.ok === false ? 'FAIL' : '--  '}  ${c.name.padEnd(26)} ${c.detail}\n`).join('');
-}
+/** Checks as text lines (one layout everywhere: pki/check.ts). */
+export { checkLines } from '../pki/check.js';
 
 /**
  * Reports a typed library error as the dispatcher (run.ts) reports the others: `igvm-measure

@@ -45,10 +45,8 @@ ${POLICY_HELP}
 Exit codes: 0 shown / every check passed, 1 the evidence is unreadable or
 malformed, 2 usage error, 3 a check failed.`;
 
-/** A short name of the evidence's kind and encoding, for text (JSON has them as two fields). */
-export function evidenceKind(e: Evidence): string {
-  return e.platform === 'SEV_SNP' ? `sev-snp-report (${e.snp.encoding})` : `tdx-${e.tdx.kind} (${e.tdx.encoding})`;
-}
+import { evidenceKind } from '../evidence/comparison-json.js';
+export { evidenceKind };
 
 export const reportCommand: Command = {
   name: 'report',

@@ -6,39 +6,27 @@
  * checks as `compare` and `compare --json` do. Built as a classic script that puts
  * `igvmEvidence` on the worker's global (see build.mjs for why not an ES module chunk).
  */
-import { compareEvidence, evidenceValues, loadEvidence, mergePolicies, parsePolicy, readPolicyFile, verifyEvidence, type Evidence, type VerifyOptions } from 'igvm-measure/evidence';
-import type { IgvmFile } from 'igvm-measure/format';
-import { setDefaultHashBackend, type HashBackend } from 'igvm-measure/measure';
-import { requireAllChecks, tallyChecks, type Check } from 'igvm-measure/pki';
+import {
+  compareEvidence,
+  evidenceKind,
+  evidenceKindJson,
+  evidenceValues,
+  igvmSearchJson,
+  loadEvidence,
+  measurementLabel,
+  mergePolicies,
+  parsePolicy,
+  readPolicyFile,
+  reportedMeasurement,
+  verifyEvidence,
+  type VerifyOptions,
+} from 'igvm-measure/evidence';
+import { bytesToHex, type IgvmFile } from 'igvm-measure/format';
+import { setDefaultHashBackend, type HashBackend, type SearchResult } from 'igvm-measure/measure';
+import { checkJson, checkLines, requireAllChecks, verdictText, type Check } from 'igvm-measure/pki';
 import type { EvidenceModule } from './worker.js';
 import type { CompareInputs } from './protocol.js';
 import type { Json } from './json.js';
-
-/** `report.ts` `evidenceKind`. */
-function evidenceKind(e: Evidence): string {
-  return e.platform === 'SEV_SNP' ? `sev-snp-report (${e.snp.encoding})` : `tdx-${e.tdx.kind} (${e.tdx.encoding})`;
-}
-
-/** `evidence-input.ts` `checkJson`. */
-function checkJson(c: Check): Json {
-  return { name: c.name, ok: c.ok, expected: c.expected ?? null, actual: c.actual ?? null, detail: c.detail };
-}
-
-/** `evidence-input.ts` `verdictText`. */
-function verdictText(verified: boolean, checks: readonly Check[]): string {
-  const t = tallyChecks(checks);
-  const notMade = t.notMade.length === 0 ? '' : `, ${t.notMade.length} not made (${t.notMade.join(', ')})`;
-  const plural = (n: number): string => `${n} check${n === 1 ? '' : 's'}`;
-  if (verified) return t.notMade.length === 0 ? `verified: all ${plural(t.passed)} made and passed` : `verified: ${plural(t.passed)} passed${notMade}`;
-  const failed = checks.filter((c) => c.ok === false).map((c) => c.name);
-  if (failed.length === 0) return `NOT verified: no check was made${notMade}`;
-  return `NOT verified: ${plural(t.failed)} failed (${failed.join(', ')}), ${t.passed} passed${notMade}`;
-}
-
-/** `output.ts` `checkLines` (table layout). */
-function checkLines(checks: readonly Check[]): string {
-  return checks.map((c) => `${c.ok === true ? 'ok  ' : c.ok === false ? 'FAIL' : '--  '}  ${c.name.padEnd(26)} ${c.detail}\n`).join('');
-}
 
 /** `evidence-input.ts` `verifyOptionsOf` for the inputs the page takes (no --fetch: no network). */
 function verifyOptionsOf(inputs: CompareInputs): VerifyOptions {
@@ -72,7 +60,8 @@ const evidenceModule: EvidenceModule = {
     const requireAll = o.policy?.requireAll === true;
     const evidence = loadEvidence(inputs.evidence.bytes);
     const verification = await verifyEvidence(evidence, { ...o, policy: { ...o.policy, requireAll: false } });
-    const comparison0 = compareEvidence(evidenceValues(evidence), { file: igvm, profile: inputs.profile });
+    let search: SearchResult | undefined;
+    const comparison0 = compareEvidence(evidenceValues(evidence), { file: igvm, profile: inputs.profile, onSearch: (r) => void (search = r) });
     // `compare.ts` `printComparison`: a check the comparison made replaces the appraisal's "not made".
     const made = new Set(comparison0.filter((c) => c.ok !== null).map((c) => c.name));
     let evidenceChecks = verification.checks.filter((c) => c.ok !== null || !made.has(c.name));
@@ -84,7 +73,18 @@ const evidenceModule: EvidenceModule = {
     const verified = verification.verified && evidenceChecks.every((c) => c.ok !== false);
     const match = comparison.length > 0 && comparison.every((c) => c.ok !== false);
     const checks = [...evidenceChecks, ...comparison];
-    const json = { file: fileName, evidence: inputs.evidence.name, kind: evidenceKind(evidence), verified, match, checks: checks.map(checkJson) };
+    // The shape of `compare --json` (src/cli/compare.ts printComparison).
+    const json = {
+      file: fileName,
+      evidence: inputs.evidence.name,
+      ...evidenceKindJson(evidence),
+      verified,
+      match,
+      reported: bytesToHex(reportedMeasurement(evidence)),
+      expected: comparison0.find((c) => c.name === measurementLabel(evidence))?.expected ?? null,
+      checks: checks.map(checkJson),
+      search: search === undefined ? null : igvmSearchJson(search, { profile: inputs.profile ?? 'igvm', nativeZero: false }),
+    };
     const verdict = match && verified ? 'MATCH' : !verified ? 'the evidence does NOT verify' : 'MISMATCH';
     const text = `${evidenceKind(evidence)} vs ${fileName}: ${verdict}\nevidence ${verdictText(verified, evidenceChecks)}\n${checkLines(checks)}`;
     return { json, text };

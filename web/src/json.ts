@@ -1,9 +1,8 @@
 /**
- * The CLI's JSON shapes, for the page's "Copy JSON": `measure --json` platform entries and
- * `compare --json` checks, verdict text and evidence kind. They are copied from src/cli
- * (measure.ts `platformJson`, evidence-input.ts `checkJson` / `verdictText`, report.ts
- * `evidenceKind`, output.ts `checkLines`) because those modules import `node:` modules; keep
- * them in step (the browser test compares the page's JSON with the CLI's).
+ * The CLI's JSON shape of a measured platform (`measure --json`), for the page's "Copy JSON".
+ * A copy of src/cli/measure.ts `platformJson`, whose module imports `node:` modules; the check,
+ * verdict and evidence forms are shared from the library (pki/check.ts,
+ * evidence/comparison-json.ts). The browser test compares the page's JSON with the CLI's.
  */
 import { bytesToHex } from 'igvm-measure/format';
 import type { PlatformMeasurement } from 'igvm-measure/measure';
