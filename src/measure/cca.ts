@@ -103,6 +103,13 @@ export type CcaRuleSet = 'rmm-1.0' | 'tfrmm-2026' | 'rmm-2.0';
 
 export const CCA_RULE_SETS: readonly CcaRuleSet[] = ['rmm-1.0', 'tfrmm-2026', 'rmm-2.0'];
 
+/**
+ * The rule set to assume when the caller names none: `rmm-2.0`, spec/cca.md §1.1's
+ * recommendation (an inferred convention: it matches IGVM's policy-header design, and needs no
+ * host-chosen realm parameters; no loader confirms it yet).
+ */
+export const DEFAULT_CCA_RULE_SET: CcaRuleSet = 'rmm-2.0';
+
 /** The rule set of a name: the canonical names and the short `1.0`, `2.0`, `tfrmm` forms. */
 export function ccaRuleSetFromName(name: string): CcaRuleSet {
   const n = name.toLowerCase();
