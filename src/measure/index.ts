@@ -20,3 +20,5 @@ export { searchConfigurations, snpVcpuSweep, type Candidate, type SearchResult, 
 export * from './sev.js';
 export * from './fold.js';
 export * from './vcpu-sweep.js';
+export * from './cca.js';
+export * from './cca-steps.js';
