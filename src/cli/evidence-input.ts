@@ -5,8 +5,6 @@
  * §4, spec/tdx.md §3–§4), and printing checks and the verdict.
  */
 import { EvidenceError, loadEvidence, mergePolicies, parsePolicy, PolicyError, readPolicyFile, type AppraisalPolicy, type Evidence, type VerifyOptions } from '../evidence/index.js';
-import { tallyChecks, type Check } from '../pki/check.js';
-import type { Json } from './json.js';
 import { defaultKdsCacheDir, kdsFetcher } from '../node/kds.js';
 import type { CommandArgs } from './command.js';
 import { InputReadError, UsageError } from './errors.js';

@@ -2,7 +2,7 @@
  * `igvm-measure report show|verify EVIDENCE`: SEV-SNP attestation reports and TDX quotes
  * (spec/snp.md §4–§5, spec/tdx.md §4); the fields `show` prints are evidence-fields.ts.
  */
-import { evidenceValues, verifyEvidence, type Evidence } from '../evidence/index.js';
+import { evidenceValues, verifyEvidence } from '../evidence/index.js';
 import { evidenceKindJson, showJson, showText } from './evidence-fields.js';
 import { didYouMean } from './suggest.js';
 import { onePath, type Command } from './command.js';

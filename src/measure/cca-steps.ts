@@ -48,7 +48,6 @@ const DEFAULT_MAX_TEXT = 256 * 1024 * 1024;
 const GRANULE = 4096;
 /** base64 of 4096 bytes. */
 const MAX_B64 = 4 * Math.ceil(GRANULE / 3);
-const U64_MAX = (1n << 64n) - 1n;
 
 const INFO_KEYS = new Set(['case', 'source', 'note', 'published_rim', 'rim']);
 const TOP_KEYS = new Set([...INFO_KEYS, 'hash_algorithm', 'steps']);
