@@ -65,6 +65,13 @@ ${DIGEST_OUTPUT_HELP}
   -h, --help       show this help
 ${FIRMWARE_HELP}
 
+Launch step lists (instead of FILE):
+  --steps F.json   an Arm CCA realm launch as an ordered step list (realm_create with
+                   its RMM rule set, data, rec, ripas; the format of veraison's published
+                   realm measurements): prints the Realm Initial Measurement (RIM) that
+                   the realm token reports; with --json, platforms[0].rim is the 64-byte
+                   RmmRealmMeasurement. --trace, --quiet and --output-format apply.
+
 Exit codes: 0 every selected measurable platform was measured, 1 a file is
 unreadable or invalid, 2 usage error, 3 a platform could not be measured. With
 several FILEs the worst over the files: 1 if any file is unreadable or invalid,
@@ -193,6 +200,7 @@ export const measureCommand: Command = {
     'max-pages': { type: 'string' },
     json: { type: 'boolean' },
     trace: { type: 'boolean' },
+    steps: { type: 'string' },
     ...DIGEST_OUTPUT_OPTIONS,
     ...FIRMWARE_MEASURE_OPTIONS,
   },
@@ -200,6 +208,10 @@ export const measureCommand: Command = {
     const digest = digestOutputOf(values);
     if (digest.digestOnly && (values.json === true || values.trace === true)) throw new UsageError(`--${values.quiet === true ? 'quiet' : 'digest-only'} prints only the digests; it does not go with --json or --trace`);
     if (values['output-format'] !== undefined && (values.json === true || values.trace === true)) throw new UsageError('--output-format applies to text output; JSON always carries hex');
+    if (values.steps !== undefined) {
+      if (values.firmware !== undefined || values.ovmf !== undefined) throw new UsageError('--steps and --firmware both say what is measured; choose one');
+      return (await import('./measure-steps.js')).runMeasureSteps(values, positionals, io, traceJson);
+    }
     if (values.firmware !== undefined || values.ovmf !== undefined) {
       // measure-firmware.ts prints the firmware digest itself, --quiet and --output-format included.
       return (await import('./measure-firmware.js')).runMeasureFirmware(values, positionals, io, traceJson);

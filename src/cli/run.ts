@@ -9,6 +9,7 @@ import { withInputRegistry } from '../node/input-registry.js';
 import { declaredInputs } from './declared-inputs.js';
 // The error classes come from their own small modules, not the layers' indexes: a command loads
 // only the layers it uses (certificates and CBOR only for evidence and release commands).
+import { CodedError } from '../format/coded-error.js';
 import { IgvmFormatError } from '../format/errors.js';
 import { MeasurementError } from '../measure/errors.js';
 import { defaultHashBackend, defaultKernels } from '../measure/hash-default.js';
@@ -241,6 +242,13 @@ function reportError(e: unknown, command: Command, json: boolean, io: CliIo): nu
     io.stderr(`igvm-measure ${command.name}: ${e.code}: ${e.message}\n`);
     if (json) io.stdout(stringify({ error: { code: e.code, message: e.message, offset: null } }));
     return e instanceof SignError && e.code === 'BadOption' ? EXIT_USAGE : EXIT_INVALID_INPUT;
+  }
+  if (e instanceof CodedError && e.name === 'CcaError') {
+    // A CCA step list that cannot be read or folded (measure/cca.ts; matched by name so that
+    // every command need not load the CCA model): the input's fault.
+    io.stderr(`igvm-measure ${command.name}: invalid step list: ${e.code}: ${e.message}\n`);
+    if (json) io.stdout(stringify({ error: { code: e.code, message: e.message, offset: null } }));
+    return EXIT_INVALID_INPUT;
   }
   if (e instanceof InputReadError) {
     io.stderr(`igvm-measure ${command.name}: ${e.message}\n`);

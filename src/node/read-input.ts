@@ -44,6 +44,8 @@ export const INPUT_CAPS = {
   initrd: 1 * GiB,
   /** An IGVM file from `-` or a FIFO, copied to an unlinked temporary file (never held in memory). */
   igvmStream: 4 * GiB,
+  /** A launch step list in JSON (`measure --steps`): page contents as base64, so larger than the pages. */
+  steps: 64 * MiB,
   /** Any other input. */
   other: 64 * MiB,
 } as const;
@@ -65,6 +67,7 @@ const KIND_NAMES: Record<InputKind, string> = {
   kernel: 'a kernel',
   initrd: 'an initrd',
   igvmStream: 'an IGVM file read from a pipe',
+  steps: 'a launch step list',
   other: 'an input file',
 };
 
@@ -106,6 +109,8 @@ export function inputKindOf(label: string): InputKind {
       return 'firmware';
     case 'kernel':
       return 'kernel';
+    case 'steps':
+      return 'steps';
     case 'initrd':
       return 'initrd';
     default:
