@@ -22,3 +22,4 @@ export * from './fold.js';
 export * from './vcpu-sweep.js';
 export * from './cca.js';
 export * from './cca-steps.js';
+export { measureCcaIgvm, type CcaIgvmMeasurement, type CcaLoadOptions } from './cca-igvm.js';

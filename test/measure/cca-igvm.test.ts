@@ -1,0 +1,113 @@
+/**
+ * The CCA lowering of IGVM files (src/measure/cca-igvm.ts). Each IGVM file is built with the
+ * builder, and its expected RIM is that of the step list the mapping of spec/cca.md §2.2–§2.3
+ * gives for it, written out by hand here in the vectors/cca format and folded by the step-list
+ * path (whose RIMs reproduce veraison's published values, test/measure/cca.test.ts):
+ *   measured page → data measure:true with the page; zero page → data with a zero granule;
+ *   unmeasured page and parameter insert (one per area page) → data measure:false;
+ *   shared page → nothing; vp_index 0's context → rec flags 1 (KVM makes vCPU 0 alone runnable)
+ *   after all data; RIM₀ by the rule set, s2sz = log2(shared_gpa_boundary) + 1.
+ */
+import { describe, expect, it } from 'vitest';
+import { IgvmBuilder } from '../../src/format/builder.js';
+import { parseIgvm } from '../../src/format/reader.js';
+import { CcaError } from '../../src/measure/cca.js';
+import { measureCcaIgvm } from '../../src/measure/cca-igvm.js';
+import { foldCcaStepList, readCcaStepList } from '../../src/measure/cca-steps.js';
+
+const page = (seed: number): Uint8Array => Uint8Array.from({ length: 4096 }, (_, i) => (i * 7 + seed) & 0xff);
+const b64 = (b: Uint8Array): string => Buffer.from(b).toString('base64');
+const ZERO = new Uint8Array(4096);
+const HASHES = [
+  [0, 'sha-256'],
+  [1, 'sha-512'],
+  [2, 'sha-384'],
+] as const;
+
+function built(hashCode: number, options: { sharedPage?: boolean } = {}) {
+  const b = new IgvmBuilder({ formatVersion: 2, architecture: 'aarch64' })
+    .platform({ compatibilityMask: 1, platformType: 'CCA', sharedGpaBoundary: 1n << 47n })
+    .ccaPolicy({ compatibilityMask: 1, hashAlgorithm: hashCode })
+    .pageData({ gpa: 0x8000_0000, compatibilityMask: 1, data: page(1) })
+    .pageData({ gpa: 0x8000_1000, compatibilityMask: 1 }) // zero page
+    .pageData({ gpa: 0x8000_2000, compatibilityMask: 1, data: page(2), flags: 2 }) // unmeasured
+    .parameterArea({ parameterAreaIndex: 0, numberOfBytes: 0x2000 })
+    .parameterUsage('MEMORY_MAP', { parameterAreaIndex: 0 })
+    .parameterInsert({ gpa: 0x8010_0000, compatibilityMask: 1, parameterAreaIndex: 0 })
+    .ccaContext({ compatibilityMask: 1, vpIndex: 0, context: { pc: 0x8000_0000n, x0: 0x8800_0000n, flags: 0n } })
+    .ccaContext({ compatibilityMask: 1, vpIndex: 1, context: { pc: 0x1234n } });
+  if (options.sharedPage === true) b.pageData({ gpa: 0x9000_0000, compatibilityMask: 1, data: page(3), flags: 4 });
+  return parseIgvm(b.toBytes());
+}
+
+/** The step list of `built` by spec/cca.md §2.2–§2.3. */
+function expectedSteps(hash: string, rule: string, extra: object[] = []) {
+  return {
+    hash_algorithm: hash,
+    steps: [
+      rule === 'rmm-2.0' ? { op: 'realm_create', rule } : { op: 'realm_create', rule, flags: 0, s2sz: 48, sve_vl: 0, num_bps: 0, num_wps: 0, pmu_num_ctrs: 0 },
+      ...extra,
+      { op: 'data', ipa: 0x8000_0000, measure: true, content_b64: b64(page(1)) },
+      { op: 'data', ipa: 0x8000_1000, measure: true, content_b64: b64(ZERO) },
+      { op: 'data', ipa: 0x8000_2000, measure: false },
+      { op: 'data', ipa: 0x8010_0000, measure: false },
+      { op: 'data', ipa: 0x8010_1000, measure: false },
+      { op: 'rec', flags: 1, pc: 0x8000_0000, gprs: [0x8800_0000] },
+    ],
+  };
+}
+
+const hex = (b: Uint8Array): string => Buffer.from(b).toString('hex');
+
+describe('measureCcaIgvm: an IGVM file folds to the RIM of its step list', () => {
+  for (const [code, name] of HASHES) {
+    it(`${name}, rmm-2.0 (default rule set)`, () => {
+      const file = built(code, { sharedPage: true });
+      const r = measureCcaIgvm(file, file.platforms[0]!);
+      const want = foldCcaStepList(readCcaStepList(expectedSteps(name, 'rmm-2.0')));
+      expect(r.hashAlgorithm).toBe(name);
+      expect(hex(r.measurement)).toBe(hex(want.measurement));
+      expect(hex(r.rim)).toBe(hex(want.rim));
+    });
+  }
+
+  it('tfrmm-2026 measures the realm parameters, with s2sz from shared_gpa_boundary (2^47 → 48)', () => {
+    const file = built(0);
+    const r = measureCcaIgvm(file, file.platforms[0]!, { rule: 'tfrmm-2026' });
+    expect(hex(r.measurement)).toBe(hex(foldCcaStepList(readCcaStepList(expectedSteps('sha-256', 'tfrmm-2026'))).measurement));
+  });
+
+  it('rmm-1.0 adds the RIPAS of the RAM ranges first, and needs them', () => {
+    const file = built(0);
+    const ram = [[0x8000_0000n, 0x8020_0000n]] as const;
+    const r = measureCcaIgvm(file, file.platforms[0]!, { rule: 'rmm-1.0', ramRanges: ram });
+    const want = foldCcaStepList(readCcaStepList(expectedSteps('sha-256', 'rmm-1.0', [{ op: 'ripas', base: 0x8000_0000, top: 0x8020_0000 }])));
+    expect(hex(r.measurement)).toBe(hex(want.measurement));
+    expect(() => measureCcaIgvm(file, file.platforms[0]!, { rule: 'rmm-1.0' })).toThrow(CcaError);
+  });
+
+  it('the options change the RIM as the spec says they would', () => {
+    const file = built(0);
+    const base = hex(measureCcaIgvm(file, file.platforms[0]!).measurement);
+    expect(hex(measureCcaIgvm(file, file.platforms[0]!, { unmeasured: 'skip' }).measurement)).not.toBe(base);
+    expect(hex(measureCcaIgvm(file, file.platforms[0]!, { zeroPages: 'skip' }).measurement)).not.toBe(base);
+    const ascending = measureCcaIgvm(file, file.platforms[0]!, { dataOrder: 'ascending' });
+    // These pages are already in ascending IPA order: the same RIM.
+    expect(hex(ascending.measurement)).toBe(base);
+  });
+
+  it('refuses a file without CCA_POLICY, a non-CCA platform, and SECRETS pages', () => {
+    const noPolicy = parseIgvm(new IgvmBuilder({ formatVersion: 2, architecture: 'aarch64' }).platform({ compatibilityMask: 1, platformType: 'CCA', sharedGpaBoundary: 1n << 47n }).pageData({ gpa: 0, compatibilityMask: 1, data: page(1) }).toBytes());
+    expect(() => measureCcaIgvm(noPolicy, noPolicy.platforms[0]!)).toThrow(/CCA_POLICY/);
+    const snp = parseIgvm(new IgvmBuilder().platform({ compatibilityMask: 1, platformType: 'SEV_SNP', sharedGpaBoundary: 1n << 46n }).toBytes());
+    expect(() => measureCcaIgvm(snp, snp.platforms[0]!)).toThrow(CcaError);
+    const secrets = parseIgvm(
+      new IgvmBuilder({ formatVersion: 2, architecture: 'aarch64' })
+        .platform({ compatibilityMask: 1, platformType: 'CCA', sharedGpaBoundary: 1n << 47n })
+        .ccaPolicy({ compatibilityMask: 1 })
+        .pageData({ gpa: 0, compatibilityMask: 1, dataType: 'SECRETS' })
+        .toBytes(),
+    );
+    expect(() => measureCcaIgvm(secrets, secrets.platforms[0]!)).toThrow(/SECRETS/);
+  });
+});
