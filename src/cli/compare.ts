@@ -17,6 +17,7 @@ import { CERTIFICATE_HELP, CERTIFICATE_OPTIONS, checkJson, checkLines, POLICY_HE
 import { hexBytesOption } from './numbers.js';
 import { readInput, withIgvmFile } from './input.js';
 import { stringify, type Json } from './json.js';
+import { firmwarePathOf } from './firmware-options.js';
 import { FIRMWARE_MEASURE_OPTIONS, FIRMWARE_OPTION_HELP, firmwareMeasurement, hostSummary, type FirmwareMeasurementWithInputs } from './measure-firmware.js';
 import { evidenceKind } from './report.js';
 import { evidenceKindJson } from './evidence-fields.js';
@@ -106,7 +107,7 @@ export const compareCommand: Command = {
   async run({ values, positionals }, io) {
     const evidencePath = values.evidence as string | undefined;
     if (evidencePath === undefined) throw new UsageError('compare needs --evidence EVIDENCE');
-    if (values.firmware !== undefined || values.ovmf !== undefined) return compareFirmware({ values, positionals }, evidencePath, io);
+    if (firmwarePathOf(values) !== undefined) return compareFirmware({ values, positionals }, evidencePath, io);
     for (const k of FIRMWARE_ONLY) {
       if (values[k] !== undefined) throw new UsageError(`--${k} applies to firmware inputs; give --firmware`);
     }
@@ -201,7 +202,7 @@ async function compareFirmware({ values, positionals }: CommandArgs, evidencePat
     { evidence, evidencePath, verification, comparison, requireAll },
     { file: null, ...fw.inputs, host_parameters: fw.host },
     { search: search === undefined ? null : searchJson(search, fw.search?.given ?? {}) },
-    `firmware ${(values.firmware ?? values.ovmf) as string} (${fw.platformType} ${hostSummary(fw.host)})`,
+    `firmware ${firmwarePathOf(values)!} (${fw.platformType} ${hostSummary(fw.host)})`,
   );
 }
 

@@ -96,3 +96,12 @@ ${FIRMWARE_OPTION_HELP}
   --output-format hex|base64, -q/--quiet/--digest-only
                    how the digest is printed; --quiet prints only the digest, as
                    sev-snp-measure does by default`;
+
+/**
+ * The firmware image the options name, under our spelling (`--firmware`) or sev-snp-measure's
+ * (`--ovmf`); undefined when the input is not a firmware image. measure-firmware-peer.ts checks
+ * that the two agree when both are given.
+ */
+export function firmwarePathOf(values: Record<string, unknown>): string | undefined {
+  return (values.firmware ?? values.ovmf) as string | undefined;
+}

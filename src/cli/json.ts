@@ -4,9 +4,10 @@
  * rounded; byte arrays as lowercase hex strings.
  */
 import { bytesToHex } from '../format/bytes.js';
+import type { JsonValue } from '../format/json-value.js';
 
-/** A JSON value. */
-export type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
+/** A JSON value (format/json-value.ts, the type the library's JSON forms use too). */
+export type Json = JsonValue;
 
 /** A u64 as a JSON number when exact (< 2^53), else a lowercase `0x` hex string. */
 export function u64Json(v: bigint): number | string {

@@ -14,6 +14,7 @@ import {
   type ProfileName,
   type TraceStep,
 } from '../measure/index.js';
+import { platformJson } from '../measure/result-json.js';
 import { KernelPool, measureFile, workersFor, WORKER_THRESHOLD_BYTES, type FileMeasurement } from '../node/measure-file.js';
 import { progressFor } from './progress.js';
 import type { CliIo, Command } from './command.js';
@@ -22,7 +23,7 @@ import { DIGEST_OUTPUT_HELP, DIGEST_OUTPUT_OPTIONS, digestOutputOf, digestText, 
 import { IgvmFormatError } from '../format/errors.js';
 
 import { readInput, openInput, choice } from './input.js';
-import { FIRMWARE_HELP, FIRMWARE_MEASURE_OPTIONS } from './firmware-options.js';
+import { FIRMWARE_HELP, FIRMWARE_MEASURE_OPTIONS, firmwarePathOf } from './firmware-options.js';
 import { stringify, u64Json, type Json } from './json.js';
 import { bytesToHex } from '../format/bytes.js';
 
@@ -83,21 +84,8 @@ function positiveInt(name: string, v: string | undefined, fallback: number): num
   return Number(v);
 }
 
-/** One platform entry of the JSON output. */
-export function platformJson(p: PlatformMeasurement): Json {
-  const base = { compatibility_mask: p.compatibilityMask, platform_type: p.platformType };
-  if ('digest' in p) {
-    return {
-      ...base,
-      algorithm: p.algorithm,
-      digest: bytesToHex(p.digest),
-      ...(p.warnings.length > 0 ? { warnings: [...p.warnings] } : {}),
-      ...(p.note !== undefined ? { note: p.note } : {}),
-    };
-  }
-  if ('error' in p) return { ...base, error: { code: p.error.code, message: p.error.message } };
-  return { ...base, measurable: false };
-}
+/** One platform entry of the JSON output (measure/result-json.ts, shared with the browser page). */
+export { platformJson };
 
 function traceJson(s: TraceStep): Json {
   return {
@@ -209,10 +197,10 @@ export const measureCommand: Command = {
     if (digest.digestOnly && (values.json === true || values.trace === true)) throw new UsageError(`--${values.quiet === true ? 'quiet' : 'digest-only'} prints only the digests; it does not go with --json or --trace`);
     if (values['output-format'] !== undefined && (values.json === true || values.trace === true)) throw new UsageError('--output-format applies to text output; JSON always carries hex');
     if (values.steps !== undefined) {
-      if (values.firmware !== undefined || values.ovmf !== undefined) throw new UsageError('--steps and --firmware both say what is measured; choose one');
+      if (firmwarePathOf(values) !== undefined) throw new UsageError('--steps and --firmware both say what is measured; choose one');
       return (await import('./measure-steps.js')).runMeasureSteps(values, positionals, io, traceJson);
     }
-    if (values.firmware !== undefined || values.ovmf !== undefined) {
+    if (firmwarePathOf(values) !== undefined) {
       // measure-firmware.ts prints the firmware digest itself, --quiet and --output-format included.
       return (await import('./measure-firmware.js')).runMeasureFirmware(values, positionals, io, traceJson);
     }

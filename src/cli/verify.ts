@@ -12,7 +12,7 @@ import type { EmbeddedCorimSummary } from '../sign/corim-verify.js';
 import { readCertificates } from '../sign/cose.js';
 import { SignError } from '../sign/errors.js';
 import { verifyIgvmSignaturesDetailed, type IdBlockSummary } from '../sign/verify-igvm.js';
-import type { Check } from '../pki/check.js';
+import { allPassed, type Check } from '../pki/check.js';
 import { onePath, type Command } from './command.js';
 import { EXIT_CHECK_FAILED, EXIT_OK } from './errors.js';
 import { choice, withIgvmFile } from './input.js';
@@ -139,7 +139,9 @@ export const verifyCommand: Command = {
         }),
       );
       const checks = result.checks;
-      const ok = checks.every((c) => c.ok !== false);
+      // Fail closed: a file whose checks were all "not made" is not verified (a file with nothing
+      // to verify at all is reported as such, exit 0, unless trusted keys asked for something).
+      const ok = checks.length === 0 || allPassed(checks);
       if (json) {
         io.stdout(
           stringify({
@@ -158,7 +160,11 @@ export const verifyCommand: Command = {
         // Checks that could not be made are named, never counted as passed.
         const notMade = checks.filter((c) => c.ok === null).map((c) => c.name);
         const also = notMade.length === 0 ? '' : `; ${notMade.length} not made (${notMade.join(', ')})`;
-        const verdict = ok ? `all ${checks.filter((c) => c.ok === true).length} checks passed${also}` : `FAILED (${failed} of ${checks.length} checks failed${also})`;
+        const verdict = ok
+          ? `all ${checks.filter((c) => c.ok === true).length} checks passed${also}`
+          : failed === 0
+            ? `NOT verified: no check could be made${also}`
+            : `FAILED (${failed} of ${checks.length} checks failed${also})`;
         io.stdout(`${path}: ${verdict}\n${checkLines(checks)}`);
       }
       if (checks.length === 0 && json) io.stderr(`igvm-measure verify: ${path} carries nothing to verify\n`);

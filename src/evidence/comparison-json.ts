@@ -6,9 +6,8 @@
  */
 import type { Candidate, SearchResult } from '../measure/index.js';
 import type { Evidence } from './load.js';
+import type { JsonValue } from '../format/json-value.js';
 
-/** A JSON value. */
-export type JsonValue = null | boolean | number | string | JsonValue[] | { [key: string]: JsonValue };
 
 /** The evidence's kind with its encoding, for text: `sev-snp-report (raw)`, `tdx-quote (binary)`. */
 export function evidenceKind(e: Evidence): string {

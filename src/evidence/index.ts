@@ -16,4 +16,4 @@ export { replayCcelEventLog } from './ccel.js';
 export { INTEL_SGX_ROOT_CA_SHA256, INTEL_SGX_PREPRODUCTION_ROOT_CA_SHA256 } from './intel-chain.js';
 export { parsePolicy, readPolicyFile, mergePolicies, PolicyError, POLICY_FIELDS, TCB_STATUSES, type AppraisalPolicy, type TcbMinimum, type TcbParts } from './policy.js';
 export { appraiseSnp, appraiseTdx } from './appraise.js';
-export { bestMatch, evidenceKind, evidenceKindJson, igvmSearchJson, measurementLabel, type JsonValue } from './comparison-json.js';
+export { bestMatch, evidenceKind, evidenceKindJson, igvmSearchJson, measurementLabel } from './comparison-json.js';

@@ -21,3 +21,4 @@ export { validateFile, validateHeader, type ValidateOptions } from './validate.j
 export { serializeIgvm, serializeIgvmChunks, type IgvmChunks } from './writer.js';
 export { IgvmBuilder, type U64Input } from './builder.js';
 export * from './snp-id-block.js';
+export type { JsonValue } from './json-value.js';

@@ -23,3 +23,4 @@ export * from './vcpu-sweep.js';
 export * from './cca.js';
 export * from './cca-steps.js';
 export { measureCcaIgvm, type CcaIgvmMeasurement, type CcaLoadOptions } from './cca-igvm.js';
+export { platformJson } from './result-json.js';
