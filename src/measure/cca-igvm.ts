@@ -16,9 +16,10 @@
  */
 import { PageDataFlags } from '../format/constants.js';
 import type { IgvmFile, SupportedPlatformHeader } from '../format/index.js';
+import { EMPTY_DATA } from '../format/source.js';
 import { appliesTo } from '../format/view.js';
 import { ccaHashAlgorithmFromCode, CcaError, CcaRealm, DEFAULT_CCA_RULE_SET, type CcaRealmHash, type CcaRealmOptions, type CcaRealmParams, type CcaRuleSet } from './cca.js';
-import type { OpSource } from './steps.js';
+import type { OpSource, PagesOp } from './steps.js';
 
 const GRANULE = 4096n;
 const PAGES_PER_2MB = 512;
@@ -45,11 +46,30 @@ export interface CcaIgvmMeasurement {
   readonly rule: CcaRuleSet;
 }
 
-/** One DATA granule to add, with where it came from. */
-interface Granule {
-  readonly ipa: bigint;
-  readonly content: Uint8Array | null;
+/** The runnable REC of vCPU 0 (§2.3). */
+export interface CcaRec {
+  readonly flags: bigint;
+  readonly pc: bigint;
+  readonly gprs: readonly bigint[];
   readonly source: OpSource;
+}
+
+/**
+ * One CCA platform of a file, checked and lowered: what RMI_REALM_CREATE and RIPAS take, the
+ * DATA granules as `pages` operations (`ops()`, in load order: the first page of each carries
+ * its data, the others are zero granules; unmeasured operations are unmeasured DATA), and the
+ * REC. Every check runs when the plan is made; `ops()` then cannot fail.
+ */
+export interface CcaLaunchPlan {
+  readonly hashAlgorithm: CcaRealmHash;
+  readonly rule: CcaRuleSet;
+  readonly params: CcaRealmParams | undefined;
+  readonly ramRanges: ReadonlyArray<readonly [bigint, bigint]>;
+  readonly createSource: OpSource;
+  readonly rec: CcaRec | undefined;
+  /** DATA granules in all. */
+  readonly pageSteps: number;
+  ops(): Iterable<PagesOp>;
 }
 
 /** log2(boundary) + 1 for a power-of-two shared GPA boundary (§2.2: the shared bit is the top IPA bit). */
@@ -58,15 +78,14 @@ function s2szOf(boundary: bigint): number | undefined {
   return boundary.toString(2).length;
 }
 
-/** Measures `platform` (a `CCA` platform header of `file`) as spec/cca.md §2 describes. */
-export function measureCcaIgvm(file: IgvmFile, platform: SupportedPlatformHeader, options: CcaLoadOptions = {}): CcaIgvmMeasurement {
+/** Checks and lowers `platform` (a `CCA` platform header of `file`) as spec/cca.md §2 describes; throws `CcaError`. */
+export function planCcaLaunch(file: IgvmFile, platform: SupportedPlatformHeader, options: CcaLoadOptions = {}): CcaLaunchPlan {
   if (platform.platformType !== 'CCA') throw new CcaError('BadField', `platform header mask 0x${platform.compatibilityMask.toString(16)} is ${platform.platformType}, not CCA`, { field: 'platform' });
   const cm = platform.compatibilityMask;
   const policy = file.initializations.find((h) => h.kind === 'CCA_POLICY' && appliesTo(h.compatibilityMask, cm));
   if (policy === undefined || policy.kind !== 'CCA_POLICY') throw new CcaError('BadField', `no CCA_POLICY applies to mask 0x${cm.toString(16)}: the realm hash algorithm is unknown`, { field: 'CCA_POLICY' });
   const hashAlgorithm = ccaHashAlgorithmFromCode(policy.hashAlgorithm);
   const rule = options.rule ?? DEFAULT_CCA_RULE_SET;
-  const realm = new CcaRealm({ ...options, hashAlgorithm, platform: options.platform ?? 'CCA' });
 
   let params: CcaRealmParams | undefined;
   if (rule !== 'rmm-2.0') {
@@ -74,45 +93,97 @@ export function measureCcaIgvm(file: IgvmFile, platform: SupportedPlatformHeader
     if (s2sz === undefined) throw new CcaError('BadField', `shared_gpa_boundary 0x${platform.sharedGpaBoundary.toString(16)} is no power of two; give the IPA width`, { field: 's2sz' });
     params = { flags: 0n, sveVl: 0, numBps: 0, numWps: 0, pmuNumCtrs: 0, ...options.params, s2sz };
   }
-  realm.realmCreate(rule, params, { headerIndex: platform.index, reason: 'CCA platform header' });
-  if (rule === 'rmm-1.0') {
-    if (options.ramRanges === undefined) throw new CcaError('BadField', 'rmm-1.0 measures RIPAS: give the RAM ranges of the realm', { field: 'ramRanges' });
-    for (const [base, top] of options.ramRanges) realm.ripasRange(base, top, { reason: 'RAM range' });
-  }
+  if (rule === 'rmm-1.0' && options.ramRanges === undefined) throw new CcaError('BadField', 'rmm-1.0 measures RIPAS: give the RAM ranges of the realm', { field: 'ramRanges' });
 
-  const granules: Granule[] = [];
+  // One pass to check every directive and count the granules; `ops()` repeats it without checks.
   const areas = new Map<number, bigint>();
-  let vp0: { flags: bigint; pc: bigint; gprs: bigint[]; source: OpSource } | undefined;
+  let pageSteps = 0;
+  let rec: CcaRec | undefined;
   for (const d of file.directives) {
     if (d.kind === 'PARAMETER_AREA') areas.set(d.parameterAreaIndex, d.numberOfBytes);
     if (!('compatibilityMask' in d) || !appliesTo(d.compatibilityMask, cm)) continue;
-    const source: OpSource = { headerIndex: d.index, fileOffset: d.offset, reason: d.kind };
     if (d.kind === 'PAGE_DATA') {
-      if ((d.flags & PageDataFlags.SHARED) !== 0) continue; // not realm memory: no RIM effect (§2.2)
+      if ((d.flags & PageDataFlags.SHARED) !== 0) continue;
       if (d.dataType !== 'NORMAL') throw new CcaError('BadField', `${d.dataType} pages have no CCA import type (header ${d.index})`, { field: 'data_type' });
-      const measured = (d.flags & PageDataFlags.UNMEASURED) === 0;
-      const pages = (d.flags & PageDataFlags.IS_2MB_PAGE) !== 0 ? PAGES_PER_2MB : 1;
-      const bytes = d.data.length === 0 ? null : d.data.bytes();
-      if (!measured && options.unmeasured === 'skip') continue;
-      if (measured && bytes === null && options.zeroPages === 'skip') continue;
-      for (let i = 0; i < pages; i++) {
-        const content = !measured ? null : i === 0 && bytes !== null ? bytes : new Uint8Array(0);
-        granules.push({ ipa: d.gpa + BigInt(i) * GRANULE, content, source });
-      }
+      pageSteps += (d.flags & PageDataFlags.IS_2MB_PAGE) !== 0 ? PAGES_PER_2MB : 1;
     } else if (d.kind === 'PARAMETER_INSERT') {
       const size = areas.get(d.parameterAreaIndex);
       if (size === undefined) throw new CcaError('BadField', `parameter area ${d.parameterAreaIndex} is not declared before its insert (header ${d.index})`, { field: 'parameter_area_index' });
-      if (options.unmeasured === 'skip') continue;
-      // The host writes the area, so it cannot be content-measured: unmeasured DATA (§2.2).
-      const pages = Number((size + GRANULE - 1n) / GRANULE);
-      for (let i = 0; i < pages; i++) granules.push({ ipa: d.gpa + BigInt(i) * GRANULE, content: null, source });
+      pageSteps += Number((size + GRANULE - 1n) / GRANULE);
     } else if (d.kind === 'VP_CONTEXT' && d.payload.format === 'cca' && d.vpIndex === 0) {
       const c = d.payload.context;
-      vp0 = { flags: 1n, pc: c.pc, gprs: [c.x0, c.x1, c.x2, c.x3, c.x4, c.x5, c.x6, c.x7], source };
+      // KVM makes vCPU 0 alone runnable, whatever the context's flags (§2.3).
+      rec = { flags: 1n, pc: c.pc, gprs: [c.x0, c.x1, c.x2, c.x3, c.x4, c.x5, c.x6, c.x7], source: { headerIndex: d.index, fileOffset: d.offset, reason: d.kind } };
     }
   }
-  const ordered = options.dataOrder === 'ascending' ? [...granules].sort((a, b) => (a.ipa < b.ipa ? -1 : a.ipa > b.ipa ? 1 : 0)) : granules;
-  for (const g of ordered) realm.data(g.ipa, g.content === null ? null : { bytes: g.content }, g.source);
-  if (vp0 !== undefined) realm.rec(vp0.flags, vp0.pc, vp0.gprs, vp0.source);
-  return { hashAlgorithm, measurement: realm.measurement(), rim: realm.rim(), rule };
+
+  function* directiveOps(): Generator<PagesOp> {
+    const sizes = new Map<number, bigint>();
+    for (const d of file.directives) {
+      if (d.kind === 'PARAMETER_AREA') sizes.set(d.parameterAreaIndex, d.numberOfBytes);
+      if (!('compatibilityMask' in d) || !appliesTo(d.compatibilityMask, cm)) continue;
+      const source: OpSource = { headerIndex: d.index, fileOffset: d.offset, reason: d.kind };
+      if (d.kind === 'PAGE_DATA') {
+        if ((d.flags & PageDataFlags.SHARED) !== 0) continue; // not realm memory: no RIM effect (§2.2)
+        const measured = (d.flags & PageDataFlags.UNMEASURED) === 0;
+        if (!measured && options.unmeasured === 'skip') continue;
+        if (measured && d.data.length === 0 && options.zeroPages === 'skip') continue;
+        const count = (d.flags & PageDataFlags.IS_2MB_PAGE) !== 0 ? PAGES_PER_2MB : 1;
+        yield { op: 'pages', gpa: d.gpa, count, dataType: 'NORMAL', unmeasured: !measured, data: measured ? d.data : EMPTY_DATA, acceptance: 0, origin: 'page-data', source };
+      } else if (d.kind === 'PARAMETER_INSERT') {
+        if (options.unmeasured === 'skip') continue;
+        // The host writes the area, so it cannot be content-measured: unmeasured DATA (§2.2).
+        const count = Number((sizes.get(d.parameterAreaIndex)! + GRANULE - 1n) / GRANULE);
+        yield { op: 'pages', gpa: d.gpa, count, dataType: 'NORMAL', unmeasured: true, data: EMPTY_DATA, acceptance: 0, origin: 'parameter-insert', source };
+      }
+    }
+  }
+
+  /** Granule by granule, sorted by IPA (stable: equal IPAs keep directive order). */
+  function ascendingOps(): PagesOp[] {
+    const granules: PagesOp[] = [];
+    for (const op of directiveOps()) {
+      for (let i = 0; i < op.count; i++) granules.push({ ...op, gpa: op.gpa + BigInt(i) * GRANULE, count: 1, data: i === 0 ? op.data : EMPTY_DATA });
+    }
+    return granules.sort((a, b) => (a.gpa < b.gpa ? -1 : a.gpa > b.gpa ? 1 : 0));
+  }
+
+  return {
+    hashAlgorithm,
+    rule,
+    params,
+    ramRanges: options.ramRanges ?? [],
+    createSource: { headerIndex: platform.index, reason: 'CCA platform header' },
+    rec,
+    pageSteps,
+    ops: () => (options.dataOrder === 'ascending' ? ascendingOps() : directiveOps()),
+  };
+}
+
+/** A realm after RMI_REALM_CREATE and the RIPAS ranges of `plan`, ready for its DATA granules. */
+export function startCcaRealm(plan: CcaLaunchPlan, options: Omit<CcaRealmOptions, 'hashAlgorithm'> = {}): CcaRealm {
+  const realm = new CcaRealm({ ...options, hashAlgorithm: plan.hashAlgorithm, platform: options.platform ?? 'CCA' });
+  realm.realmCreate(plan.rule, plan.params, plan.createSource);
+  if (plan.rule === 'rmm-1.0') for (const [base, top] of plan.ramRanges) realm.ripasRange(base, top, { reason: 'RAM range' });
+  return realm;
+}
+
+/** The REC of `plan`, after all DATA (§2.3: KVM creates RECs last). */
+export function finishCcaRealm(plan: CcaLaunchPlan, realm: CcaRealm): void {
+  if (plan.rec !== undefined) realm.rec(plan.rec.flags, plan.rec.pc, plan.rec.gprs, plan.rec.source);
+}
+
+/** Measures `platform` (a `CCA` platform header of `file`) as spec/cca.md §2 describes, step by step. */
+export function measureCcaIgvm(file: IgvmFile, platform: SupportedPlatformHeader, options: CcaLoadOptions = {}): CcaIgvmMeasurement {
+  const plan = planCcaLaunch(file, platform, options);
+  const realm = startCcaRealm(plan, options);
+  for (const op of plan.ops()) {
+    const bytes = op.unmeasured ? null : op.data.length === 0 ? new Uint8Array(0) : op.data.bytes();
+    for (let i = 0; i < op.count; i++) {
+      const content = bytes === null ? null : { bytes: i === 0 ? bytes : new Uint8Array(0) };
+      realm.data(op.gpa + BigInt(i) * GRANULE, content, op.source);
+    }
+  }
+  finishCcaRealm(plan, realm);
+  return { hashAlgorithm: plan.hashAlgorithm, measurement: realm.measurement(), rim: realm.rim(), rule: plan.rule };
 }

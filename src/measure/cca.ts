@@ -6,10 +6,8 @@
  *
  * The RIM is held as the 64-byte `RmmRealmMeasurement` (every hash left-aligned, zero-filled,
  * §1.2); `measurement()` reports it truncated to the hash size, as the realm token's RIM claim
- * does. SHA-256 and SHA-384 come from the injected `HashBackend`; SHA-512, which that interface
- * does not carry, is a separately injected function (default @noble/hashes).
+ * does. Every RHA comes from the injected `HashBackend`.
  */
-import { sha512 as nobleSha512 } from '@noble/hashes/sha2.js';
 import { CodedError, type CodedErrorJson } from '../format/coded-error.js';
 import { CcaHashAlgorithm } from '../format/index.js';
 import type { HashBackend } from './hash.js';
@@ -189,10 +187,8 @@ const RTT_BLOCKS = [1n << 39n, 1n << 30n, 1n << 21n, 1n << 12n];
 /** Options of a `CcaRealm`. */
 export interface CcaRealmOptions extends ModelOptions {
   readonly hashAlgorithm: CcaRealmHash;
-  /** SHA-256 and SHA-384 (default: the installed default backend). */
+  /** The realm hash algorithm's implementation (default: the installed default backend). */
   readonly hash?: HashBackend;
-  /** SHA-512, which `HashBackend` does not carry (default: @noble/hashes). */
-  readonly sha512?: (data: Uint8Array) => Uint8Array;
 }
 
 function checkU64(value: bigint, field: string): void {
@@ -224,8 +220,7 @@ export class CcaRealm {
     this.hashAlgorithm = alg;
     this.hashSize = CCA_HASH_SIZES[alg];
     const hash = options.hash ?? defaultHashBackend;
-    const sha512 = options.sha512 ?? ((d: Uint8Array) => nobleSha512(d));
-    this.rha = alg === 'sha-256' ? (d) => hash.sha256(d) : alg === 'sha-384' ? (d) => hash.sha384(d) : sha512;
+    this.rha = alg === 'sha-256' ? (d) => hash.sha256(d) : alg === 'sha-384' ? (d) => hash.sha384(d) : (d) => hash.sha512(d);
   }
 
   /** The rule set `realm_create` chose (undefined before it). */

@@ -21,6 +21,8 @@ export const MEASUREMENT_ERROR_CODES = [
   'MissingVmsa',
   'InvalidOption',
   'UnknownPlatform',
+  // An Arm CCA platform its plan rejects (cca-igvm.ts); the message starts with the CcaError code.
+  'InvalidCcaLaunch',
 ] as const;
 
 /** A stable measurement error code. */

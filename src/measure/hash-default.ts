@@ -38,6 +38,7 @@ export const defaultHashBackend: HashBackend = {
   },
   sha384: (data) => currentHash.sha384(data),
   sha256: (data) => currentHash.sha256(data),
+  sha512: (data) => currentHash.sha512(data),
   createSha384: () => currentHash.createSha384(),
   createSha256: () => currentHash.createSha256(),
 };

@@ -14,11 +14,12 @@ export interface Hasher {
   copy(): Hasher;
 }
 
-/** SHA-384 and SHA-256, one-shot and incremental. */
+/** SHA-384 and SHA-256, one-shot and incremental; SHA-512 one-shot (Arm CCA realms may use it). */
 export interface HashBackend {
   readonly name: string;
   sha384(data: Uint8Array): Uint8Array;
   sha256(data: Uint8Array): Uint8Array;
+  sha512(data: Uint8Array): Uint8Array;
   createSha384(): Hasher;
   createSha256(): Hasher;
 }

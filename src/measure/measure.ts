@@ -10,6 +10,9 @@ import { OpCursor, PageBatch, runLanes, type BatchRunner } from './batch.js';
 import { defaultHashBackend, defaultKernels } from './hash-default.js';
 import { jsKernels, type HashKernels } from './kernels.js';
 import { PROFILES, walkRulesFor, type LoaderProfile, type ProfileName } from './profiles.js';
+import { CcaError, type CcaRealm, type CcaRealmHash, type CcaRuleSet } from './cca.js';
+import { CcaBatchRunner } from './cca-batch.js';
+import { measureCcaIgvm, planCcaLaunch, startCcaRealm, type CcaLaunchPlan, type CcaLoadOptions } from './cca-igvm.js';
 import { SevLaunchDigest } from './sev.js';
 import { SnpBatchRunner, SnpLaunchDigest } from './snp.js';
 import type { TraceSink } from './steps.js';
@@ -18,7 +21,7 @@ import { VbsBatchRunner, VbsBootDigest } from './vbs.js';
 import { walkDirectives, type WalkOptions } from './walker.js';
 
 /** Platform selectors of `measure`. */
-export const PLATFORM_SELECTORS = ['snp', 'tdx', 'vbs', 'sev', 'sev-es', 'all'] as const;
+export const PLATFORM_SELECTORS = ['snp', 'tdx', 'vbs', 'sev', 'sev-es', 'cca', 'all'] as const;
 export type PlatformSelector = (typeof PLATFORM_SELECTORS)[number];
 
 const SELECTOR_TYPE: Record<Exclude<PlatformSelector, 'all'>, PlatformTypeName> = {
@@ -27,16 +30,36 @@ const SELECTOR_TYPE: Record<Exclude<PlatformSelector, 'all'>, PlatformTypeName> 
   vbs: 'VSM_ISOLATION',
   sev: 'SEV',
   'sev-es': 'SEV_ES',
+  cca: 'CCA',
 };
 
-/** Platform types we compute a launch measurement for, and their algorithms. */
-const ALGORITHM: Partial<Record<PlatformTypeName, 'sha384' | 'sha256'>> = {
+/** The digest algorithms of launch measurements (CCA's is the realm's, from its policy). */
+export type DigestAlgorithm = 'sha384' | 'sha256' | 'sha512';
+
+/** Platform types we compute a launch measurement for, and their algorithms (CCA: see `ccaPlan`). */
+const ALGORITHM: Partial<Record<PlatformTypeName, DigestAlgorithm>> = {
   SEV_SNP: 'sha384',
   TDX: 'sha384',
   VSM_ISOLATION: 'sha256',
   SEV: 'sha256',
   SEV_ES: 'sha256',
+  CCA: 'sha256',
 };
+
+const CCA_ALGORITHM: Record<CcaRealmHash, DigestAlgorithm> = { 'sha-256': 'sha256', 'sha-384': 'sha384', 'sha-512': 'sha512' };
+
+/**
+ * Said with every CCA digest: the conventions of spec/cca.md §2 that no loader confirms yet
+ * (openvmm's CCA path is unfinished) are options, and these are the ones used.
+ */
+export function ccaConventionNote(plan: { readonly rule: CcaRuleSet }, options: CcaLoadOptions = {}): string {
+  return (
+    `Arm CCA: no loader confirms these inferred conventions yet (spec/cca.md §2): RMM rules ${plan.rule}, ` +
+    `DATA in ${options.dataOrder ?? 'directive'} order, zero pages ${options.zeroPages ?? 'measured'}, ` +
+    `unmeasured pages and parameter areas as ${options.unmeasured === 'skip' ? 'nothing (skipped)' : 'unmeasured DATA'}, ` +
+    'the REC of vCPU 0 alone, after all DATA'
+  );
+}
 
 /**
  * SEV and SEV-ES have one digest rule in the sources: coconut igvmmeasure's (snp.md §2.3), which
@@ -58,6 +81,8 @@ export interface MeasureOptions extends WalkOptions {
   readonly kernels?: HashKernels;
   /** Receives every primitive measurement step. */
   readonly trace?: TraceSink;
+  /** Arm CCA: the host's choices and the inferred conventions (cca-igvm.ts; defaults there). */
+  readonly cca?: CcaLoadOptions;
 }
 
 interface PlatformBase {
@@ -67,8 +92,11 @@ interface PlatformBase {
 
 /** A measured platform. */
 export interface PlatformDigest extends PlatformBase {
-  readonly algorithm: 'sha384' | 'sha256';
+  readonly algorithm: DigestAlgorithm;
+  /** The launch measurement (for CCA: the RIM as the realm token reports it, hash-size bytes). */
   readonly digest: Uint8Array;
+  /** CCA: the RMM rule set and the 64-byte `RmmRealmMeasurement` (the RIM zero-filled, as veraison prints it). */
+  readonly cca?: { readonly rule: CcaRuleSet; readonly rim: Uint8Array };
   /** Loader rules the file breaks that the profile's host would refuse. */
   readonly warnings: readonly string[];
   /** Set when the profile defines no rules for this platform and igvm rules were used. */
@@ -80,7 +108,7 @@ export interface PlatformFailure extends PlatformBase {
   readonly error: MeasurementError;
 }
 
-/** A platform type with no launch measurement here (NATIVE, CCA). */
+/** A platform type with no launch measurement here (NATIVE). */
 export interface PlatformNotMeasurable extends PlatformBase {
   readonly measurable: false;
 }
@@ -158,6 +186,10 @@ export function planMeasurement(file: IgvmFile, profile: LoaderProfile, options:
       continue;
     }
     try {
+      if (p.platformType === 'CCA') {
+        plans.push(ccaLaneOf(file, p, options));
+        continue;
+      }
       if (p.platformType === 'SEV' || p.platformType === 'SEV_ES') {
         plans.push(measureSevPlatform(file, p, profile, options));
         continue;
@@ -193,6 +225,46 @@ function measureSevPlatform(file: IgvmFile, platform: SupportedPlatformHeader, p
     digest: model.finish(),
     warnings: walk.warnings,
     ...(note === undefined ? {} : { note }),
+  };
+}
+
+/**
+ * An Arm CCA platform (spec/cca.md §2): its plan, checked now, lowered into DATA granules for a
+ * batch lane whose granule hashes can run in parallel; the REC comes last. A `CcaError` in the
+ * plan is this platform's failure (`InvalidCcaLaunch`, the CCA code first in the message).
+ */
+function ccaLaneOf(file: IgvmFile, platform: SupportedPlatformHeader, options: MeasureOptions): PlatformPlan {
+  const hash = options.hash ?? defaultHashBackend;
+  const kernels = options.kernels ?? (options.hash === undefined ? defaultKernels : jsKernels(hash));
+  const cca = options.cca ?? {};
+  let plan: CcaLaunchPlan;
+  let realm: CcaRealm;
+  try {
+    plan = planCcaLaunch(file, platform, cca);
+    realm = startCcaRealm(plan, { hash });
+  } catch (e) {
+    if (!(e instanceof CcaError)) throw e;
+    throw new MeasurementError('InvalidCcaLaunch', `${e.code}: ${e.message}`, platform.index);
+  }
+  const runner = new CcaBatchRunner(plan, realm, kernels, hash);
+  const algorithm = CCA_ALGORITHM[plan.hashAlgorithm];
+  const note = ccaConventionNote(plan, cca);
+  const lane: Lane = {
+    cursor: new OpCursor(plan.ops()),
+    runner,
+    platformType: 'CCA',
+    pageSteps: plan.pageSteps,
+    reference: () => measureCcaIgvm(file, platform, { ...cca, hash, trace: options.trace, platform: 'CCA' }).measurement,
+  };
+  const base = { compatibilityMask: platform.compatibilityMask, platformType: platform.platformType };
+  return {
+    lane,
+    result: (digest) => {
+      // The 64-byte form is the measurement zero-filled (§1.2), whichever path produced it.
+      const rim = new Uint8Array(64);
+      rim.set(digest);
+      return { ...base, algorithm, digest, cca: { rule: plan.rule, rim }, warnings: [], note };
+    },
   };
 }
 

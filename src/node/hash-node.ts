@@ -18,6 +18,7 @@ export const nodeHashBackend: HashBackend = {
   name: 'node:crypto',
   sha384: (data) => new Uint8Array(createHash('sha384').update(data).digest()),
   sha256: (data) => new Uint8Array(createHash('sha256').update(data).digest()),
+  sha512: (data) => new Uint8Array(createHash('sha512').update(data).digest()),
   createSha384: () => wrap(createHash('sha384')),
   createSha256: () => wrap(createHash('sha256')),
 };

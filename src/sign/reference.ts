@@ -4,7 +4,7 @@
  * CoRIM per platform (spec/vbs-cca-corim.md §3.2–§3.3, spec/igvm-format.md §14).
  */
 import type { IgvmFile, PlatformTypeName } from '../format/index.js';
-import type { MeasurementResult, PlatformDigest, ProfileName } from '../measure/index.js';
+import type { DigestAlgorithm, MeasurementResult, PlatformDigest, ProfileName } from '../measure/index.js';
 import { CorimError } from './corim-errors.js';
 import { buildLaunchMeasurementCorim, isLaunchMeasurementPlatform, type LaunchMeasurementPlatform } from './corim.js';
 
@@ -15,7 +15,7 @@ import { buildLaunchMeasurementCorim, isLaunchMeasurementPlatform, type LaunchMe
 export interface ReferenceValue {
   readonly platformType: PlatformTypeName;
   readonly compatibilityMask: number;
-  readonly algorithm: 'sha384' | 'sha256';
+  readonly algorithm: DigestAlgorithm;
   readonly digest: Uint8Array;
   /** The loader profile the digest was computed under (`igvm`, `qemu`, `igvmmeasure`). */
   readonly profile: ProfileName;

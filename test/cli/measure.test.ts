@@ -345,7 +345,7 @@ describe('measure exit codes', () => {
   it('2: usage errors', async () => {
     const usage: string[][] = [
       ['measure'],
-      ['measure', simplePath, '--platform', 'cca'],
+      ['measure', simplePath, '--platform', 'arm'],
       ['measure', simplePath, '--platform', 'SNP'],
       ['measure', simplePath, '--profile', 'hyperv'],
       ['measure', simplePath, '--vcpus', '0'],

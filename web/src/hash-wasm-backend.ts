@@ -8,7 +8,7 @@
  * new instances past about a terabyte in all. A state is a few hundred bytes; the TDX lane, the
  * one long incremental hash, updates in large blocks, so the load and save cost little.
  */
-import { createSHA256, createSHA384, type IHasher } from 'hash-wasm';
+import { createSHA256, createSHA384, createSHA512, type IHasher } from 'hash-wasm';
 import type { HashBackend, Hasher } from 'igvm-measure/measure';
 
 /** An incremental hash kept as hash-wasm state bytes, run on a shared instance. */
@@ -35,12 +35,14 @@ class StateHasher implements Hasher {
 export async function createWasmBackend(): Promise<HashBackend> {
   const sha384 = await createSHA384();
   const sha256 = await createSHA256();
+  const sha512 = await createSHA512();
   const fresh384 = sha384.init().save();
   const fresh256 = sha256.init().save();
   return {
     name: 'hash-wasm',
     sha384: (data) => sha384.init().update(data).digest('binary'),
     sha256: (data) => sha256.init().update(data).digest('binary'),
+    sha512: (data) => sha512.init().update(data).digest('binary'),
     createSha384: () => new StateHasher(sha384, fresh384.slice()),
     createSha256: () => new StateHasher(sha256, fresh256.slice()),
   };

@@ -1,0 +1,104 @@
+/**
+ * The Arm CCA lane of the batched hot loop (batch.ts; spec/cca.md §1.4). A DATA descriptor holds
+ * the RHA of its granule, and those granule hashes are independent of each other, so they are
+ * computed per batch (spread over workers by the Node pipeline, like SEV-SNP's page hashes);
+ * the descriptor chain, `RIM = RHA(descriptor ‖ RIM)`, is sequential and cheap (one 256-byte
+ * hash per granule) and runs in batch order on the `CcaRealm` model itself, so the lane and the
+ * step-by-step model share every byte of the descriptor encoding.
+ */
+import { PageBatch, StepArrays, pageGpa, type BatchRunner, type StepJob } from './batch.js';
+import type { CcaRealm, CcaRealmHash } from './cca.js';
+import { CCA_HASH_SIZES } from './cca.js';
+import { finishCcaRealm, type CcaLaunchPlan } from './cca-igvm.js';
+import type { HashBackend } from './hash.js';
+import { SLOT_SIZE, type HashKernels } from './kernels.js';
+import type { MeasureOp } from './steps.js';
+
+/** One batch of CCA DATA steps: `measured[i]` is 1 when granule i is content-measured. */
+export interface CcaJob extends StepJob {
+  readonly measured: Uint8Array;
+}
+
+/** The slots whose granules a CCA job needs hashed: those of its measured steps, in order (-1: a zero granule). */
+export function ccaHashSlotsOf(job: CcaJob): Int32Array {
+  let m = 0;
+  for (let i = 0; i < job.measured.length; i++) m += job.measured[i]!;
+  const out = new Int32Array(m);
+  for (let i = 0, j = 0; i < job.measured.length; i++) if (job.measured[i] === 1) out[j++] = job.slots[i]!;
+  return out;
+}
+
+const ZERO_GRANULE = new Uint8Array(SLOT_SIZE);
+
+/**
+ * `out[size·i ..]` = the RHA of the granule of `slots[i]` (-1 is a zero granule). SHA-384 goes
+ * through the batch kernels (native on Node); SHA-256 and SHA-512 through the hash backend.
+ */
+export function ccaHashSlots(algorithm: CcaRealmHash, kernels: HashKernels, hash: HashBackend, pages: Uint8Array, slots: Int32Array, out: Uint8Array): void {
+  if (algorithm === 'sha-384') return kernels.sha384Slots(pages, slots, out);
+  const size = CCA_HASH_SIZES[algorithm];
+  const f = algorithm === 'sha-256' ? (d: Uint8Array) => hash.sha256(d) : (d: Uint8Array) => hash.sha512(d);
+  for (let i = 0; i < slots.length; i++) {
+    const s = slots[i]!;
+    out.set(f(s < 0 ? ZERO_GRANULE : pages.subarray(s * SLOT_SIZE, (s + 1) * SLOT_SIZE)), i * size);
+  }
+}
+
+/** Lowers a CCA plan's `pages` operations into DATA steps and chains them on a started realm. */
+export class CcaBatchRunner implements BatchRunner {
+  readonly steps = new StepArrays();
+  readonly hashSize: number;
+
+  constructor(
+    private readonly plan: CcaLaunchPlan,
+    /** A realm after `startCcaRealm(plan)`. */
+    private readonly realm: CcaRealm,
+    private readonly kernels: HashKernels,
+    private readonly hash: HashBackend,
+  ) {
+    this.hashSize = CCA_HASH_SIZES[plan.hashAlgorithm];
+  }
+
+  get hashAlgorithm(): CcaRealmHash {
+    return this.plan.hashAlgorithm;
+  }
+
+  lower(op: MeasureOp, page: number, batch: PageBatch): boolean {
+    if (op.op !== 'pages') return true;
+    const measured = !op.unmeasured;
+    // Only the first page of an operation has data; the others are zero granules (slot -1).
+    const slot = measured && page === 0 ? batch.slotFor(op.data) : -1;
+    if (slot === undefined) return false;
+    this.steps.push(pageGpa(op.gpa, page), slot, measured ? 1 : 0);
+    return true;
+  }
+
+  /** The batch's steps as a job (copies; empties the step arrays). */
+  takeJob(): CcaJob {
+    const { tags, ...steps } = this.steps.take();
+    return { ...steps, measured: tags };
+  }
+
+  /** Chains a job's DATA descriptors in order, given the RHA of each measured step's granule (`ccaHashSlotsOf(job)`). */
+  chain(job: CcaJob, hashes: Uint8Array): void {
+    const size = this.hashSize;
+    for (let i = 0, j = 0; i < job.measured.length; i++) {
+      const content = job.measured[i] === 1 ? { hash: hashes.subarray(j * size, ++j * size) } : null;
+      this.realm.data(job.gpas[i]!, content, { reason: 'PAGE_DATA' });
+    }
+  }
+
+  run(batch: PageBatch): void {
+    const job = this.takeJob();
+    const slots = ccaHashSlotsOf(job);
+    const out = new Uint8Array(this.hashSize * slots.length);
+    ccaHashSlots(this.plan.hashAlgorithm, this.kernels, this.hash, batch.pages, slots, out);
+    this.chain(job, out);
+  }
+
+  /** The RIM as the realm token reports it, after the REC. */
+  finish(): Uint8Array {
+    finishCcaRealm(this.plan, this.realm);
+    return this.realm.measurement();
+  }
+}
