@@ -24,6 +24,7 @@ import { IgvmFormatError } from '../format/errors.js';
 
 import { readInput, openInput, choice } from './input.js';
 import { FIRMWARE_HELP, FIRMWARE_MEASURE_OPTIONS, firmwarePathOf } from './firmware-options.js';
+import { CCA_HELP, CCA_OPTIONS, anyCcaOption, ccaLoadOptionsOf } from './cca-options.js';
 import { stringify, u64Json, type Json } from './json.js';
 import { bytesToHex } from '../format/bytes.js';
 
@@ -34,13 +35,14 @@ Compute the launch measurement each platform of an IGVM file will report:
 the SEV-SNP launch digest (SHA-384), the TDX MRTD (SHA-384), the VBS boot
 digest (SHA-256) and the SEV / SEV-ES launch digest (SHA-256; COCONUT
 igvmmeasure's rule under every profile, as microsoft/igvm has none: page data
-then VMSAs in file order, any-bit masks). NATIVE and CCA platforms are listed
-as not measurable. With several FILEs, each is measured in turn (text: one
+then VMSAs in file order, any-bit masks) and the Arm CCA Realm Initial
+Measurement (the realm's hash algorithm; see the CCA options below). NATIVE
+platforms are listed as not measurable. With several FILEs, each is measured in turn (text: one
 block per file headed by its path). With --firmware, the same for an OVMF /
 SVSM / TDVF image.
 
 Options:
-  --platform P     snp, tdx, vbs, sev, sev-es or all (default all)
+  --platform P     snp, tdx, vbs, sev, sev-es, cca or all (default all)
   --profile P      how the host loads the file (default igvm):
                      igvm         microsoft/igvm's measurement module (Hyper-V, OpenHCL)
                      qemu         QEMU/KVM: any-bit mask match, shared flag ignored, 2 MiB
@@ -64,6 +66,7 @@ Options:
                    (with several FILEs each line also names its "file")
 ${DIGEST_OUTPUT_HELP}
   -h, --help       show this help
+${CCA_HELP}
 ${FIRMWARE_HELP}
 
 Launch step lists (instead of FILE):
@@ -191,11 +194,16 @@ export const measureCommand: Command = {
     steps: { type: 'string' },
     ...DIGEST_OUTPUT_OPTIONS,
     ...FIRMWARE_MEASURE_OPTIONS,
+    ...CCA_OPTIONS,
   },
   async run({ values, positionals }, io: CliIo) {
     const digest = digestOutputOf(values);
     if (digest.digestOnly && (values.json === true || values.trace === true)) throw new UsageError(`--${values.quiet === true ? 'quiet' : 'digest-only'} prints only the digests; it does not go with --json or --trace`);
     if (values['output-format'] !== undefined && (values.json === true || values.trace === true)) throw new UsageError('--output-format applies to text output; JSON always carries hex');
+    const cca = anyCcaOption(values);
+    if (cca !== undefined && (values.steps !== undefined || firmwarePathOf(values) !== undefined)) {
+      throw new UsageError(`--${cca} applies to the CCA platforms of IGVM files${values.steps !== undefined ? '; a step list says what is measured' : ''}`);
+    }
     if (values.steps !== undefined) {
       if (firmwarePathOf(values) !== undefined) throw new UsageError('--steps and --firmware both say what is measured; choose one');
       return (await import('./measure-steps.js')).runMeasureSteps(values, positionals, io, traceJson);
@@ -229,6 +237,7 @@ export const measureCommand: Command = {
       maxPages,
       ...(apVmsa === undefined ? {} : { apVmsa }),
       ...(values['native-zero'] === true ? { nativeZero: true } : {}),
+      cca: ccaLoadOptionsOf(values),
     };
     const entries: Json[] = [];
     let code = EXIT_OK;

@@ -9,22 +9,28 @@
 import { PageBatch, StepArrays, pageGpa, type BatchRunner, type StepJob } from './batch.js';
 import type { CcaRealm, CcaRealmHash } from './cca.js';
 import { CCA_HASH_SIZES } from './cca.js';
-import { finishCcaRealm, type CcaLaunchPlan } from './cca-igvm.js';
+import type { CcaLaunchPlan } from './cca-igvm.js';
 import type { HashBackend } from './hash.js';
 import { SLOT_SIZE, type HashKernels } from './kernels.js';
-import type { MeasureOp } from './steps.js';
+import type { MeasureOp, RecOp } from './steps.js';
 
-/** One batch of CCA DATA steps: `measured[i]` is 1 when granule i is content-measured. */
+/** Step tags: an unmeasured DATA granule, a measured one, the REC (`recs` holds it). */
+const UNMEASURED = 0;
+const MEASURED = 1;
+const REC = 2;
+
+/** One batch of CCA steps: `measured[i]` is 1 when granule i is content-measured, 2 for a REC (in `recs`). */
 export interface CcaJob extends StepJob {
   readonly measured: Uint8Array;
+  readonly recs: readonly RecOp[];
 }
 
 /** The slots whose granules a CCA job needs hashed: those of its measured steps, in order (-1: a zero granule). */
 export function ccaHashSlotsOf(job: CcaJob): Int32Array {
   let m = 0;
-  for (let i = 0; i < job.measured.length; i++) m += job.measured[i]!;
+  for (let i = 0; i < job.measured.length; i++) if (job.measured[i] === MEASURED) m++;
   const out = new Int32Array(m);
-  for (let i = 0, j = 0; i < job.measured.length; i++) if (job.measured[i] === 1) out[j++] = job.slots[i]!;
+  for (let i = 0, j = 0; i < job.measured.length; i++) if (job.measured[i] === MEASURED) out[j++] = job.slots[i]!;
   return out;
 }
 
@@ -48,6 +54,7 @@ export function ccaHashSlots(algorithm: CcaRealmHash, kernels: HashKernels, hash
 export class CcaBatchRunner implements BatchRunner {
   readonly steps = new StepArrays();
   readonly hashSize: number;
+  private recs: RecOp[] = [];
 
   constructor(
     private readonly plan: CcaLaunchPlan,
@@ -64,26 +71,39 @@ export class CcaBatchRunner implements BatchRunner {
   }
 
   lower(op: MeasureOp, page: number, batch: PageBatch): boolean {
+    if (op.op === 'rec') {
+      this.recs.push(op);
+      this.steps.push(0n, -1, REC);
+      return true;
+    }
     if (op.op !== 'pages') return true;
     const measured = !op.unmeasured;
     // Only the first page of an operation has data; the others are zero granules (slot -1).
     const slot = measured && page === 0 ? batch.slotFor(op.data) : -1;
     if (slot === undefined) return false;
-    this.steps.push(pageGpa(op.gpa, page), slot, measured ? 1 : 0);
+    this.steps.push(pageGpa(op.gpa, page), slot, measured ? MEASURED : UNMEASURED);
     return true;
   }
 
   /** The batch's steps as a job (copies; empties the step arrays). */
   takeJob(): CcaJob {
     const { tags, ...steps } = this.steps.take();
-    return { ...steps, measured: tags };
+    const recs = this.recs;
+    this.recs = [];
+    return { ...steps, measured: tags, recs };
   }
 
   /** Chains a job's DATA descriptors in order, given the RHA of each measured step's granule (`ccaHashSlotsOf(job)`). */
   chain(job: CcaJob, hashes: Uint8Array): void {
     const size = this.hashSize;
-    for (let i = 0, j = 0; i < job.measured.length; i++) {
-      const content = job.measured[i] === 1 ? { hash: hashes.subarray(j * size, ++j * size) } : null;
+    for (let i = 0, j = 0, r = 0; i < job.measured.length; i++) {
+      const tag = job.measured[i];
+      if (tag === REC) {
+        const rec = job.recs[r++]!;
+        this.realm.rec(rec.flags, rec.pc, rec.gprs, rec.source);
+        continue;
+      }
+      const content = tag === MEASURED ? { hash: hashes.subarray(j * size, ++j * size) } : null;
       this.realm.data(job.gpas[i]!, content, { reason: 'PAGE_DATA' });
     }
   }
@@ -96,9 +116,8 @@ export class CcaBatchRunner implements BatchRunner {
     this.chain(job, out);
   }
 
-  /** The RIM as the realm token reports it, after the REC. */
+  /** The RIM as the realm token reports it. */
   finish(): Uint8Array {
-    finishCcaRealm(this.plan, this.realm);
     return this.realm.measurement();
   }
 }

@@ -9,8 +9,9 @@
  *  - zero pages measured as zero granules (`zeroPages: 'skip'` leaves them unpopulated);
  *  - unmeasured pages and parameter inserts as unmeasured DATA descriptors (§1.4), which still
  *    change the RIM (`unmeasured: 'skip'`: as RMM 1.0's DATA_CREATE_UNKNOWN would);
- *  - RECs after all DATA, as KVM creates them; only vCPU 0 is runnable (KVM sets RUNNABLE for it
- *    alone, whatever the context's flags), so only vp_index 0's context is measured;
+ *  - RECs after all DATA, as KVM creates them (`recOrder: 'directive'` puts the REC where its VP
+ *    context directive is); only vCPU 0 is runnable (KVM sets RUNNABLE for it alone, whatever
+ *    the context's flags), so only vp_index 0's context is measured;
  *  - s2sz = log2(shared_gpa_boundary) + 1 where a rule set measures the realm parameters.
  * Relocation is assumed absent.
  */
@@ -19,7 +20,7 @@ import type { IgvmFile, SupportedPlatformHeader } from '../format/index.js';
 import { EMPTY_DATA } from '../format/source.js';
 import { appliesTo } from '../format/view.js';
 import { ccaHashAlgorithmFromCode, CcaError, CcaRealm, DEFAULT_CCA_RULE_SET, type CcaRealmHash, type CcaRealmOptions, type CcaRealmParams, type CcaRuleSet } from './cca.js';
-import type { OpSource, PagesOp } from './steps.js';
+import type { OpSource, PagesOp, RecOp } from './steps.js';
 
 const GRANULE = 4096n;
 const PAGES_PER_2MB = 512;
@@ -27,11 +28,13 @@ const PAGES_PER_2MB = 512;
 /** How a CCA loader would load the file; see the file comment for the defaults. */
 export interface CcaLoadOptions extends Omit<CcaRealmOptions, 'hashAlgorithm'> {
   readonly rule?: CcaRuleSet;
-  /** Realm parameters for `rmm-1.0` and `tfrmm-2026` (host-chosen; s2sz defaults from the platform header). */
+  /** Realm parameters for `rmm-1.0` and `tfrmm-2026` (host-chosen; s2sz defaults from the platform header, the rest to no SVE/PMU/LPA2 and 6 breakpoints and watchpoints). */
   readonly params?: Partial<CcaRealmParams>;
   readonly dataOrder?: 'directive' | 'ascending';
   readonly zeroPages?: 'measured' | 'skip';
   readonly unmeasured?: 'descriptor' | 'skip';
+  /** Where the REC of vCPU 0 is created: after all DATA (`last`, KVM) or at its VP context (`directive`). */
+  readonly recOrder?: 'last' | 'directive';
   /** Guest RAM `[base, top)` ranges given RIPAS RAM (measured under `rmm-1.0` only, required there). */
   readonly ramRanges?: ReadonlyArray<readonly [bigint, bigint]>;
 }
@@ -46,19 +49,11 @@ export interface CcaIgvmMeasurement {
   readonly rule: CcaRuleSet;
 }
 
-/** The runnable REC of vCPU 0 (§2.3). */
-export interface CcaRec {
-  readonly flags: bigint;
-  readonly pc: bigint;
-  readonly gprs: readonly bigint[];
-  readonly source: OpSource;
-}
-
 /**
- * One CCA platform of a file, checked and lowered: what RMI_REALM_CREATE and RIPAS take, the
- * DATA granules as `pages` operations (`ops()`, in load order: the first page of each carries
- * its data, the others are zero granules; unmeasured operations are unmeasured DATA), and the
- * REC. Every check runs when the plan is made; `ops()` then cannot fail.
+ * One CCA platform of a file, checked and lowered: what RMI_REALM_CREATE and RIPAS take, then
+ * `ops()` in load order: DATA granules as `pages` operations (the first page of each carries its
+ * data, the others are zero granules; unmeasured operations are unmeasured DATA) and the `rec`
+ * of vCPU 0. Every check runs when the plan is made; `ops()` then cannot fail.
  */
 export interface CcaLaunchPlan {
   readonly hashAlgorithm: CcaRealmHash;
@@ -66,10 +61,11 @@ export interface CcaLaunchPlan {
   readonly params: CcaRealmParams | undefined;
   readonly ramRanges: ReadonlyArray<readonly [bigint, bigint]>;
   readonly createSource: OpSource;
-  readonly rec: CcaRec | undefined;
+  /** The runnable REC of vCPU 0, if the file has its context. */
+  readonly rec: RecOp | undefined;
   /** DATA granules in all. */
   readonly pageSteps: number;
-  ops(): Iterable<PagesOp>;
+  ops(): Iterable<PagesOp | RecOp>;
 }
 
 /** log2(boundary) + 1 for a power-of-two shared GPA boundary (§2.2: the shared bit is the top IPA bit). */
@@ -91,14 +87,18 @@ export function planCcaLaunch(file: IgvmFile, platform: SupportedPlatformHeader,
   if (rule !== 'rmm-2.0') {
     const s2sz = options.params?.s2sz ?? s2szOf(platform.sharedGpaBoundary);
     if (s2sz === undefined) throw new CcaError('BadField', `shared_gpa_boundary 0x${platform.sharedGpaBoundary.toString(16)} is no power of two; give the IPA width`, { field: 's2sz' });
-    params = { flags: 0n, sveVl: 0, numBps: 0, numWps: 0, pmuNumCtrs: 0, ...options.params, s2sz };
+    // Defaults: no SVE, PMU or LPA2; 6 breakpoints and 6 watchpoints (encoded 5), as the published KVM launches of vectors/cca.
+    params = { flags: 0n, sveVl: 0, numBps: 5, numWps: 5, pmuNumCtrs: 0, ...options.params, s2sz };
+  }
+  if (options.recOrder === 'directive' && options.dataOrder === 'ascending') {
+    throw new CcaError('BadField', 'with DATA in ascending IPA order a REC has no directive position; use recOrder last', { field: 'recOrder' });
   }
   if (rule === 'rmm-1.0' && options.ramRanges === undefined) throw new CcaError('BadField', 'rmm-1.0 measures RIPAS: give the RAM ranges of the realm', { field: 'ramRanges' });
 
   // One pass to check every directive and count the granules; `ops()` repeats it without checks.
   const areas = new Map<number, bigint>();
   let pageSteps = 0;
-  let rec: CcaRec | undefined;
+  let rec: RecOp | undefined;
   for (const d of file.directives) {
     if (d.kind === 'PARAMETER_AREA') areas.set(d.parameterAreaIndex, d.numberOfBytes);
     if (!('compatibilityMask' in d) || !appliesTo(d.compatibilityMask, cm)) continue;
@@ -113,16 +113,19 @@ export function planCcaLaunch(file: IgvmFile, platform: SupportedPlatformHeader,
     } else if (d.kind === 'VP_CONTEXT' && d.payload.format === 'cca' && d.vpIndex === 0) {
       const c = d.payload.context;
       // KVM makes vCPU 0 alone runnable, whatever the context's flags (§2.3).
-      rec = { flags: 1n, pc: c.pc, gprs: [c.x0, c.x1, c.x2, c.x3, c.x4, c.x5, c.x6, c.x7], source: { headerIndex: d.index, fileOffset: d.offset, reason: d.kind } };
+      rec = { op: 'rec', flags: 1n, pc: c.pc, gprs: [c.x0, c.x1, c.x2, c.x3, c.x4, c.x5, c.x6, c.x7], source: { headerIndex: d.index, fileOffset: d.offset, reason: d.kind } };
     }
   }
 
-  function* directiveOps(): Generator<PagesOp> {
+  const recAt = options.recOrder === 'directive' ? rec?.source.headerIndex : undefined;
+
+  function* directiveOps(): Generator<PagesOp | RecOp> {
     const sizes = new Map<number, bigint>();
     for (const d of file.directives) {
       if (d.kind === 'PARAMETER_AREA') sizes.set(d.parameterAreaIndex, d.numberOfBytes);
       if (!('compatibilityMask' in d) || !appliesTo(d.compatibilityMask, cm)) continue;
       const source: OpSource = { headerIndex: d.index, fileOffset: d.offset, reason: d.kind };
+      if (d.index === recAt) yield rec!;
       if (d.kind === 'PAGE_DATA') {
         if ((d.flags & PageDataFlags.SHARED) !== 0) continue; // not realm memory: no RIM effect (§2.2)
         const measured = (d.flags & PageDataFlags.UNMEASURED) === 0;
@@ -137,15 +140,18 @@ export function planCcaLaunch(file: IgvmFile, platform: SupportedPlatformHeader,
         yield { op: 'pages', gpa: d.gpa, count, dataType: 'NORMAL', unmeasured: true, data: EMPTY_DATA, acceptance: 0, origin: 'parameter-insert', source };
       }
     }
+    if (rec !== undefined && recAt === undefined) yield rec;
   }
 
-  /** Granule by granule, sorted by IPA (stable: equal IPAs keep directive order). */
-  function ascendingOps(): PagesOp[] {
+  /** Granule by granule, sorted by IPA (stable: equal IPAs keep directive order), then the REC. */
+  function ascendingOps(): Array<PagesOp | RecOp> {
     const granules: PagesOp[] = [];
     for (const op of directiveOps()) {
+      if (op.op === 'rec') continue;
       for (let i = 0; i < op.count; i++) granules.push({ ...op, gpa: op.gpa + BigInt(i) * GRANULE, count: 1, data: i === 0 ? op.data : EMPTY_DATA });
     }
-    return granules.sort((a, b) => (a.gpa < b.gpa ? -1 : a.gpa > b.gpa ? 1 : 0));
+    granules.sort((a, b) => (a.gpa < b.gpa ? -1 : a.gpa > b.gpa ? 1 : 0));
+    return rec === undefined ? granules : [...granules, rec];
   }
 
   return {
@@ -168,22 +174,20 @@ export function startCcaRealm(plan: CcaLaunchPlan, options: Omit<CcaRealmOptions
   return realm;
 }
 
-/** The REC of `plan`, after all DATA (§2.3: KVM creates RECs last). */
-export function finishCcaRealm(plan: CcaLaunchPlan, realm: CcaRealm): void {
-  if (plan.rec !== undefined) realm.rec(plan.rec.flags, plan.rec.pc, plan.rec.gprs, plan.rec.source);
-}
-
 /** Measures `platform` (a `CCA` platform header of `file`) as spec/cca.md §2 describes, step by step. */
 export function measureCcaIgvm(file: IgvmFile, platform: SupportedPlatformHeader, options: CcaLoadOptions = {}): CcaIgvmMeasurement {
   const plan = planCcaLaunch(file, platform, options);
   const realm = startCcaRealm(plan, options);
   for (const op of plan.ops()) {
+    if (op.op === 'rec') {
+      realm.rec(op.flags, op.pc, op.gprs, op.source);
+      continue;
+    }
     const bytes = op.unmeasured ? null : op.data.length === 0 ? new Uint8Array(0) : op.data.bytes();
     for (let i = 0; i < op.count; i++) {
       const content = bytes === null ? null : { bytes: i === 0 ? bytes : new Uint8Array(0) };
       realm.data(op.gpa + BigInt(i) * GRANULE, content, op.source);
     }
   }
-  finishCcaRealm(plan, realm);
   return { hashAlgorithm: plan.hashAlgorithm, measurement: realm.measurement(), rim: realm.rim(), rule: plan.rule };
 }

@@ -54,8 +54,18 @@ export interface RegistersOp {
   readonly source: OpSource;
 }
 
+/** An Arm CCA REC (RMI_REC_CREATE) of a VP context; only the CCA lowering makes these. */
+export interface RecOp {
+  readonly op: 'rec';
+  readonly flags: bigint;
+  readonly pc: bigint;
+  /** x0..x7. */
+  readonly gprs: readonly bigint[];
+  readonly source: OpSource;
+}
+
 /** One measurement operation. */
-export type MeasureOp = PagesOp | VmsaOp | RegistersOp;
+export type MeasureOp = PagesOp | VmsaOp | RegistersOp | RecOp;
 
 /** One primitive step as `--trace` shows it: what was hashed and the digest after it. */
 export interface TraceStep {

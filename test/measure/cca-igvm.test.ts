@@ -45,7 +45,7 @@ function expectedSteps(hash: string, rule: string, extra: object[] = []) {
   return {
     hash_algorithm: hash,
     steps: [
-      rule === 'rmm-2.0' ? { op: 'realm_create', rule } : { op: 'realm_create', rule, flags: 0, s2sz: 48, sve_vl: 0, num_bps: 0, num_wps: 0, pmu_num_ctrs: 0 },
+      rule === 'rmm-2.0' ? { op: 'realm_create', rule } : { op: 'realm_create', rule, flags: 0, s2sz: 48, sve_vl: 0, num_bps: 5, num_wps: 5, pmu_num_ctrs: 0 },
       ...extra,
       { op: 'data', ipa: 0x8000_0000, measure: true, content_b64: b64(page(1)) },
       { op: 'data', ipa: 0x8000_1000, measure: true, content_b64: b64(ZERO) },
