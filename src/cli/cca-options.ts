@@ -32,7 +32,7 @@ export const DEFAULT_CCA_WATCHPOINTS = 6;
 
 /** The help text of the CCA options (indented like every command's options). */
 export const CCA_HELP = `
-Arm CCA platforms (the Realm Initial Measurement, RIM; spec/cca.md). An IGVM file does
+Arm CCA platforms (the Realm Initial Measurement, RIM). An IGVM file does
 not carry the realm parameters the host chooses, and no CCA loader exists yet to confirm
 how one would load it: the conventions marked [inferred] are the spec's recommendation,
 and the JSON note of every CCA platform repeats which were used.

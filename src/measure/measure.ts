@@ -54,7 +54,7 @@ const CCA_ALGORITHM: Record<CcaRealmHash, DigestAlgorithm> = { 'sha-256': 'sha25
  */
 export function ccaConventionNote(plan: { readonly rule: CcaRuleSet }, options: CcaLoadOptions = {}): string {
   return (
-    `Arm CCA: no loader confirms these inferred conventions yet (spec/cca.md §2): RMM rules ${plan.rule}, ` +
+    `Arm CCA: no loader confirms these inferred conventions yet: RMM rules ${plan.rule}, ` +
     `DATA in ${options.dataOrder ?? 'directive'} order, zero pages ${options.zeroPages ?? 'measured'}, ` +
     `unmeasured pages and parameter areas as ${options.unmeasured === 'skip' ? 'nothing (skipped)' : 'unmeasured DATA'}, ` +
     'the REC of vCPU 0 alone, after all DATA'

@@ -36,14 +36,14 @@ export const WORKER_THRESHOLD_BYTES = 8 * 1024 * 1024;
 
 /**
  * Workers the pipeline can use for a platform selection (pipeline.ts): TDX or VBS alone is one
- * sequential hash, on one worker; SEV-SNP alone shares each batch between the main thread and
- * one worker fewer than the cores; several platforms use every core. Starting no more than
+ * sequential hash, on one worker; SEV-SNP or CCA alone shares each batch between the main
+ * thread and one worker fewer than the cores; several platforms use every core. Starting no more than
  * that matters on small machines: each worker's start-up takes CPU from the parse it overlaps.
  */
 export function workersFor(platform: MeasureOptions['platform']): number {
   const cores = availableParallelism();
   if (platform === 'tdx' || platform === 'vbs') return 1;
-  if (platform === 'snp') return Math.max(1, cores - 1);
+  if (platform === 'snp' || platform === 'cca') return Math.max(1, cores - 1);
   return cores;
 }
 

@@ -5,6 +5,8 @@
  * operations into steps; worker threads do the hashing:
  *  - SEV-SNP: page-content SHA-384s are independent, so they are spread over workers; the
  *    PAGE_INFO chain, which is sequential and cheap, stays on the main thread, in order;
+ *  - Arm CCA: the same split: granule hashes (SHA-256/384/512) on workers, the chain of DATA
+ *    descriptors on the main thread, in order (spec/cca.md §1.4);
  *  - TDX and VBS: one sequential hash each, so each runs whole on its own worker, which keeps
  *    its state between batches.
  * The ring bounds memory (and so the read-ahead): a batch is refilled only when every worker
@@ -18,6 +20,9 @@ import { Worker } from 'node:worker_threads';
 import { PageBatch, fillBatch, runLanes } from '../measure/batch.js';
 import type { Lane } from '../measure/measure.js';
 import { hashSlotsOf, type SnpBatchRunner } from '../measure/snp.js';
+import { ccaHashSlots, ccaHashSlotsOf, type CcaBatchRunner } from '../measure/cca-batch.js';
+import { CCA_HASH_SIZES, type CcaRealmHash } from '../measure/cca.js';
+import { nodeHashBackend } from './hash-node.js';
 import type { TdxBatchRunner, TdxJob } from '../measure/tdx.js';
 import type { VbsBatchRunner, VbsJob } from '../measure/vbs.js';
 import { nodeKernels } from './backends.js';
@@ -139,17 +144,18 @@ export async function runLanesParallel(lanes: readonly Lane[], options: Pipeline
   }
   const own = options.pool === undefined ? KernelPool.start(threads) : undefined;
   const pool = (options.pool ?? own)!.workers;
-  // TDX and VBS lanes get a worker each; SNP page hashing gets the workers left, or, when
-  // there are none, shares the last lane's (VBS, the lightest sequential hash).
-  const sequential = lanes.filter((l) => l.platformType !== 'SEV_SNP');
-  const hasSnp = lanes.some((l) => l.platformType === 'SEV_SNP');
+  // TDX and VBS lanes get a worker each; SNP and CCA page hashing gets the workers left, or,
+  // when there are none, shares the last lane's (VBS, the lightest sequential hash).
+  const split = (l: Lane): boolean => l.platformType === 'SEV_SNP' || l.platformType === 'CCA';
+  const sequential = lanes.filter((l) => !split(l));
+  const hasSnp = lanes.some(split);
   if (pool.length < Math.max(1, sequential.length)) {
     await own?.close();
     return runInThread(lanes, slots, total, options.onProgress);
   }
   const laneWorkers = new Map<Lane, KernelWorker>(sequential.map((l, i) => [l, pool[i]!]));
   const spare = pool.slice(sequential.length, Math.max(sequential.length, threads));
-  // SEV-SNP alone: the main thread hashes a share of each batch itself, with one worker fewer,
+  // SEV-SNP or CCA alone: the main thread hashes a share of each batch itself, with one worker fewer,
   // so that no more threads run than there are cores (env IGVM_MEASURE_MAIN_SHARE to tune).
   const mainShare = hasSnp && sequential.length === 0 ? Number(process.env.IGVM_MEASURE_MAIN_SHARE ?? 0.35) : 0;
   const hashPool = mainShare > 0 && spare.length > 1 ? spare.slice(0, spare.length - 1) : spare;
@@ -177,10 +183,16 @@ export async function runLanesParallel(lanes: readonly Lane[], options: Pipeline
         if (lane.platformType === 'SEV_SNP') {
           const snp = runner as SnpBatchRunner;
           const job = snp.takeJob();
-          const hashes = hashOnWorkers(hashWorkers, pages, hashSlotsOf(job), mainShare > 0 ? { share: mainShare, pages: entry.batch.pages } : undefined);
+          const hashes = hashOnWorkers(hashWorkers, pages, hashSlotsOf(job), 'sha-384', mainShare > 0 ? { share: mainShare, pages: entry.batch.pages } : undefined);
           waits.push(hashes);
           // The chain must follow batch order; hashes may arrive in any order.
           chain = chain.then(async () => snp.chain(job, await hashes));
+        } else if (lane.platformType === 'CCA') {
+          const cca = runner as CcaBatchRunner;
+          const job = cca.takeJob();
+          const hashes = hashOnWorkers(hashWorkers, pages, ccaHashSlotsOf(job), cca.hashAlgorithm, mainShare > 0 ? { share: mainShare, pages: entry.batch.pages } : undefined);
+          waits.push(hashes);
+          chain = chain.then(async () => cca.chain(job, await hashes));
         } else if (lane.platformType === 'TDX') {
           const job = (runner as TdxBatchRunner).takeJob();
           waits.push(laneWorkers.get(lane)!.call({ cmd: 'tdx', pages, ...job }, transferOf(job)));
@@ -196,7 +208,7 @@ export async function runLanesParallel(lanes: readonly Lane[], options: Pipeline
     await chain;
     return await Promise.all(
       lanes.map(async (lane) => {
-        if (lane.platformType === 'SEV_SNP') return lane.runner.finish();
+        if (split(lane)) return lane.runner.finish();
         const r = await laneWorkers.get(lane)!.call({ cmd: lane.platformType === 'TDX' ? 'tdxDigest' : 'vbsDigest' });
         return lane.platformType === 'TDX' ? r.out! : (lane.runner as VbsBatchRunner).finish(r.out!);
       }),
@@ -206,25 +218,28 @@ export async function runLanesParallel(lanes: readonly Lane[], options: Pipeline
   }
 }
 
-/** SHA-384 of the given slots, split evenly over the workers; the hashes in slot order. */
+/** The hashes (SHA-384, or a CCA realm's hash) of the given slots, split evenly over the workers; in slot order. */
 async function hashOnWorkers(
   workers: readonly KernelWorker[],
   pages: SharedArrayBuffer,
   slots: Int32Array,
+  algorithm: CcaRealmHash,
   main?: { share: number; pages: Uint8Array },
 ): Promise<Uint8Array> {
   if (slots.length === 0) return new Uint8Array(0);
+  const size = CCA_HASH_SIZES[algorithm];
   const own = main === undefined ? 0 : Math.floor(slots.length * main.share);
   const rest = slots.subarray(own);
   const per = Math.ceil(rest.length / workers.length);
   const pending = workers.flatMap((w, i) => {
     const part = rest.slice(i * per, (i + 1) * per);
-    return part.length === 0 ? [] : [w.call({ cmd: 'sha384', pages, slots: part }, [part.buffer])];
+    if (part.length === 0) return [];
+    return [w.call(algorithm === 'sha-384' ? { cmd: 'sha384', pages, slots: part } : { cmd: 'rha', algorithm, pages, slots: part }, [part.buffer])];
   });
-  const out = new Uint8Array(48 * slots.length);
+  const out = new Uint8Array(size * slots.length);
   // The main thread's share, while the workers hash the rest.
-  if (own > 0) nodeKernels.sha384Slots(main!.pages, slots.subarray(0, own), out.subarray(0, 48 * own));
-  let at = 48 * own;
+  if (own > 0) ccaHashSlots(algorithm, nodeKernels, nodeHashBackend, main!.pages, slots.subarray(0, own), out.subarray(0, size * own));
+  let at = size * own;
   for (const p of await Promise.all(pending)) {
     out.set(p.out!, at);
     at += p.out!.length;

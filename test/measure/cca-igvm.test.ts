@@ -8,12 +8,18 @@
  *   shared page → nothing; vp_index 0's context → rec flags 1 (KVM makes vCPU 0 alone runnable)
  *   after all data; RIM₀ by the rule set, s2sz = log2(shared_gpa_boundary) + 1.
  */
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { IgvmBuilder } from '../../src/format/builder.js';
 import { parseIgvm } from '../../src/format/reader.js';
 import { CcaError } from '../../src/measure/cca.js';
 import { measureCcaIgvm } from '../../src/measure/cca-igvm.js';
 import { foldCcaStepList, readCcaStepList } from '../../src/measure/cca-steps.js';
+import { measure } from '../../src/measure/measure.js';
+import { measureParallel } from '../../src/node/measure-file.js';
+import { REPO_ROOT } from '../helpers/shared.js';
 
 const page = (seed: number): Uint8Array => Uint8Array.from({ length: 4096 }, (_, i) => (i * 7 + seed) & 0xff);
 const b64 = (b: Uint8Array): string => Buffer.from(b).toString('base64');
@@ -109,5 +115,114 @@ describe('measureCcaIgvm: an IGVM file folds to the RIM of its step list', () =>
         .toBytes(),
     );
     expect(() => measureCcaIgvm(secrets, secrets.platforms[0]!)).toThrow(/SECRETS/);
+  });
+});
+
+/** A file whose directives are out of IPA order, with a 2 MiB page and vp 0's context between pages. */
+function shuffled(hashCode: number) {
+  return parseIgvm(
+    new IgvmBuilder({ formatVersion: 2, architecture: 'aarch64' })
+      .platform({ compatibilityMask: 1, platformType: 'CCA', sharedGpaBoundary: 1n << 47n })
+      .ccaPolicy({ compatibilityMask: 1, hashAlgorithm: hashCode })
+      .pageData({ gpa: 0x8040_0000, compatibilityMask: 1, data: page(5) })
+      .ccaContext({ compatibilityMask: 1, vpIndex: 0, context: { pc: 0x8040_0000n, x1: 7n } })
+      .pageData({ gpa: 0x8000_0000, compatibilityMask: 1, data: page(6), flags: 1 }) // a 2 MiB page
+      .toBytes(),
+  );
+}
+
+/** `shuffled`'s DATA granules by spec/cca.md §2.2 (the 2 MiB page: its data, then 511 zero granules). */
+function shuffledGranules(): Array<{ ipa: number; content: Uint8Array }> {
+  const big = Array.from({ length: 512 }, (_, i) => ({ ipa: 0x8000_0000 + i * 4096, content: i === 0 ? page(6) : ZERO }));
+  return [{ ipa: 0x8040_0000, content: page(5) }, ...big];
+}
+
+const dataStep = (g: { ipa: number; content: Uint8Array }) => ({ op: 'data', ipa: g.ipa, measure: true, content_b64: b64(g.content) });
+const REC_SHUFFLED = { op: 'rec', flags: 1, pc: 0x8040_0000, gprs: [0, 7] };
+
+describe('measure(): the batched CCA lane gives the RIM of the step list', () => {
+  for (const [code, name] of HASHES) {
+    it(`${name}: every rule set, through measure() and measureParallel() on this thread`, async () => {
+      const file = built(code, { sharedPage: true });
+      for (const rule of ['rmm-2.0', 'tfrmm-2026'] as const) {
+        const want = foldCcaStepList(readCcaStepList(expectedSteps(name, rule)));
+        const r = measure(file, { platform: 'cca', cca: { rule } }).platforms[0]!;
+        expect('digest' in r && hex(r.digest), rule).toBe(hex(want.measurement));
+        expect('digest' in r && r.algorithm).toBe(name.replace('-', ''));
+        expect('digest' in r && r.cca !== undefined && hex(r.cca.rim)).toBe(hex(want.rim));
+        expect('digest' in r && r.note).toMatch(/no loader confirms/);
+        // One-page batches: the chain crosses every batch boundary.
+        const p = (await measureParallel(file, { platform: 'cca', cca: { rule }, threads: 1, batchSlots: 1 })).platforms[0]!;
+        expect('digest' in p && hex(p.digest)).toBe(hex(want.measurement));
+      }
+    });
+  }
+
+  it('DATA in directive order, the REC last (defaults), or at its directive, or DATA by IPA', () => {
+    const file = shuffled(0);
+    const g = shuffledGranules();
+    const head = { op: 'realm_create', rule: 'rmm-2.0' };
+    const fold = (steps: object[]) => hex(foldCcaStepList(readCcaStepList({ hash_algorithm: 'sha-256', steps: [head, ...steps] })).measurement);
+    const digestOf = (cca: object) => {
+      const r = measure(file, { platform: 'cca', cca }).platforms[0]!;
+      return 'digest' in r ? hex(r.digest) : r;
+    };
+    expect(digestOf({})).toBe(fold([...g.map(dataStep), REC_SHUFFLED]));
+    expect(digestOf({ recOrder: 'directive' })).toBe(fold([dataStep(g[0]!), REC_SHUFFLED, ...g.slice(1).map(dataStep)]));
+    const byIpa = [...g].sort((a, b) => a.ipa - b.ipa);
+    expect(digestOf({ dataOrder: 'ascending' })).toBe(fold([...byIpa.map(dataStep), REC_SHUFFLED]));
+    // The reference model (used for --trace) agrees with the lane.
+    let steps = 0;
+    const traced = measure(file, { platform: 'cca', cca: { recOrder: 'directive' }, trace: () => void steps++ }).platforms[0]!;
+    expect('digest' in traced && hex(traced.digest)).toBe(fold([dataStep(g[0]!), REC_SHUFFLED, ...g.slice(1).map(dataStep)]));
+    expect(steps).toBe(1 + 513 + 1);
+  });
+
+  it('bad CCA platforms are that platform’s failure (InvalidCcaLaunch with the CCA code), not an exception', () => {
+    const bad = parseIgvm(
+      new IgvmBuilder({ formatVersion: 2, architecture: 'aarch64' })
+        .platform({ compatibilityMask: 1, platformType: 'CCA', sharedGpaBoundary: 1n << 47n })
+        .ccaPolicy({ compatibilityMask: 1, hashAlgorithm: 7 })
+        .toBytes(),
+    );
+    const r = measure(bad).platforms[0]!;
+    expect('error' in r && r.error.code).toBe('InvalidCcaLaunch');
+    expect('error' in r && r.error.message).toMatch(/^UnknownHashAlgorithm/);
+    const file = built(0);
+    const both = measure(file, { cca: { recOrder: 'directive', dataOrder: 'ascending' } }).platforms[0]!;
+    expect('error' in both && both.error.message).toMatch(/^BadField/);
+  });
+});
+
+const distModule = join(REPO_ROOT, 'dist/src/node/measure-file.js');
+const HAVE_DIST = existsSync(distModule);
+if (!HAVE_DIST) console.warn('[skip] CCA lane on worker threads: dist/ is not built (npm run build)');
+describe.skipIf(!HAVE_DIST)('the CCA lane on worker threads (dist): granule hashes on workers, the chain in order', () => {
+  it('each hash algorithm, small batches and a small ring, with and without the main thread’s share', async () => {
+    const dist = (await import(pathToFileURL(distModule).href)) as { measureParallel: typeof measureParallel };
+    const distIndex = (await import(pathToFileURL(join(REPO_ROOT, 'dist/src/index.js')).href)) as { parseIgvm: typeof parseIgvm };
+    for (const [code, name] of HASHES) {
+      const bytes = new IgvmBuilder({ formatVersion: 2, architecture: 'aarch64' })
+        .platform({ compatibilityMask: 1, platformType: 'CCA', sharedGpaBoundary: 1n << 47n })
+        .ccaPolicy({ compatibilityMask: 1, hashAlgorithm: code });
+      const steps: object[] = [{ op: 'realm_create', rule: 'rmm-2.0' }];
+      for (let i = 0; i < 40; i++) {
+        bytes.pageData({ gpa: 0x8000_0000 + i * 0x1000, compatibilityMask: 1, data: page(i) });
+        steps.push({ op: 'data', ipa: 0x8000_0000 + i * 0x1000, measure: true, content_b64: b64(page(i)) });
+      }
+      const want = hex(foldCcaStepList(readCcaStepList({ hash_algorithm: name, steps })).measurement);
+      const file = distIndex.parseIgvm(bytes.toBytes());
+      for (const options of [{ threads: 2, batchSlots: 3, ringSize: 2 }, { threads: 3, batchSlots: 7 }]) {
+        for (const share of ['0.35', '0']) {
+          process.env.IGVM_MEASURE_MAIN_SHARE = share;
+          try {
+            const r = (await dist.measureParallel(file, { platform: 'cca', ...options })).platforms[0]!;
+            expect('digest' in r && hex(r.digest), `${name} ${JSON.stringify(options)} main share ${share}`).toBe(want);
+          } finally {
+            delete process.env.IGVM_MEASURE_MAIN_SHARE;
+          }
+        }
+      }
+    }
   });
 });
