@@ -286,9 +286,10 @@ ${Object.entries(procs).map(([l, p]) => `| ${l} | ${fmt(p.wall)} ms | ${fmt(p.rs
 |---|---|
 ${micro.map((m) => `| ${m.name} | ${fmt(m.usPerPage, 2)} |`).join('\n')}
 `;
-// The "Browser" section comes from bench/browser.mjs (headless Chromium); keep it as it is.
+// The "Arm CCA" section comes from bench/cca.mjs and "Browser" from bench/browser.mjs
+// (headless Chromium); keep them as they are.
 const resultsPath = join(here, 'RESULTS.md');
 const previous = existsSync(resultsPath) ? readFileSync(resultsPath, 'utf8') : '';
-const browserAt = previous.indexOf('\n## Browser');
-writeFileSync(resultsPath, browserAt < 0 ? md : `${md.trimEnd()}\n${previous.slice(browserAt)}`);
+const keptAt = [previous.indexOf('\n## Arm CCA'), previous.indexOf('\n## Browser')].filter((i) => i >= 0);
+writeFileSync(resultsPath, keptAt.length === 0 ? md : `${md.trimEnd()}\n${previous.slice(Math.min(...keptAt))}`);
 log(`\nwrote bench/RESULTS.md`);

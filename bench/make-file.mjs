@@ -33,6 +33,26 @@ export function buildBenchFile(path, mib) {
   return chunks.totalSize;
 }
 
+/** The same pages under one Arm CCA platform whose realm hash is `hashAlgorithm` (0 SHA-256, 1 SHA-512, 2 SHA-384). */
+export function buildCcaBenchFile(path, mib, hashAlgorithm) {
+  const count = (mib * 1024 * 1024) / 4096;
+  const data = pages(count * 4096);
+  const b = new IgvmBuilder({ formatVersion: 2, architecture: 'aarch64' })
+    .platform({ compatibilityMask: 1, platformType: 'CCA', sharedGpaBoundary: 1n << 47n })
+    .ccaPolicy({ compatibilityMask: 1, hashAlgorithm });
+  for (let i = 0; i < count; i++) b.pageData({ gpa: 0x8000_0000 + i * 4096, compatibilityMask: 1, data: data.subarray(i * 4096, (i + 1) * 4096) });
+  b.ccaContext({ compatibilityMask: 1, vpIndex: 0, context: { pc: 0x8000_0000n } });
+  const chunks = serializeIgvmChunks(b.build());
+  const fd = openSync(path, 'w');
+  try {
+    writeSync(fd, chunks.header);
+    for (const c of chunks.data) writeSync(fd, c);
+  } finally {
+    closeSync(fd);
+  }
+  return chunks.totalSize;
+}
+
 if (import.meta.url === `file://${process.argv[1]}`) {
   const [out, mib] = process.argv.slice(2);
   const size = buildBenchFile(out, Number(mib));

@@ -22,5 +22,6 @@ export * from './fold.js';
 export * from './vcpu-sweep.js';
 export * from './cca.js';
 export * from './cca-steps.js';
-export { measureCcaIgvm, type CcaIgvmMeasurement, type CcaLoadOptions } from './cca-igvm.js';
+export { measureCcaIgvm, planCcaLaunch, startCcaRealm, type CcaIgvmMeasurement, type CcaLaunchPlan, type CcaLoadOptions } from './cca-igvm.js';
+export { CcaBatchRunner, ccaHashSlots, ccaHashSlotsOf, type CcaJob } from './cca-batch.js';
 export { platformJson } from './result-json.js';

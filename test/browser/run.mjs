@@ -3,7 +3,8 @@
  * the same digests and verdicts as the CLI on the same inputs, and makes no network request.
  * The CLI (dist/src/cli/main.js) is the reference: its digests are pinned to upstream outputs by
  * the unit tests. Cases: vectors/out/sample.igvm under two profiles (measured on the session
- * worker), a 32 MiB three-platform file (measured by the hash-worker pool), cancelling, an
+ * worker), a 32 MiB three-platform file and a 16 MiB Arm CCA file with a SHA-512 realm (measured
+ * by the hash-worker pool; the CCA RIM is pinned to step lists by test/measure/cca-igvm.test.ts), cancelling, an
  * SEV-SNP report with its VCEK and chain and a TDX quote with its collateral, from
  * ../shared/vectors (skipped without ../shared).
  * Saves screenshots of both views to web/screenshots/. Prints "N passed, N failed, N skipped"
@@ -140,6 +141,17 @@ async function main() {
       if (status !== 'cancelled') throw new Error(`not cancelled: ${status}`);
       const got = await measureInPage(page, undefined);
       assertEqual(withoutFile(got), withoutFile(cli(['measure', '--json', big])), 'measure --json after cancel');
+    });
+
+    const cca = join(tmp, 'cca-sha512-16m.igvm');
+    const { buildCcaBenchFile } = await import(join(REPO, 'bench/make-file.mjs'));
+    buildCcaBenchFile(cca, 16, 1);
+    await test('a 16 MiB Arm CCA file (SHA-512 realm) through the hash-worker pool: the RIM of measure --json', async () => {
+      const got = await measureInPage(page, cca);
+      assertEqual(withoutFile(got), withoutFile(cli(['measure', '--json', cca])), 'measure --json');
+      if (got.platforms[0]?.platform_type !== 'CCA' || got.platforms[0]?.algorithm !== 'sha512') throw new Error(`not a CCA SHA-512 digest: ${JSON.stringify(got.platforms[0])}`);
+      const status = await page.$eval('#measure-status', (e) => e.textContent);
+      if (!/hash workers\)/.test(status)) throw new Error(`not measured by the worker pool: ${status}`);
     });
 
     const report = join(SNP, 'trustee-snp-test-report.bin');

@@ -11,7 +11,7 @@
  * own packed copy of the pages it needs, transferred; a bounded number of batches in flight
  * bounds memory.
  */
-import { fillBatch, hashSlotsOf, PageBatch, type Lane, type SnpBatchRunner, type TdxBatchRunner, type TdxJob, type VbsBatchRunner, type VbsJob } from 'igvm-measure/measure';
+import { CCA_HASH_SIZES, ccaHashSlotsOf, fillBatch, hashSlotsOf, PageBatch, type CcaBatchRunner, type CcaRealmHash, type Lane, type SnpBatchRunner, type TdxBatchRunner, type TdxJob, type VbsBatchRunner, type VbsJob } from 'igvm-measure/measure';
 import type { KernelReply, KernelRequest } from './protocol.js';
 
 type Request = KernelRequest extends infer R ? (R extends { id: number } ? Omit<R, 'id'> : never) : never;
@@ -128,7 +128,9 @@ export interface WorkerPipelineOptions {
 /** Runs the lanes to the end over the given hash workers; each lane's digest, in lane order. */
 export async function runLanesInWorkers(lanes: readonly Lane[], workers: readonly KernelWorker[], options: WorkerPipelineOptions = {}): Promise<Uint8Array[]> {
   const total = lanes.reduce((n, l) => n + l.pageSteps, 0);
-  const sequential = lanes.filter((l) => l.platformType !== 'SEV_SNP');
+  // SEV-SNP and CCA lanes split page hashing over workers and chain in order here.
+  const split = (l: Lane): boolean => l.platformType === 'SEV_SNP' || l.platformType === 'CCA';
+  const sequential = lanes.filter((l) => !split(l));
   if (workers.length < Math.max(1, sequential.length)) throw new Error(`${sequential.length} sequential lanes need as many hash workers, not ${workers.length}`);
   const laneWorkers = new Map<Lane, KernelWorker>(sequential.map((l, i) => [l, workers[i]!]));
   // SEV-SNP page hashing gets the workers left over, or shares the last lane's (VBS, the lightest).
@@ -156,10 +158,16 @@ export async function runLanesInWorkers(lanes: readonly Lane[], workers: readonl
       if (lane.platformType === 'SEV_SNP') {
         const snp = runner as SnpBatchRunner;
         const job = snp.takeJob();
-        const hashes = hashOnWorkers(hashWorkers, batch.pages, hashSlotsOf(job), buffers);
+        const hashes = hashOnWorkers(hashWorkers, batch.pages, hashSlotsOf(job), 'sha-384', buffers);
         waits.push(hashes);
         // The chain must follow batch order; hashes may arrive in any order.
         chain = chain.then(async () => snp.chain(job, await hashes));
+      } else if (lane.platformType === 'CCA') {
+        const cca = runner as CcaBatchRunner;
+        const job = cca.takeJob();
+        const hashes = hashOnWorkers(hashWorkers, batch.pages, ccaHashSlotsOf(job), cca.hashAlgorithm, buffers);
+        waits.push(hashes);
+        chain = chain.then(async () => cca.chain(job, await hashes));
       } else {
         const job = lane.platformType === 'TDX' ? (runner as TdxBatchRunner).takeJob() : (runner as VbsBatchRunner).takeJob();
         waits.push(sequentialJob(laneWorkers.get(lane)!, batch.pages, job, buffers));
@@ -178,7 +186,7 @@ export async function runLanesInWorkers(lanes: readonly Lane[], workers: readonl
   stats.waitMs += performance.now() - t;
   return Promise.all(
     lanes.map(async (lane) => {
-      if (lane.platformType === 'SEV_SNP') return lane.runner.finish();
+      if (split(lane)) return lane.runner.finish();
       const r = await laneWorkers.get(lane)!.call({ cmd: lane.platformType === 'TDX' ? 'tdxDigest' : 'vbsDigest' });
       return lane.platformType === 'TDX' ? r.out! : (lane.runner as VbsBatchRunner).finish(r.out!);
     }),
@@ -195,17 +203,18 @@ async function sequentialJob(worker: KernelWorker, batchPages: Uint8Array, job: 
   buffers.give(r.pages);
 }
 
-/** SHA-384 of the given slots, split evenly over the workers; the hashes in slot order. */
-async function hashOnWorkers(workers: readonly KernelWorker[], batchPages: Uint8Array, slots: Int32Array, buffers: BufferPool): Promise<Uint8Array> {
+/** The hashes (SHA-384, or a CCA realm's hash) of the given slots, split evenly over the workers; in slot order. */
+async function hashOnWorkers(workers: readonly KernelWorker[], batchPages: Uint8Array, slots: Int32Array, algorithm: CcaRealmHash, buffers: BufferPool): Promise<Uint8Array> {
   if (slots.length === 0) return new Uint8Array(0);
   const per = Math.ceil(slots.length / workers.length);
   const pending = workers.flatMap((w, i) => {
     const part = slots.subarray(i * per, (i + 1) * per);
     if (part.length === 0) return [];
     const packed = packPages(batchPages, part, buffers);
-    return [w.call({ cmd: 'sha384', pages: packed.pages, slots: packed.slots }, [packed.pages.buffer, packed.slots.buffer])];
+    const request = algorithm === 'sha-384' ? { cmd: 'sha384' as const, pages: packed.pages, slots: packed.slots } : { cmd: 'rha' as const, algorithm, pages: packed.pages, slots: packed.slots };
+    return [w.call(request, [packed.pages.buffer, packed.slots.buffer])];
   });
-  const out = new Uint8Array(48 * slots.length);
+  const out = new Uint8Array(CCA_HASH_SIZES[algorithm] * slots.length);
   let at = 0;
   for (const p of await Promise.all(pending)) {
     buffers.give(p.pages);

@@ -3,10 +3,11 @@
  * structured-cloned; page buffers are transferred, never shared: a page opened from file://
  * is not cross-origin isolated, so SharedArrayBuffer is not available).
  */
+import type { CcaRealmHash } from 'igvm-measure/measure';
 
 /** The CLI's measure options that the page offers. */
 export interface PageMeasureOptions {
-  readonly platform: 'snp' | 'tdx' | 'vbs' | 'sev' | 'sev-es' | 'all';
+  readonly platform: 'snp' | 'tdx' | 'vbs' | 'sev' | 'sev-es' | 'cca' | 'all';
   readonly profile: 'igvm' | 'qemu' | 'igvmmeasure';
   readonly vcpus: number;
   readonly nativeZero: boolean;
@@ -54,6 +55,7 @@ export type SessionReply =
 /** Session worker → hash worker (ids pair requests with replies). */
 export type KernelRequest =
   | { id: number; cmd: 'sha384'; pages: Uint8Array; slots: Int32Array }
+  | { id: number; cmd: 'rha'; algorithm: CcaRealmHash; pages: Uint8Array; slots: Int32Array }
   | { id: number; cmd: 'tdx'; pages: Uint8Array; slots: Int32Array; gpas: BigUint64Array; measured: Uint8Array }
   | { id: number; cmd: 'vbs'; pages: Uint8Array; slots: Int32Array; gpas: BigUint64Array; metadata: Uint8Array }
   | { id: number; cmd: 'tdxDigest' | 'vbsDigest' | 'reset' };

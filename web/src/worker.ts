@@ -7,6 +7,8 @@
  */
 import { bytesToHex, parseIgvmSource, type IgvmFile } from 'igvm-measure/format';
 import {
+  CCA_HASH_SIZES,
+  ccaHashSlots,
   jsKernels,
   lanesOf,
   PageBatch,
@@ -162,9 +164,15 @@ let tdx: TdxState | undefined;
 const vbs = new Uint8Array(32);
 
 async function hashRole(m: KernelRequest): Promise<void> {
-  const { kernels } = await backendReady;
+  const { kernels, hash } = await backendReady;
   try {
     switch (m.cmd) {
+      case 'rha': {
+        const out = new Uint8Array(CCA_HASH_SIZES[m.algorithm] * m.slots.length);
+        ccaHashSlots(m.algorithm, kernels, hash, m.pages, m.slots, out);
+        self.postMessage({ id: m.id, out, pages: m.pages } satisfies KernelReply, [out.buffer, m.pages.buffer]);
+        return;
+      }
       case 'sha384': {
         const out = new Uint8Array(48 * m.slots.length);
         kernels.sha384Slots(m.pages, m.slots, out);
