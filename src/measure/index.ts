@@ -22,5 +22,6 @@ export * from './fold.js';
 export * from './vcpu-sweep.js';
 export * from './cca.js';
 export * from './cca-steps.js';
+export * from './snp-steps.js';
 export { measureCcaIgvm, type CcaIgvmMeasurement, type CcaLoadOptions } from './cca-igvm.js';
 export { platformJson } from './result-json.js';
