@@ -20,7 +20,7 @@
  */
 import { bytesToHex } from '../format/bytes.js';
 import { foldCcaStepList, parseCcaStepListText, readCcaStepList } from '../measure/cca-steps.js';
-import { foldSnpStepList, isMeasureTraceText, parseSnpStepListText, SnpStepError } from '../measure/snp-steps.js';
+import { foldSnpStepList, isMeasureTraceText, parseSnpStepListText, readSnpStepList, SnpStepError, type SnpStepList } from '../measure/snp-steps.js';
 import type { TraceStep } from '../measure/index.js';
 import type { CliIo } from './command.js';
 import { digestOutputOf, digestText, type DigestOutput } from './digest-output.js';
@@ -53,22 +53,23 @@ export function runMeasureSteps(values: Record<string, unknown>, positionals: re
   const how: Print = { io, path, json: values.json === true, trace: values.trace === true, output: digestOutputOf(values) };
   const trace = how.trace ? (s: TraceStep): void => io.stdout(`${JSON.stringify(traceJson(s))}\n`) : undefined;
   const text = new TextDecoder().decode(readInput(path, '--steps', 'steps'));
-  if (isMeasureTraceText(text)) return runSnp(text, how, trace);
-  let platform: unknown;
+  if (isMeasureTraceText(text)) return runSnp(parseSnpStepListText(text), how, trace);
+  // One parse (the input is already bounded by readInput); the readers check the value.
+  let value: unknown;
   try {
-    const value = JSON.parse(text) as unknown;
-    platform = typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as { platform?: unknown }).platform : undefined;
-    // A CCA list may name its platform; the CCA reader knows no `platform` key.
-    if (platform === 'CCA') {
-      const { platform: _, ...rest } = value as Record<string, unknown>;
-      return runCca(readCcaStepList(rest), how, trace);
-    }
-  } catch (e) {
-    if (!(e instanceof SyntaxError)) throw e;
+    value = JSON.parse(text);
+  } catch {
     // Not JSON: the CCA reader says so with its code, as before SEV-SNP lists existed.
+    return runCca(parseCcaStepListText(text), how, trace);
   }
-  if (platform === undefined) return runCca(parseCcaStepListText(text), how, trace);
-  if (platform === 'SEV_SNP') return runSnp(text, how, trace);
+  const platform = typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as { platform?: unknown }).platform : undefined;
+  if (platform === 'SEV_SNP') return runSnp(readSnpStepList(value), how, trace);
+  if (platform === undefined) return runCca(readCcaStepList(value), how, trace);
+  if (platform === 'CCA') {
+    // A CCA list may name its platform; the CCA reader knows no `platform` key.
+    const { platform: _, ...rest } = value as Record<string, unknown>;
+    return runCca(readCcaStepList(rest), how, trace);
+  }
   throw new SnpStepError('BadStepList', `platform ${JSON.stringify(platform).slice(0, 40)}: step lists are "SEV_SNP" or "CCA" (or CCA lists without platform)`, { field: 'platform' });
 }
 
@@ -80,8 +81,7 @@ function runCca(list: ReturnType<typeof readCcaStepList>, how: Print, trace: Tra
   return EXIT_OK;
 }
 
-function runSnp(text: string, how: Print, trace: Trace): number {
-  const list = parseSnpStepListText(text);
+function runSnp(list: SnpStepList, how: Print, trace: Trace): number {
   const r = foldSnpStepList(list, { platform: 'SEV_SNP', ...(trace === undefined ? {} : { trace }) });
   const digest = bytesToHex(r.digest);
   const d = r.firstDivergence;
