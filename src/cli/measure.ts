@@ -70,11 +70,18 @@ ${CCA_HELP}
 ${FIRMWARE_HELP}
 
 Launch step lists (instead of FILE):
-  --steps F.json   an Arm CCA realm launch as an ordered step list (realm_create with
-                   its RMM rule set, data, rec, ripas; the format of veraison's published
-                   realm measurements): prints the Realm Initial Measurement (RIM) that
-                   the realm token reports; with --json, platforms[0].rim is the 64-byte
-                   RmmRealmMeasurement. --trace, --quiet and --output-format apply.
+  --steps F.json   a launch as an ordered step list, one of:
+                   - an Arm CCA realm launch (hash_algorithm; realm_create with
+                     its RMM rule set, data, rec, ripas; veraison's format): prints
+                     the Realm Initial Measurement (RIM) the realm token reports;
+                     with --json, platforms[0].rim is the RmmRealmMeasurement.
+                   - an SEV-SNP launch: {"platform":"SEV_SNP", "steps":[{"op":
+                     "page_info", "page_type", "gpa", "contents"}, ...]}, optional
+                     initial_digest: prints the launch digest (SHA-384 chain).
+                   - the output of 'measure --trace --platform snp FILE', edited
+                     or not, replayed; with --json, first_divergence names the
+                     first step whose replayed digest differs from the trace's.
+                   --trace, --quiet and --output-format apply.
 
 Exit codes: 0 every selected measurable platform was measured, 1 a file is
 unreadable or invalid, 2 usage error, 3 a platform could not be measured. With

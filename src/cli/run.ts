@@ -243,9 +243,10 @@ function reportError(e: unknown, command: Command, json: boolean, io: CliIo): nu
     if (json) io.stdout(stringify({ error: { code: e.code, message: e.message, offset: null } }));
     return e instanceof SignError && e.code === 'BadOption' ? EXIT_USAGE : EXIT_INVALID_INPUT;
   }
-  if (e instanceof CodedError && e.name === 'CcaError') {
-    // A CCA step list that cannot be read or folded (measure/cca.ts; matched by name so that
-    // every command need not load the CCA model): the input's fault.
+  if (e instanceof CodedError && (e.name === 'CcaError' || e.name === 'SnpStepError')) {
+    // A CCA or SEV-SNP step list (or trace) that cannot be read or folded (measure/cca.ts,
+    // measure/snp-steps.ts; matched by name so that every command need not load them): the
+    // input's fault.
     io.stderr(`igvm-measure ${command.name}: invalid step list: ${e.code}: ${e.message}\n`);
     if (json) io.stdout(stringify({ error: { code: e.code, message: e.message, offset: null } }));
     return EXIT_INVALID_INPUT;
