@@ -13,6 +13,7 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { IgvmBuilder } from '../../src/format/builder.js';
+import { IgvmFormatError } from '../../src/format/errors.js';
 import { parseIgvm } from '../../src/format/reader.js';
 import { CcaError } from '../../src/measure/cca.js';
 import { measureCcaIgvm } from '../../src/measure/cca-igvm.js';
@@ -223,6 +224,25 @@ describe.skipIf(!HAVE_DIST)('the CCA lane on worker threads (dist): granule hash
           }
         }
       }
+    }
+  });
+});
+
+describe('a CCA VP context for a non-CCA mask', () => {
+  it('is a typed format error in either architecture (the parser reads such a context as the platform’s own, spec/cca.md §2.1)', () => {
+    for (const [architecture, platformType] of [
+      ['x64', 'SEV_SNP'],
+      ['aarch64', 'VSM_ISOLATION'],
+    ] as const) {
+      let error: unknown;
+      try {
+        // The builder checks what the parser checks, so either may refuse it.
+        parseIgvm(new IgvmBuilder({ formatVersion: 2, architecture }).platform({ compatibilityMask: 1, platformType }).ccaContext({ compatibilityMask: 1, vpIndex: 0, context: { pc: 0x1000n } }).toBytes());
+      } catch (e) {
+        error = e;
+      }
+      expect(error, architecture).toBeInstanceOf(IgvmFormatError);
+      expect((error as IgvmFormatError).code).toMatch(/^[A-Z][A-Za-z]+$/);
     }
   });
 });
