@@ -31,25 +31,12 @@ import {
 import { openFileSource } from '../dist/src/node/file-source.js';
 import { KernelPool, measureParallel } from '../dist/src/node/measure-file.js';
 import { buildBenchFile } from './make-file.mjs';
+import { MiB, fmt, log, median, mibps, processRun, time as timeRuns } from './util.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const out = join(here, 'out');
-const MiB = 1024 * 1024;
 const RUNS = 5;
-
-const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
-async function time(fn, runs = RUNS) {
-  const ts = [];
-  for (let i = 0; i < runs; i++) {
-    const t = performance.now();
-    await fn();
-    ts.push(performance.now() - t);
-  }
-  return median(ts);
-}
-const mibps = (bytes, ms) => bytes / MiB / (ms / 1000);
-const fmt = (x, d = 0) => x.toFixed(d);
-const log = (s) => process.stdout.write(`${s}\n`);
+const time = (fn, runs = RUNS) => timeRuns(fn, runs);
 
 function ensureFile(name, mib) {
   const path = join(out, name);
@@ -138,21 +125,7 @@ await new Promise((resolve) => {
 // included, against `openssl dgst` reading the same file (also a whole process). Commands run
 // in interleaved rounds, so that a change in machine load affects every command alike.
 const cli = join(here, '..', 'dist', 'src', 'cli', 'main.js');
-const haveTime = existsSync('/usr/bin/time');
 const sample = join(here, '..', 'vectors', 'out', 'sample.igvm');
-// Wall time and peak RSS as /usr/bin/time reports them for the child: this process holds the
-// benchmark's large buffers, and timing around spawnSync would add the cost of forking it.
-function processRun(argv, env = {}) {
-  const t = performance.now();
-  const r = haveTime
-    ? spawnSync('/usr/bin/time', ['-f', '%e %M', ...argv], { encoding: 'utf8', env: { ...process.env, ...env }, maxBuffer: 1 << 26 })
-    : spawnSync(argv[0], argv.slice(1), { encoding: 'utf8', env: { ...process.env, ...env }, maxBuffer: 1 << 26 });
-  const outer = performance.now() - t;
-  if (r.status !== 0) throw new Error(`${argv.join(' ')} failed: ${r.stderr}`);
-  if (!haveTime) return { wall: outer, rss: NaN };
-  const [elapsed, kib] = r.stderr.trim().split('\n').pop().split(' ').map(Number);
-  return { wall: elapsed * 1000, rss: kib / 1024 };
-}
 const JS = { IGVM_MEASURE_NO_NATIVE: '1' };
 const commands = [
   ['node -e 0', [process.execPath, '-e', '0']],

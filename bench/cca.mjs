@@ -9,7 +9,6 @@
  * (parallel: on workers and a share of the main thread) and one 256-byte DATA descriptor (in
  * order, on the main thread), so 6.25% more bytes than the data go through the hash.
  */
-import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
@@ -19,36 +18,13 @@ import { parseIgvmSource } from './lib.mjs';
 import { openFileSource } from '../dist/src/node/file-source.js';
 import { KernelPool, measureParallel } from '../dist/src/node/measure-file.js';
 import { buildCcaBenchFile } from './make-file.mjs';
+import { MiB, fmt, log, median, mibps, processRun, time as timeRuns } from './util.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const out = join(here, 'out');
-const MiB = 1024 * 1024;
 const RUNS = 5;
-const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
-async function time(fn, runs = RUNS) {
-  const ts = [];
-  for (let i = 0; i < runs; i++) {
-    const t = performance.now();
-    await fn();
-    ts.push(performance.now() - t);
-  }
-  return median(ts);
-}
-const mibps = (bytes, ms) => bytes / MiB / (ms / 1000);
-const fmt = (x, d = 0) => x.toFixed(d);
-const log = (s) => process.stdout.write(`${s}\n`);
+const time = (fn, runs = RUNS) => timeRuns(fn, runs);
 const cli = join(here, '..', 'dist', 'src', 'cli', 'main.js');
-const haveTime = existsSync('/usr/bin/time');
-
-function processRun(argv) {
-  const t = performance.now();
-  const r = haveTime ? spawnSync('/usr/bin/time', ['-f', '%e %M', ...argv], { encoding: 'utf8' }) : spawnSync(argv[0], argv.slice(1), { encoding: 'utf8' });
-  const outer = performance.now() - t;
-  if (r.status !== 0) throw new Error(`${argv.join(' ')} failed: ${r.stderr}`);
-  if (!haveTime) return { wall: outer, rss: NaN };
-  const [elapsed, kib] = r.stderr.trim().split('\n').pop().split(' ').map(Number);
-  return { wall: elapsed * 1000, rss: kib / 1024 };
-}
 
 mkdirSync(out, { recursive: true });
 const dataBytes = 256 * MiB;

@@ -13,15 +13,8 @@ function pages(bytes) {
   return new Uint8Array(cipher.update(Buffer.alloc(bytes)));
 }
 
-export function buildBenchFile(path, mib) {
-  const count = (mib * 1024 * 1024) / 4096;
-  const data = pages(count * 4096);
-  const b = new IgvmBuilder({ formatVersion: 2, architecture: 'x64' })
-    .platform({ compatibilityMask: 1, platformType: 'SEV_SNP' })
-    .platform({ compatibilityMask: 2, platformType: 'TDX' })
-    .platform({ compatibilityMask: 4, platformType: 'VSM_ISOLATION' })
-    .guestPolicy({ policy: 0x30000, compatibilityMask: 1 });
-  for (let i = 0; i < count; i++) b.pageData({ gpa: 0x100000 + i * 4096, compatibilityMask: 7, data: data.subarray(i * 4096, (i + 1) * 4096) });
+/** Serializes the builder's file to `path` chunk by chunk; its size. */
+function write(path, b) {
   const chunks = serializeIgvmChunks(b.build());
   const fd = openSync(path, 'w');
   try {
@@ -33,6 +26,18 @@ export function buildBenchFile(path, mib) {
   return chunks.totalSize;
 }
 
+export function buildBenchFile(path, mib) {
+  const count = (mib * 1024 * 1024) / 4096;
+  const data = pages(count * 4096);
+  const b = new IgvmBuilder({ formatVersion: 2, architecture: 'x64' })
+    .platform({ compatibilityMask: 1, platformType: 'SEV_SNP' })
+    .platform({ compatibilityMask: 2, platformType: 'TDX' })
+    .platform({ compatibilityMask: 4, platformType: 'VSM_ISOLATION' })
+    .guestPolicy({ policy: 0x30000, compatibilityMask: 1 });
+  for (let i = 0; i < count; i++) b.pageData({ gpa: 0x100000 + i * 4096, compatibilityMask: 7, data: data.subarray(i * 4096, (i + 1) * 4096) });
+  return write(path, b);
+}
+
 /** The same pages under one Arm CCA platform whose realm hash is `hashAlgorithm` (0 SHA-256, 1 SHA-512, 2 SHA-384). */
 export function buildCcaBenchFile(path, mib, hashAlgorithm) {
   const count = (mib * 1024 * 1024) / 4096;
@@ -42,15 +47,7 @@ export function buildCcaBenchFile(path, mib, hashAlgorithm) {
     .ccaPolicy({ compatibilityMask: 1, hashAlgorithm });
   for (let i = 0; i < count; i++) b.pageData({ gpa: 0x8000_0000 + i * 4096, compatibilityMask: 1, data: data.subarray(i * 4096, (i + 1) * 4096) });
   b.ccaContext({ compatibilityMask: 1, vpIndex: 0, context: { pc: 0x8000_0000n } });
-  const chunks = serializeIgvmChunks(b.build());
-  const fd = openSync(path, 'w');
-  try {
-    writeSync(fd, chunks.header);
-    for (const c of chunks.data) writeSync(fd, c);
-  } finally {
-    closeSync(fd);
-  }
-  return chunks.totalSize;
+  return write(path, b);
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {

@@ -22,6 +22,7 @@ import {
   type CcaRealmParams,
   type CcaStep,
 } from './cca.js';
+import { parseStepListJson } from './step-list-json.js';
 
 /** A step list, read and checked. */
 export interface CcaStepList {
@@ -239,14 +240,7 @@ export function readCcaStepList(value: unknown, options: CcaStepListOptions = {}
 
 /** Parses and reads a step list from JSON text; malformed JSON is `BadStepList`. */
 export function parseCcaStepListText(text: string, options: CcaStepListOptions = {}): CcaStepList {
-  const max = options.maxTextLength ?? DEFAULT_MAX_TEXT;
-  if (text.length > max) throw new CcaError('BadStepList', `${text.length} characters, more than the limit ${max}`);
-  let value: unknown;
-  try {
-    value = JSON.parse(text);
-  } catch (e) {
-    throw new CcaError('BadStepList', `not JSON: ${(e as Error).message}`);
-  }
+  const value = parseStepListJson(text, options.maxTextLength ?? DEFAULT_MAX_TEXT, (m) => new CcaError('BadStepList', m));
   return readCcaStepList(value, options);
 }
 

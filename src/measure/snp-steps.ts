@@ -27,6 +27,7 @@ import { CodedError, type CodedErrorJson } from '../format/coded-error.js';
 import { defaultKernels } from './hash-default.js';
 import type { HashKernels } from './kernels.js';
 import { SnpPageType, type SnpPageTypeName } from './snp.js';
+import { parseStepListJson } from './step-list-json.js';
 import type { ModelOptions, OpSource } from './steps.js';
 
 // ---- errors -------------------------------------------------------------------------------
@@ -344,14 +345,7 @@ export function readSnpTraceText(text: string, options: SnpStepListOptions = {})
 /** Parses a step list (JSON) or a trace (JSON lines, `isMeasureTraceText`) and reads it. */
 export function parseSnpStepListText(text: string, options: SnpStepListOptions = {}): SnpStepList {
   if (isMeasureTraceText(text)) return readSnpTraceText(text, options);
-  const max = options.maxTextLength ?? DEFAULT_MAX_TEXT;
-  if (text.length > max) throw new SnpStepError('BadStepList', `${text.length} characters, more than the limit ${max}`);
-  let value: unknown;
-  try {
-    value = JSON.parse(text);
-  } catch (e) {
-    throw new SnpStepError('BadStepList', `not JSON: ${(e as Error).message}`);
-  }
+  const value = parseStepListJson(text, options.maxTextLength ?? DEFAULT_MAX_TEXT, (m) => new SnpStepError('BadStepList', m));
   return readSnpStepList(value, options);
 }
 
