@@ -23,4 +23,5 @@ export * from './vcpu-sweep.js';
 export * from './cca.js';
 export * from './cca-steps.js';
 export { measureCcaIgvm, type CcaIgvmMeasurement, type CcaLoadOptions } from './cca-igvm.js';
+export { searchCcaConventions, ccaConventionOf, type CcaConvention, type CcaSearchAxes, type CcaSearchResult, type CcaSearchOptions } from './cca-search.js';
 export { platformJson } from './result-json.js';
