@@ -453,7 +453,14 @@ function ccaConventionText(c: CcaConvention, given: CcaConvention): string {
 /** The convention search's finding, appended to the rim check's detail. */
 function explainCcaSearch(r: CcaSearchResult, options: CcaLoadOptions): string {
   const given = ccaConventionOf(options);
-  if (r.matches.length > 0) return `; the claim matches ${r.matches.map((m) => ccaConventionText(m, given)).join(', or ')}`;
+  const best = bestMatch(r.matches, given);
+  if (best !== undefined) {
+    // The closest match first: axes the file gives no say (no zero pages, say) make several.
+    const others = r.matches.filter((m) => m !== best);
+    const shown = others.slice(0, 3).map((m) => ccaConventionText(m, given));
+    const more = others.length > shown.length ? `, and ${others.length - shown.length} more (see --json)` : '';
+    return `; the claim matches ${ccaConventionText(best, given)}${shown.length > 0 ? `, or ${shown.join(', or ')}${more}` : ''}`;
+  }
   const a = r.axes;
   const axes = `RMM rules ${a.rules.join('/')}, DATA order ${a.dataOrders.join('/')}, REC ${a.recOrders.join('/')}, zero pages ${a.zeroPages.join('/')}, unmeasured ${a.unmeasured.join('/')}`;
   const noRmm1 = a.rules.includes('rmm-1.0') ? '' : ' (rmm-1.0 was not tried: it measures the RAM, give --cca-ram)';
