@@ -4,6 +4,9 @@
  * (DESIGN.md "Command line"). `compare --firmware F --evidence EVIDENCE ...` does the same
  * for a firmware image under the host parameters of `measure --firmware`, and on a mismatch
  * searches the host settings of spec/firmware-input.md §6.3 (firmware/search.ts).
+ * `compare FILE --platform cca --measurement HEX` compares an Arm CCA realm token's RIM claim
+ * with FILE's CCA platform (spec/cca.md §1.2) and on a mismatch searches the inferred
+ * conventions (measure/cca-search.ts).
  */
 import { compareEvidence, evidenceValues, reportedMeasurement, verifyEvidence, type Evidence, type VerifyOptions } from '../evidence/index.js';
 import { bestMatch, igvmSearchJson, measurementLabel } from '../evidence/comparison-json.js';
