@@ -4,11 +4,14 @@
  * (DESIGN.md "Command line"). `compare --firmware F --evidence EVIDENCE ...` does the same
  * for a firmware image under the host parameters of `measure --firmware`, and on a mismatch
  * searches the host settings of spec/firmware-input.md §6.3 (firmware/search.ts).
+ * `compare FILE --platform cca --measurement HEX` compares an Arm CCA realm token's RIM claim
+ * with FILE's CCA platform (spec/cca.md §1.2) and on a mismatch searches the inferred
+ * conventions (measure/cca-search.ts).
  */
 import { compareEvidence, evidenceValues, reportedMeasurement, verifyEvidence, type Evidence, type VerifyOptions } from '../evidence/index.js';
 import { bestMatch, igvmSearchJson, measurementLabel } from '../evidence/comparison-json.js';
-import { requireAllChecks, type Check } from '../pki/check.js';
-import type { Candidate, SearchResult } from '../measure/index.js';
+import { allPassed, requireAllChecks, type Check } from '../pki/check.js';
+import { ccaConventionOf, searchCcaConventions, type Candidate, type CcaConvention, type CcaLoadOptions, type CcaSearchResult, type PlatformDigest, type SearchResult } from '../measure/index.js';
 import { searchFirmwareSettings, type FirmwareSearchAxes, type FirmwareSearchResult, type FirmwareSetting } from '../firmware/search.js';
 import { PROFILE_NAMES, type ProfileName } from '../measure/index.js';
 import type { CliIo, Command, CommandArgs } from './command.js';
@@ -22,10 +25,13 @@ import { FIRMWARE_MEASURE_OPTIONS, FIRMWARE_OPTION_HELP, firmwareMeasurement, ho
 import { evidenceKind } from './report.js';
 import { evidenceKindJson } from './evidence-fields.js';
 import { bytesEqual, bytesToHex, hexNumber } from '../format/bytes.js';
+import { CCA_OPTIONS, anyCcaOption, ccaLoadOptionsOf } from './cca-options.js';
+import { measureWithProgress } from './release.js';
 
 const HELP = `Usage: igvm-measure compare FILE --evidence EVIDENCE [options]
        igvm-measure compare --measurement HEX --evidence EVIDENCE [options]
        igvm-measure compare --firmware F --evidence EVIDENCE [firmware options]
+       igvm-measure compare FILE --platform cca --measurement HEX [CCA options]
 
 Verifies the evidence (an SEV-SNP attestation report or a TDX quote; see
 'igvm-measure report --help') and compares it with what the IGVM file FILE should
@@ -79,9 +85,27 @@ Firmware inputs (instead of FILE; the options of 'measure --firmware'):
                    'measure --firmware --platform sev|sev-es')
 ${FIRMWARE_OPTION_HELP}
 
-Exit codes: 0 the evidence verifies and everything matches, 1 unreadable or
-malformed input, 2 usage error, 3 a mismatch or a failed verification (also
-when the search finds the setting that reproduces the reported value).`;
+Arm CCA (--platform cca, no --evidence):
+  Compares the RIM claim (44238) of a realm attestation token, given as
+  --measurement HEX, with the Realm Initial Measurement of FILE's CCA platform
+  (the first one when there are several). The token itself is not read or
+  verified here: the claim is taken as given. HEX is the realm's hash size (32,
+  48 or 64 bytes for SHA-256/384/512; another length is a usage error). When the
+  RIM differs, it searches the inferred loader conventions (--rmm rmm-2.0 and
+  tfrmm-2026, and rmm-1.0 when --cca-ram is given; --cca-data-order,
+  --cca-rec-order, --cca-zero-pages, --cca-unmeasured) for those that reproduce
+  the claim, keeping the realm parameters as given. The CCA options are those of
+  'measure' (see 'measure --help'). With no CCA platform in FILE, or one that
+  cannot be measured, the check is not made and the comparison fails.
+  --json: {file, evidence: null, kind: "cca-rim-claim", encoding: "hex",
+  verified: null, match (null when not made), reported, expected, algorithm,
+  rule, rim, note, checks, search: null or {tried, axes, matches: [{rule,
+  data_order, rec_order, zero_pages, unmeasured}], best_match}}
+
+Exit codes: 0 the evidence verifies and everything matches (CCA: the claim
+equals the RIM), 1 unreadable or malformed input, 2 usage error, 3 a mismatch
+or a failed verification (also when the search finds the setting that
+reproduces the reported value; CCA: also when the check could not be made).`;
 
 /** Bytes of an SEV-SNP MEASUREMENT and of a TDX MRTD. */
 const MEASUREMENT_BYTES = 48;
@@ -103,10 +127,20 @@ export const compareCommand: Command = {
     platform: { type: 'string' },
     vcpus: { type: 'string' },
     ...FIRMWARE_MEASURE_OPTIONS,
+    ...CCA_OPTIONS,
   },
   async run({ values, positionals }, io) {
     const evidencePath = values.evidence as string | undefined;
-    if (evidencePath === undefined) throw new UsageError('compare needs --evidence EVIDENCE');
+    if (values.platform === 'cca') {
+      if (evidencePath !== undefined) {
+        throw new UsageError("--platform cca compares a realm token's RIM claim given with --measurement HEX; no CCA evidence is read here: leave out --evidence");
+      }
+      if (firmwarePathOf(values) !== undefined) throw new UsageError('--platform cca compares the CCA platform of an IGVM FILE; --firmware images have none');
+      return compareCca({ values, positionals }, io);
+    }
+    const ccaOption = anyCcaOption(values);
+    if (ccaOption !== undefined) throw new UsageError(`--${ccaOption} applies to --platform cca`);
+    if (evidencePath === undefined) throw new UsageError("compare needs --evidence EVIDENCE (for an Arm CCA realm's RIM claim: FILE --platform cca --measurement HEX)");
     if (firmwarePathOf(values) !== undefined) return compareFirmware({ values, positionals }, evidencePath, io);
     for (const k of FIRMWARE_ONLY) {
       if (values[k] !== undefined) throw new UsageError(`--${k} applies to firmware inputs; give --firmware`);
@@ -321,4 +355,132 @@ function searchJson(r: FirmwareSearchResult, given: FirmwareSetting): Json {
   };
   const best = bestMatch(r.matches, given);
   return { tried: r.tried, axes, matches: r.matches.map(setting), best_match: best === undefined ? null : setting(best) };
+}
+
+/** Options of `compare` that describe SEV-SNP / TDX evidence or firmware, refused with --platform cca. */
+const NOT_CCA = ['profile', 'ap-vmsa', 'vcpus', ...Object.keys(CERTIFICATE_OPTIONS), ...Object.keys(POLICY_OPTIONS), ...Object.keys(FIRMWARE_MEASURE_OPTIONS)];
+
+/** The realm hash names of the realm token's claim 44236, by digest algorithm. */
+const CCA_HASH_NAME: Record<string, string> = { sha256: 'sha-256', sha384: 'sha-384', sha512: 'sha-512' };
+
+/**
+ * `compare FILE --platform cca --measurement HEX [CCA options]`: the realm token's RIM claim
+ * (44238, hash-size bytes) against the RIM of FILE's first CCA platform under the CCA options;
+ * on a mismatch, the convention search of measure/cca-search.ts. Fails closed: without a CCA
+ * platform that measures, the check is not made and the exit code is 3.
+ */
+async function compareCca({ values, positionals }: CommandArgs, io: CliIo): Promise<number> {
+  for (const k of NOT_CCA) {
+    if (values[k] !== undefined) throw new UsageError(`--${k} applies to SEV-SNP and TDX evidence, not --platform cca`);
+  }
+  if (values.measurement === undefined) throw new UsageError("--platform cca needs --measurement HEX: the realm token's RIM claim (44238)");
+  const claim = hexBytesOption('--measurement', values.measurement as string);
+  if (positionals.length !== 1) throw new UsageError(positionals.length === 0 ? '--platform cca needs the IGVM FILE whose CCA platform the claim is compared with' : 'compare takes one FILE');
+  const path = positionals[0]!;
+  const given = ccaLoadOptionsOf(values);
+  return withIgvmFile(path, {}, async (file, source) => {
+    const header = file.platforms.find((p) => p.platformType === 'CCA');
+    let check: Check;
+    let measured: PlatformDigest | undefined;
+    let search: CcaSearchResult | undefined;
+    if (header === undefined) {
+      check = { name: 'rim', ok: null, detail: `not made: ${path} has no CCA platform`, actual: bytesToHex(claim) };
+    } else {
+      const mask = `mask 0x${header.compatibilityMask.toString(16)}`;
+      const result = await measureWithProgress(file, path, source.size, { platform: 'cca', cca: given }, io);
+      const p = result.platforms.find((x) => x.compatibilityMask === header.compatibilityMask);
+      if (p === undefined || !('digest' in p)) {
+        const why = p !== undefined && 'error' in p ? `${p.error.code}: ${p.error.message}` : 'no RIM was computed';
+        check = { name: 'rim', ok: null, detail: `not made: the CCA platform ${mask} could not be measured: ${why}`, actual: bytesToHex(claim) };
+      } else {
+        measured = p;
+        if (claim.length !== p.digest.length) {
+          throw new UsageError(
+            `--measurement is ${claim.length} bytes, but the CCA realm of ${path} (${mask}) hashes with ${CCA_HASH_NAME[p.algorithm]}: its RIM claim is ${p.digest.length} bytes` +
+              (claim.length === 64 ? ` (a 64-byte value may be the zero-filled RmmRealmMeasurement: give its first ${p.digest.length} bytes)` : ''),
+          );
+        }
+        const both = { expected: bytesToHex(p.digest), actual: bytesToHex(claim) };
+        if (bytesEqual(claim, p.digest)) {
+          check = { name: 'rim', ok: true, detail: `${bytesToHex(claim)} as computed (${mask}, ${CCA_HASH_NAME[p.algorithm]}, RMM rules ${p.cca?.rule ?? '?'})`, ...both };
+        } else {
+          search = searchCcaConventions(file, header, claim, { given });
+          check = { name: 'rim', ok: false, detail: `claimed ${bytesToHex(claim)}, computed ${bytesToHex(p.digest)} (${mask})${explainCcaSearch(search, given)}`, ...both };
+        }
+      }
+    }
+    const ok = allPassed([check]);
+    if (values.json === true) {
+      const conventions = ccaConventionOf(given);
+      io.stdout(
+        stringify({
+          file: path,
+          evidence: null,
+          kind: 'cca-rim-claim',
+          encoding: 'hex',
+          // No realm token is read, so nothing is verified: neither true nor false.
+          verified: null,
+          match: check.ok,
+          reported: bytesToHex(claim),
+          expected: check.expected ?? null,
+          algorithm: measured?.algorithm ?? null,
+          rule: measured?.cca?.rule ?? null,
+          rim: measured?.cca === undefined ? null : bytesToHex(measured.cca.rim),
+          note: measured?.note ?? null,
+          checks: [checkJson(check)],
+          search: search === undefined ? null : ccaSearchJson(search, conventions),
+        }),
+      );
+    } else {
+      const verdict = ok ? 'MATCH' : check.ok === false ? 'MISMATCH' : 'NOT compared';
+      io.stdout(
+        `cca-rim-claim vs ${path}: ${verdict}\nthe realm token is not read or verified here: the claim is compared as given\n${checkLines([check])}` +
+          (measured?.note === undefined ? '' : `note: ${measured.note}\n`),
+      );
+    }
+    return ok ? EXIT_OK : EXIT_CHECK_FAILED;
+  });
+}
+
+/** The options that select `c` where it differs from `given`, e.g. `--rmm tfrmm-2026 --cca-data-order ascending`. */
+function ccaConventionText(c: CcaConvention, given: CcaConvention): string {
+  const parts: string[] = [];
+  if (c.rule !== given.rule) parts.push(`--rmm ${c.rule}`);
+  if (c.dataOrder !== given.dataOrder) parts.push(`--cca-data-order ${c.dataOrder}`);
+  if (c.recOrder !== given.recOrder) parts.push(`--cca-rec-order ${c.recOrder}`);
+  if (c.zeroPages !== given.zeroPages) parts.push(`--cca-zero-pages ${c.zeroPages}`);
+  if (c.unmeasured !== given.unmeasured) parts.push(`--cca-unmeasured ${c.unmeasured}`);
+  return parts.length > 0 ? parts.join(' ') : 'the given conventions';
+}
+
+/** The convention search's finding, appended to the rim check's detail. */
+function explainCcaSearch(r: CcaSearchResult, options: CcaLoadOptions): string {
+  const given = ccaConventionOf(options);
+  const best = bestMatch(r.matches, given);
+  if (best !== undefined) {
+    // The closest match first: axes the file gives no say (no zero pages, say) make several.
+    const others = r.matches.filter((m) => m !== best);
+    const shown = others.slice(0, 3).map((m) => ccaConventionText(m, given));
+    const more = others.length > shown.length ? `, and ${others.length - shown.length} more (see --json)` : '';
+    return `; the claim matches ${ccaConventionText(best, given)}${shown.length > 0 ? `, or ${shown.join(', or ')}${more}` : ''}`;
+  }
+  const a = r.axes;
+  const axes = `RMM rules ${a.rules.join('/')}, DATA order ${a.dataOrders.join('/')}, REC ${a.recOrders.join('/')}, zero pages ${a.zeroPages.join('/')}, unmeasured ${a.unmeasured.join('/')}`;
+  const noRmm1 = a.rules.includes('rmm-1.0') ? '' : ' (rmm-1.0 was not tried: it measures the RAM, give --cca-ram)';
+  return (
+    `; none of ${r.tried} convention choices (${axes}) reproduces it${noRmm1}: the realm parameters (--cca-ipa-bits, --cca-breakpoints, ` +
+    `--cca-watchpoints, --cca-sve-vl, --cca-pmu-counters, --cca-lpa2), the RAM, the file or the way the host loads it differ`
+  );
+}
+
+function ccaSearchJson(r: CcaSearchResult, given: CcaConvention): Json {
+  const convention = (c: CcaConvention): Json => ({ rule: c.rule, data_order: c.dataOrder, rec_order: c.recOrder, zero_pages: c.zeroPages, unmeasured: c.unmeasured });
+  const a = r.axes;
+  const best = bestMatch(r.matches, given);
+  return {
+    tried: r.tried,
+    axes: { rule: [...a.rules], data_order: [...a.dataOrders], rec_order: [...a.recOrders], zero_pages: [...a.zeroPages], unmeasured: [...a.unmeasured] },
+    matches: r.matches.map(convention),
+    best_match: best === undefined ? null : convention(best),
+  };
 }

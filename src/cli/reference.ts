@@ -20,6 +20,7 @@ import { measureWithProgress, readInputFile, reportCorimError } from './release.
 import { printWarnings, reportCodedError, writeFileAtomically } from './output.js';
 import { EXIT_CHECK_FAILED, EXIT_OK, UsageError } from './errors.js';
 import { withIgvmFile, choice, fileSha256, sha256Hex } from './input.js';
+import { CCA_OPTIONS, ccaLoadOptionsOf } from './cca-options.js';
 import { stringify, toJson, u64Json } from './json.js';
 import { bytesToHex } from '../format/bytes.js';
 
@@ -27,16 +28,19 @@ const HELP = `Usage: igvm-measure reference FILE [options]
 
 Reference values of an IGVM file for release pipelines and verifiers: the
 launch digest of every measurable platform (SEV-SNP launch digest, TDX MRTD,
-VBS boot digest; SEV / SEV-ES digests in JSON only), as JSON or as CoRIM
-documents of the upstream igvm crate's launch-measurement profile
-(tag:microsoft.com,2026:launch-measurement/v1), which defines no SEV or
-SEV-ES measurement. Platforms that are not measurable (NATIVE, CCA) are left out.
+VBS boot digest; SEV / SEV-ES digests and the Arm CCA RIM in JSON only), as
+JSON or as CoRIM documents of the upstream igvm crate's launch-measurement
+profile (tag:microsoft.com,2026:launch-measurement/v1), which defines no SEV,
+SEV-ES or CCA measurement. --format corim skips CCA platforms with a note: Arm's
+CCA realm endorsement profile is published only as JSON templates, with no CBOR
+encoding to check one against. NATIVE platforms are not measurable and are
+left out.
 
 Options:
   --format F        json (default) or corim
   --profile P       loader profile the digests are computed under: igvm
                     (default), qemu or igvmmeasure (see 'measure --help')
-  --platform P      snp, tdx, vbs or all (default all)
+  --platform P      snp, tdx, vbs, sev, sev-es, cca or all (default all)
   -o, --output OUT  json: write the JSON document to OUT instead of stdout.
                     corim: required; where the CoRIMs go:
                       - OUT is an existing directory: one file per platform,
@@ -71,6 +75,12 @@ Options:
                     signature_algorithm, tbs}]} on stdout
   -h, --help        show this help
 
+Arm CCA: the RIM depends on realm parameters the host chooses and on loader
+conventions no CCA loader confirms yet; the CCA options of 'measure' (--rmm,
+--cca-ipa-bits, --cca-breakpoints, --cca-watchpoints, --cca-sve-vl,
+--cca-pmu-counters, --cca-lpa2, --cca-ram, --cca-data-order, --cca-rec-order,
+--cca-zero-pages, --cca-unmeasured; see 'measure --help') apply here too.
+
 Signing elsewhere (HSM, cloud KMS, openssl), one CoRIM at a time (--platform):
   --emit-tbs TBS    with --cert (no --sign): also write the COSE Sig_structure
                     (RFC 9052 §4.4, "Signature1") of the CoRIM to TBS: the
@@ -91,13 +101,18 @@ Signing elsewhere (HSM, cloud KMS, openssl), one CoRIM at a time (--platform):
 
 JSON format: {"file", "sha256", "reference_values": [{"platform_type",
 "compatibility_mask", "algorithm", "digest", "profile"}]}, digests in
-lowercase hex. Pass the CoRIM files to 'igvm-measure embed' to store them in
+lowercase hex. A CCA value's digest is the RIM as the realm token's RIM claim
+(44238) reports it (32, 48 or 64 bytes: the realm's hash), and it adds "rule"
+(the RMM rule set), "rim" (the 64-byte RmmRealmMeasurement, zero-filled) and
+"note" (the inferred conventions used). Pass the CoRIM files to 'igvm-measure embed' to store them in
 the IGVM file.
 
 Exit codes: 0 every selected measurable platform has reference values, 1 FILE,
 KEY, CERT or SIG is unreadable or invalid (or KEY is not CERT's pair), 2 usage
 error, 3 a platform could not be measured (the others are still written) or
-there is none, or SIG does not verify (nothing is written).`;
+there is none, or SIG does not verify (nothing is written). SEV, SEV-ES and
+CCA values have no CoRIM: --format corim writes none for them (exit 0 when
+every platform was measured).`;
 
 const SHORT: Record<string, string> = { SEV_SNP: 'snp', TDX: 'tdx', VSM_ISOLATION: 'vbs' };
 
@@ -163,6 +178,7 @@ export const referenceCommand: Command = {
     'emit-tbs': { type: 'string' },
     signature: { type: 'string' },
     json: { type: 'boolean' },
+    ...CCA_OPTIONS,
   },
   async run({ values, positionals }, io: CliIo) {
     const json = values.json === true;
@@ -195,6 +211,7 @@ export const referenceCommand: Command = {
     if (attached && keyPath === undefined && sigPath === undefined) throw new UsageError('--attached writes signed CoRIMs and needs --sign KEY or --signature SIG');
     if (tbsPath !== undefined && resolve(tbsPath) === resolve(path)) throw new UsageError(`--emit-tbs ${tbsPath} is FILE itself; write the bytes to be signed elsewhere`);
     const svn = parseSvn(values.svn as string | undefined);
+    const cca = ccaLoadOptionsOf(values);
 
     try {
       // Read and check the signing inputs before the (possibly long) measurement.
@@ -208,7 +225,7 @@ export const referenceCommand: Command = {
       const envelope = { ...(issuer === undefined ? {} : { issuer }) };
 
       return await withIgvmFile(path, {}, async (file, source) => {
-        const result = await measureWithProgress(file, path, source.size, { profile, platform }, io);
+        const result = await measureWithProgress(file, path, source.size, { profile, platform, cca }, io);
         for (const p of result.platforms) {
           if ('error' in p) io.stderr(`igvm-measure reference: ${p.platformType} mask 0x${p.compatibilityMask.toString(16)} could not be measured: ${p.error.code}: ${p.error.message}\n`);
           printWarnings(io, p);
@@ -226,6 +243,13 @@ export const referenceCommand: Command = {
         }
 
         const corims: ReferenceCorim[] = referenceCorims(file, result, { svn });
+        const noCorim = refs.filter((v) => v.platformType === 'CCA');
+        for (const v of noCorim) {
+          io.stderr(
+            `igvm-measure reference: note: no CoRIM for CCA mask 0x${v.compatibilityMask.toString(16)}: the launch-measurement profile does not define CCA, and Arm's CCA realm endorsement profile is published only as JSON templates, with no CBOR encoding to check one against; its reference value is in --format json\n`,
+          );
+        }
+        if (corims.length === 0 && noCorim.length > 0) io.stderr(`igvm-measure reference: no CoRIM can be made for ${path}: its only measured platforms are CCA${noCorim.length === refs.length ? '' : ', SEV or SEV-ES'}\n`);
         if ((tbsPath !== undefined || sigPath !== undefined) && corims.length !== 1) {
           throw new UsageError(
             `--${tbsPath !== undefined ? 'emit-tbs' : 'signature'} is for one CoRIM, but ${path} gives ${corims.length}${corims.length > 0 ? ` (${corims.map((c) => `${c.platformType} mask 0x${c.compatibilityMask.toString(16)}`).join(', ')})` : ''}: select one with --platform`,

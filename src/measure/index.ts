@@ -25,4 +25,5 @@ export * from './cca-steps.js';
 export { measureCcaIgvm, planCcaLaunch, startCcaRealm, type CcaIgvmMeasurement, type CcaLaunchPlan, type CcaLoadOptions } from './cca-igvm.js';
 export { CcaBatchRunner, ccaHashSlots, ccaHashSlotsOf, type CcaJob } from './cca-batch.js';
 export * from './snp-steps.js';
+export { searchCcaConventions, ccaConventionOf, type CcaConvention, type CcaSearchAxes, type CcaSearchResult, type CcaSearchOptions } from './cca-search.js';
 export { platformJson } from './result-json.js';

@@ -4,21 +4,29 @@
  * CoRIM per platform (spec/vbs-cca-corim.md §3.2–§3.3, spec/igvm-format.md §14).
  */
 import type { IgvmFile, PlatformTypeName } from '../format/index.js';
-import type { DigestAlgorithm, MeasurementResult, PlatformDigest, ProfileName } from '../measure/index.js';
+import type { CcaRuleSet, DigestAlgorithm, MeasurementResult, PlatformDigest, ProfileName } from '../measure/index.js';
 import { CorimError } from './corim-errors.js';
 import { buildLaunchMeasurementCorim, isLaunchMeasurementPlatform, type LaunchMeasurementPlatform } from './corim.js';
 
 /**
  * One reference value. The CLI writes it as `{platform_type, compatibility_mask, algorithm,
- * digest, profile}` (snake_case keys, digest in lowercase hex).
+ * digest, profile}` (snake_case keys, digest in lowercase hex), and for Arm CCA also `rule`,
+ * `rim` and `note`.
  */
 export interface ReferenceValue {
   readonly platformType: PlatformTypeName;
   readonly compatibilityMask: number;
   readonly algorithm: DigestAlgorithm;
+  /** The launch digest; for CCA the RIM as the realm token's claim 44238 reports it (hash-size bytes). */
   readonly digest: Uint8Array;
   /** The loader profile the digest was computed under (`igvm`, `qemu`, `igvmmeasure`). */
   readonly profile: ProfileName;
+  /** CCA only: the RMM rule set the RIM was computed under. */
+  readonly rule?: CcaRuleSet;
+  /** CCA only: the 64-byte `RmmRealmMeasurement` (the RIM zero-filled, as veraison prints it). */
+  readonly rim?: Uint8Array;
+  /** CCA only: the inferred conventions used, which no loader confirms yet (spec/cca.md §2). */
+  readonly note?: string;
 }
 
 function measuredPlatforms(file: IgvmFile, result: MeasurementResult): PlatformDigest[] {
@@ -45,7 +53,20 @@ export function referenceValues(file: IgvmFile, result: MeasurementResult): Refe
     algorithm: p.algorithm,
     digest: p.digest,
     profile: result.profile,
+    // Only CCA adds fields: the other platforms' values keep their shape.
+    ...(p.cca === undefined ? {} : { rule: p.cca.rule, rim: p.cca.rim, ...(p.note === undefined ? {} : { note: p.note }) }),
   }));
+}
+
+/**
+ * Whether a reference value of this platform type can be a launch-measurement CoRIM: SEV and
+ * SEV-ES are not defined by the profile (upstream's serializer rejects them, vbs-cca-corim.md
+ * §3.1); CCA neither, and the Arm CCA realm endorsement profile (§2.4) is given only as
+ * cocli JSON templates, with no CBOR encoding to check an encoder against, so CCA values are
+ * JSON only.
+ */
+export function hasReferenceCorim(platformType: PlatformTypeName): boolean {
+  return isLaunchMeasurementPlatform(platformType);
 }
 
 /** One platform's launch-measurement CoRIM. */
@@ -58,11 +79,12 @@ export interface ReferenceCorim {
 
 /**
  * The launch-measurement CoRIM of every measured platform of `result` (§3.3), each endorsing
- * `svn` (default 0). SEV and SEV-ES digests are left out: the launch-measurement profile does
- * not define them, and upstream's serializer rejects them too (vbs-cca-corim.md §3).
+ * `svn` (default 0). SEV, SEV-ES and CCA digests are left out (`hasReferenceCorim`): the
+ * launch-measurement profile does not define them, and upstream's serializer rejects them too
+ * (vbs-cca-corim.md §3).
  */
 export function referenceCorims(file: IgvmFile, result: MeasurementResult, options: { readonly svn?: number | bigint } = {}): ReferenceCorim[] {
-  const platforms = measuredPlatforms(file, result).filter((p) => p.platformType !== 'SEV' && p.platformType !== 'SEV_ES');
+  const platforms = measuredPlatforms(file, result).filter((p) => hasReferenceCorim(p.platformType));
   return platforms.map((p) => {
     if (!isLaunchMeasurementPlatform(p.platformType)) {
       throw new CorimError('UnsupportedPlatform', `the launch-measurement profile does not define ${p.platformType}`);
