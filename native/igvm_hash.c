@@ -58,8 +58,18 @@ static const uint8_t *slot_page(const uint8_t *pages, size_t pages_len, int32_t 
   return pages + (size_t)slot * PAGE;
 }
 
-/* sha384Slots(pages, slots: Int32Array, out: Uint8Array(48*n)): SHA-384 of each slot's page. */
-static napi_value sha384_slots(napi_env env, napi_callback_info info) {
+/* One-shot SHA-256, SHA-384 or SHA-512 (bits) of len bytes; the digest size, 0 for other bits. */
+static size_t sha2(int bits, const uint8_t *data, size_t len, uint8_t *md) {
+  switch (bits) {
+    case 256: SHA256(data, len, md); return 32;
+    case 384: SHA384(data, len, md); return 48;
+    case 512: SHA512(data, len, md); return 64;
+    default: return 0;
+  }
+}
+
+/* shaNNNSlots(pages, slots: Int32Array, out: Uint8Array(size*n)): SHA-NNN of each slot's page. */
+static napi_value sha_slots(napi_env env, napi_callback_info info, int bits) {
   size_t argc = 3;
   napi_value argv[3];
   CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
@@ -68,12 +78,55 @@ static napi_value sha384_slots(napi_env env, napi_callback_info info) {
   size_t pages_len, slots_len, out_len;
   if (argc < 3 || !typed(env, argv[0], (void **)&pages, &pages_len) || !typed(env, argv[1], (void **)&slots, &slots_len) ||
       !typed(env, argv[2], (void **)&out, &out_len))
-    FAIL("sha384Slots(pages, slots, out)");
-  size_t n = slots_len / 4;
-  if (out_len < n * 48) FAIL("sha384Slots: out is too small");
+    FAIL("shaSlots(pages, slots, out)");
+  size_t n = slots_len / 4, size = (size_t)bits / 8;
+  if (out_len < n * size) FAIL("shaSlots: out is too small");
   for (size_t i = 0; i < n; i++)
-    if (slot_page(pages, pages_len, slots[i]) == NULL) FAIL("sha384Slots: slot outside the batch");
-  for (size_t i = 0; i < n; i++) SHA384(slot_page(pages, pages_len, slots[i]), PAGE, out + i * 48);
+    if (slot_page(pages, pages_len, slots[i]) == NULL) FAIL("shaSlots: slot outside the batch");
+  for (size_t i = 0; i < n; i++) sha2(bits, slot_page(pages, pages_len, slots[i]), PAGE, out + i * size);
+  return NULL;
+}
+
+static napi_value sha256_slots(napi_env env, napi_callback_info info) { return sha_slots(env, info, 256); }
+static napi_value sha384_slots(napi_env env, napi_callback_info info) { return sha_slots(env, info, 384); }
+static napi_value sha512_slots(napi_env env, napi_callback_info info) { return sha_slots(env, info, 512); }
+
+/*
+ * ccaDataChain(rim: Uint8Array(64), bits, contents: Uint8Array(size*m), measured: Uint8Array(n), gpas: BigUint64Array(n)):
+ * n Arm CCA DATA descriptors (spec/cca.md §1.4) extending rim in place: type 0, len 0x100, the
+ * current RIM, the IPA, flags 1 with the next of the m content hashes where measured[i], else
+ * flags 0 and a zero content; RIM = widen(RHA(descriptor)).
+ */
+static napi_value cca_data_chain(napi_env env, napi_callback_info info) {
+  size_t argc = 5;
+  napi_value argv[5];
+  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  uint8_t *rim, *contents, *measured;
+  uint64_t *gpas;
+  uint32_t bits;
+  size_t rim_len, contents_len, measured_len, gpas_len;
+  if (argc < 5 || !typed(env, argv[0], (void **)&rim, &rim_len) || napi_get_value_uint32(env, argv[1], &bits) != napi_ok ||
+      !typed(env, argv[2], (void **)&contents, &contents_len) || !typed(env, argv[3], (void **)&measured, &measured_len) ||
+      !typed(env, argv[4], (void **)&gpas, &gpas_len))
+    FAIL("ccaDataChain(rim, bits, contents, measured, gpas)");
+  if (bits != 256 && bits != 384 && bits != 512) FAIL("ccaDataChain: bits must be 256, 384 or 512");
+  size_t n = measured_len, size = bits / 8, m = 0;
+  for (size_t i = 0; i < n; i++) m += measured[i] != 0;
+  if (rim_len != 64 || gpas_len < n * 8 || contents_len < m * size) FAIL("ccaDataChain: array sizes do not match");
+  uint8_t desc[0x100], md[64];
+  memset(desc, 0, sizeof desc);
+  desc[0x09] = 0x01; /* len 0x100, little-endian u64 at 0x08 */
+  for (size_t i = 0, j = 0; i < n; i++) {
+    memcpy(desc + 0x10, rim, 64);
+    uint64_t g = gpas[i];
+    for (int b = 0; b < 8; b++) desc[0x50 + b] = (uint8_t)(g >> (8 * b));
+    desc[0x58] = measured[i] != 0;
+    memset(desc + 0x60, 0, 64);
+    if (measured[i] != 0) memcpy(desc + 0x60, contents + (j++) * size, size);
+    memset(md, 0, sizeof md);
+    sha2((int)bits, desc, sizeof desc, md);
+    memcpy(rim, md, 64);
+  }
   return NULL;
 }
 
@@ -242,7 +295,10 @@ static napi_value vbs_pages(napi_env env, napi_callback_info info) {
 
 NAPI_MODULE_INIT() {
   napi_property_descriptor props[] = {
+      {"sha256Slots", NULL, sha256_slots, NULL, NULL, NULL, napi_default, NULL},
       {"sha384Slots", NULL, sha384_slots, NULL, NULL, NULL, napi_default, NULL},
+      {"sha512Slots", NULL, sha512_slots, NULL, NULL, NULL, napi_default, NULL},
+      {"ccaDataChain", NULL, cca_data_chain, NULL, NULL, NULL, napi_default, NULL},
       {"snpChain", NULL, snp_chain, NULL, NULL, NULL, napi_default, NULL},
       {"tdxNew", NULL, tdx_new, NULL, NULL, NULL, napi_default, NULL},
       {"tdxPages", NULL, tdx_pages, NULL, NULL, NULL, napi_default, NULL},

@@ -2,16 +2,16 @@
  * The Arm CCA lane of the batched hot loop (batch.ts; spec/cca.md §1.4). A DATA descriptor holds
  * the RHA of its granule, and those granule hashes are independent of each other, so they are
  * computed per batch (spread over workers by the Node pipeline, like SEV-SNP's page hashes);
- * the descriptor chain, `RIM = RHA(descriptor ‖ RIM)`, is sequential and cheap (one 256-byte
- * hash per granule) and runs in batch order on the `CcaRealm` model itself, so the lane and the
- * step-by-step model share every byte of the descriptor encoding.
+ * the descriptor chain (RIM = RHA(descriptor), each descriptor holding the RIM before it) is
+ * sequential and cheap (one 256-byte hash per granule) and runs in batch order on the `CcaRealm` model itself, so the lane and the
+ * step-by-step model hold the RIM in one place; the chain kernel (kernels.ts, native on Node)
+ * writes the same descriptor bytes as `CcaRealm.data`, which tests check.
  */
 import { PageBatch, StepArrays, pageGpa, type BatchRunner, type StepJob } from './batch.js';
 import type { CcaRealm, CcaRealmHash } from './cca.js';
 import { CCA_HASH_SIZES } from './cca.js';
 import type { CcaLaunchPlan } from './cca-igvm.js';
-import type { HashBackend } from './hash.js';
-import { SLOT_SIZE, type HashKernels } from './kernels.js';
+import type { HashKernels } from './kernels.js';
 import type { MeasureOp, RecOp } from './steps.js';
 
 /** Step tags: an unmeasured DATA granule, a measured one, the REC (`recs` holds it). */
@@ -34,20 +34,11 @@ export function ccaHashSlotsOf(job: CcaJob): Int32Array {
   return out;
 }
 
-const ZERO_GRANULE = new Uint8Array(SLOT_SIZE);
-
-/**
- * `out[size·i ..]` = the RHA of the granule of `slots[i]` (-1 is a zero granule). SHA-384 goes
- * through the batch kernels (native on Node); SHA-256 and SHA-512 through the hash backend.
- */
-export function ccaHashSlots(algorithm: CcaRealmHash, kernels: HashKernels, hash: HashBackend, pages: Uint8Array, slots: Int32Array, out: Uint8Array): void {
-  if (algorithm === 'sha-384') return kernels.sha384Slots(pages, slots, out);
-  const size = CCA_HASH_SIZES[algorithm];
-  const f = algorithm === 'sha-256' ? (d: Uint8Array) => hash.sha256(d) : (d: Uint8Array) => hash.sha512(d);
-  for (let i = 0; i < slots.length; i++) {
-    const s = slots[i]!;
-    out.set(f(s < 0 ? ZERO_GRANULE : pages.subarray(s * SLOT_SIZE, (s + 1) * SLOT_SIZE)), i * size);
-  }
+/** `out[size·i ..]` = the RHA of the granule of `slots[i]` (-1 is a zero granule), by the batch kernels. */
+export function ccaHashSlots(algorithm: CcaRealmHash, kernels: HashKernels, pages: Uint8Array, slots: Int32Array, out: Uint8Array): void {
+  if (algorithm === 'sha-256') kernels.sha256Slots(pages, slots, out);
+  else if (algorithm === 'sha-384') kernels.sha384Slots(pages, slots, out);
+  else kernels.sha512Slots(pages, slots, out);
 }
 
 /** Lowers a CCA plan's `pages` operations into DATA steps and chains them on a started realm. */
@@ -61,7 +52,6 @@ export class CcaBatchRunner implements BatchRunner {
     /** A realm after `startCcaRealm(plan)`. */
     private readonly realm: CcaRealm,
     private readonly kernels: HashKernels,
-    private readonly hash: HashBackend,
   ) {
     this.hashSize = CCA_HASH_SIZES[plan.hashAlgorithm];
   }
@@ -93,18 +83,28 @@ export class CcaBatchRunner implements BatchRunner {
     return { ...steps, measured: tags, recs };
   }
 
-  /** Chains a job's DATA descriptors in order, given the RHA of each measured step's granule (`ccaHashSlotsOf(job)`). */
+  /**
+   * Chains a job's descriptors in order, given the RHA of each measured step's granule
+   * (`ccaHashSlotsOf(job)`): runs of DATA through the chain kernel, each REC on the model.
+   */
   chain(job: CcaJob, hashes: Uint8Array): void {
     const size = this.hashSize;
-    for (let i = 0, j = 0, r = 0; i < job.measured.length; i++) {
-      const tag = job.measured[i];
-      if (tag === REC) {
+    const n = job.measured.length;
+    let j = 0;
+    let r = 0;
+    for (let start = 0; start < n; ) {
+      let end = start;
+      let m = 0;
+      while (end < n && job.measured[end] !== REC) m += job.measured[end++]!;
+      if (end > start) {
+        this.realm.dataBatch(this.kernels, job.gpas.subarray(start, end), job.measured.subarray(start, end), hashes.subarray(j * size, (j + m) * size));
+        j += m;
+      }
+      if (end < n) {
         const rec = job.recs[r++]!;
         this.realm.rec(rec.flags, rec.pc, rec.gprs, rec.source);
-        continue;
       }
-      const content = tag === MEASURED ? { hash: hashes.subarray(j * size, ++j * size) } : null;
-      this.realm.data(job.gpas[i]!, content, { reason: 'PAGE_DATA' });
+      start = end + 1;
     }
   }
 
@@ -112,7 +112,7 @@ export class CcaBatchRunner implements BatchRunner {
     const job = this.takeJob();
     const slots = ccaHashSlotsOf(job);
     const out = new Uint8Array(this.hashSize * slots.length);
-    ccaHashSlots(this.plan.hashAlgorithm, this.kernels, this.hash, batch.pages, slots, out);
+    ccaHashSlots(this.plan.hashAlgorithm, this.kernels, batch.pages, slots, out);
     this.chain(job, out);
   }
 

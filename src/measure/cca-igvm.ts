@@ -96,6 +96,14 @@ export function planCcaLaunch(file: IgvmFile, platform: SupportedPlatformHeader,
   if (rule === 'rmm-1.0' && options.ramRanges === undefined) throw new CcaError('BadField', 'rmm-1.0 measures RIPAS: give the RAM ranges of the realm', { field: 'ramRanges' });
 
   // One pass to check every directive and count the granules; `ops()` repeats it without checks.
+  // The IPA checks are `CcaRealm.data`'s, made here once per directive because the batched
+  // lane chains granules through a kernel that does not check them.
+  const ipaLimit = params === undefined ? 1n << 64n : 1n << BigInt(params.s2sz);
+  const checkIpas = (gpa: bigint, count: number, index: number | undefined): void => {
+    if ((gpa & (GRANULE - 1n)) !== 0n) throw new CcaError('MisalignedIpa', `IPA 0x${gpa.toString(16)} is not 4 KiB aligned (header ${index})`, { field: 'ipa' });
+    const end = gpa + BigInt(count) * GRANULE;
+    if (end > ipaLimit) throw new CcaError('IpaOutOfRange', `[0x${gpa.toString(16)}, 0x${end.toString(16)}) is beyond the ${params === undefined ? 64 : params.s2sz}-bit IPA space (header ${index})`, { field: 'ipa' });
+  };
   const areas = new Map<number, bigint>();
   let pageSteps = 0;
   let rec: RecOp | undefined;
@@ -105,11 +113,15 @@ export function planCcaLaunch(file: IgvmFile, platform: SupportedPlatformHeader,
     if (d.kind === 'PAGE_DATA') {
       if ((d.flags & PageDataFlags.SHARED) !== 0) continue;
       if (d.dataType !== 'NORMAL') throw new CcaError('BadField', `${d.dataType} pages have no CCA import type (header ${d.index})`, { field: 'data_type' });
-      pageSteps += (d.flags & PageDataFlags.IS_2MB_PAGE) !== 0 ? PAGES_PER_2MB : 1;
+      const count = (d.flags & PageDataFlags.IS_2MB_PAGE) !== 0 ? PAGES_PER_2MB : 1;
+      checkIpas(d.gpa, count, d.index);
+      pageSteps += count;
     } else if (d.kind === 'PARAMETER_INSERT') {
       const size = areas.get(d.parameterAreaIndex);
       if (size === undefined) throw new CcaError('BadField', `parameter area ${d.parameterAreaIndex} is not declared before its insert (header ${d.index})`, { field: 'parameter_area_index' });
-      pageSteps += Number((size + GRANULE - 1n) / GRANULE);
+      const count = Number((size + GRANULE - 1n) / GRANULE);
+      checkIpas(d.gpa, count, d.index);
+      pageSteps += count;
     } else if (d.kind === 'VP_CONTEXT' && d.payload.format === 'cca' && d.vpIndex === 0) {
       const c = d.payload.context;
       // KVM makes vCPU 0 alone runnable, whatever the context's flags (§2.3).

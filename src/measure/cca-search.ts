@@ -7,7 +7,7 @@
  * given (they are the host's, not conventions).
  */
 import type { IgvmFile, SupportedPlatformHeader } from '../format/index.js';
-import { CcaError, type CcaRuleSet } from './cca.js';
+import { CcaError, DEFAULT_CCA_RULE_SET, type CcaRuleSet } from './cca.js';
 import { measureCcaIgvm, type CcaLoadOptions } from './cca-igvm.js';
 import type { HashBackend } from './hash.js';
 import { bytesEqual } from '../format/bytes.js';
@@ -53,7 +53,7 @@ export interface CcaSearchOptions {
 /** The conventions `options` selects, with the defaults of cca-igvm.ts filled in. */
 export function ccaConventionOf(options: CcaLoadOptions = {}): CcaConvention {
   return {
-    rule: options.rule ?? 'rmm-2.0',
+    rule: options.rule ?? DEFAULT_CCA_RULE_SET,
     dataOrder: options.dataOrder ?? 'directive',
     recOrder: options.recOrder ?? 'last',
     zeroPages: options.zeroPages ?? 'measured',

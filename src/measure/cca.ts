@@ -11,6 +11,7 @@
 import { CodedError, type CodedErrorJson } from '../format/coded-error.js';
 import { CcaHashAlgorithm } from '../format/index.js';
 import type { HashBackend } from './hash.js';
+import type { HashKernels } from './kernels.js';
 import { defaultHashBackend } from './hash-default.js';
 import type { ModelOptions, OpSource } from './steps.js';
 
@@ -389,6 +390,17 @@ export class CcaRealm {
     this.descView.setBigUint64(0x58, contentHash === undefined ? 0n : 1n, true);
     if (contentHash !== undefined) this.descriptor.set(contentHash, 0x60);
     this.extend('data', ipa, contentHash, source, contentHash === undefined ? 'unmeasured' : 'measured');
+  }
+
+  /**
+   * `measured.length` DATA granules at once through a batch kernel (the batched lane, which
+   * checked the IPAs when it planned them): `hashes` holds the RHA of each measured granule in
+   * order. Not traced; the per-step `data` is what `--trace` replays.
+   */
+  dataBatch(kernels: Pick<HashKernels, 'ccaDataChain'>, gpas: BigUint64Array, measured: Uint8Array, hashes: Uint8Array): void {
+    this.requireCreated('data');
+    kernels.ccaDataChain(this.current, (this.hashSize * 8) as 256 | 384 | 512, hashes, measured, gpas);
+    this.steps += measured.length;
   }
 
   /** RMI_REC_CREATE (§1.6): measured only when `flags` bit 0 (RUNNABLE) is set; `mpidr` is not. */

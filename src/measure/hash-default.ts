@@ -49,6 +49,9 @@ export const defaultKernels: HashKernels = {
     return kernelsNow().name;
   },
   sha384Slots: (pages, slots, out) => kernelsNow().sha384Slots(pages, slots, out),
+  sha256Slots: (pages, slots, out) => kernelsNow().sha256Slots(pages, slots, out),
+  sha512Slots: (pages, slots, out) => kernelsNow().sha512Slots(pages, slots, out),
+  ccaDataChain: (rim, bits, contents, measured, gpas) => kernelsNow().ccaDataChain(rim, bits, contents, measured, gpas),
   snpChain: (ld, contents, types, gpas) => kernelsNow().snpChain(ld, contents, types, gpas),
   tdxNew: () => kernelsNow().tdxNew(),
   tdxPages: (state, pages, slots, gpas, measured) => kernelsNow().tdxPages(state, pages, slots, gpas, measured),

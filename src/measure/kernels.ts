@@ -18,6 +18,16 @@ export interface HashKernels {
   readonly name: string;
   /** `out[48i..]` = SHA-384 of the page of `slots[i]`. */
   sha384Slots(pages: Uint8Array, slots: Int32Array, out: Uint8Array): void;
+  /** `out[32i..]` = SHA-256 of the page of `slots[i]` (Arm CCA granules). */
+  sha256Slots(pages: Uint8Array, slots: Int32Array, out: Uint8Array): void;
+  /** `out[64i..]` = SHA-512 of the page of `slots[i]` (Arm CCA granules). */
+  sha512Slots(pages: Uint8Array, slots: Int32Array, out: Uint8Array): void;
+  /**
+   * `measured.length` Arm CCA DATA descriptors extending `rim` (64 bytes, in place) with the
+   * realm hash SHA-`bits` (spec/cca.md §1.4): for step i, IPA `gpas[i]`, and where `measured[i]`
+   * is 1 flags 1 and the next `bits/8`-byte hash of `contents`, else flags 0 and a zero content.
+   */
+  ccaDataChain(rim: Uint8Array, bits: 256 | 384 | 512, contents: Uint8Array, measured: Uint8Array, gpas: BigUint64Array): void;
   /** `types.length` SNP PAGE_INFO steps from `ld` (updated in place; spec/snp.md §1.2). */
   snpChain(ld: Uint8Array, contents: Uint8Array, types: Uint8Array, gpas: BigUint64Array): void;
   tdxNew(): TdxState;
@@ -50,10 +60,36 @@ export function jsKernels(hash: HashBackend): HashKernels {
   const recordView = new DataView(record.buffer);
   const vbs = new Uint8Array(32 + 32 + SLOT_SIZE);
   const vbsView = new DataView(vbs.buffer);
+  const desc = new Uint8Array(0x100);
+  const descView = new DataView(desc.buffer);
+  const sha = { 256: (d: Uint8Array) => hash.sha256(d), 384: (d: Uint8Array) => hash.sha384(d), 512: (d: Uint8Array) => hash.sha512(d) };
   return {
     name: `js (${hash.name})`,
     sha384Slots(pages, slots, out) {
       for (let i = 0; i < slots.length; i++) out.set(hash.sha384(pageOf(pages, slots[i]!)), i * 48);
+    },
+    sha256Slots(pages, slots, out) {
+      for (let i = 0; i < slots.length; i++) out.set(hash.sha256(pageOf(pages, slots[i]!)), i * 32);
+    },
+    sha512Slots(pages, slots, out) {
+      for (let i = 0; i < slots.length; i++) out.set(hash.sha512(pageOf(pages, slots[i]!)), i * 64);
+    },
+    ccaDataChain(rim, bits, contents, measured, gpas) {
+      const size = bits / 8;
+      const f = sha[bits];
+      desc.fill(0);
+      descView.setBigUint64(0x08, 0x100n, true);
+      for (let i = 0, j = 0; i < measured.length; i++) {
+        desc.set(rim, 0x10);
+        descView.setBigUint64(0x50, gpas[i]!, true);
+        desc.fill(0, 0x58, 0xa0);
+        if (measured[i] === 1) {
+          desc[0x58] = 1;
+          desc.set(contents.subarray(j * size, ++j * size), 0x60);
+        }
+        rim.fill(0);
+        rim.set(f(desc));
+      }
     },
     snpChain(ld, contents, types, gpas) {
       info.set(ld, 0);

@@ -246,7 +246,7 @@ function ccaLaneOf(file: IgvmFile, platform: SupportedPlatformHeader, options: M
     if (!(e instanceof CcaError)) throw e;
     throw new MeasurementError('InvalidCcaLaunch', `${e.code}: ${e.message}`, platform.index);
   }
-  const runner = new CcaBatchRunner(plan, realm, kernels, hash);
+  const runner = new CcaBatchRunner(plan, realm, kernels);
   const algorithm = CCA_ALGORITHM[plan.hashAlgorithm];
   const note = ccaConventionNote(plan, cca);
   const lane: Lane = {

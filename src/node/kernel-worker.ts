@@ -10,7 +10,6 @@ import type { TdxState } from '../measure/kernels.js';
 import type { CcaRealmHash } from '../measure/cca.js';
 import { ccaHashSlots } from '../measure/cca-batch.js';
 import { CCA_HASH_SIZES } from '../measure/cca.js';
-import { nodeHashBackend } from './hash-node.js';
 
 /** A request to the worker; `id` pairs it with its reply. */
 export type KernelRequest =
@@ -38,7 +37,7 @@ parentPort?.on('message', (m: KernelRequest) => {
       }
       case 'rha': {
         const out = new Uint8Array(CCA_HASH_SIZES[m.algorithm] * m.slots.length);
-        ccaHashSlots(m.algorithm, kernels, nodeHashBackend, new Uint8Array(m.pages), m.slots, out);
+        ccaHashSlots(m.algorithm, kernels, new Uint8Array(m.pages), m.slots, out);
         parentPort!.postMessage({ id: m.id, out } satisfies KernelReply, [out.buffer]);
         return;
       }

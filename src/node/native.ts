@@ -14,6 +14,9 @@ import type { HashKernels } from '../measure/kernels.js';
 
 interface Addon {
   sha384Slots(pages: Uint8Array, slots: Int32Array, out: Uint8Array): void;
+  sha256Slots(pages: Uint8Array, slots: Int32Array, out: Uint8Array): void;
+  sha512Slots(pages: Uint8Array, slots: Int32Array, out: Uint8Array): void;
+  ccaDataChain(rim: Uint8Array, bits: number, contents: Uint8Array, measured: Uint8Array, gpas: BigUint64Array): void;
   snpChain(ld: Uint8Array, contents: Uint8Array, types: Uint8Array, gpas: BigUint64Array): void;
   tdxNew(): unknown;
   tdxPages(state: unknown, pages: Uint8Array, slots: Int32Array, gpas: BigUint64Array, measured: Uint8Array): void;
@@ -34,6 +37,8 @@ function packageRoot(): string | undefined {
   return undefined;
 }
 
+const KERNEL_NAMES: ReadonlyArray<keyof Addon> = ['sha256Slots', 'sha384Slots', 'sha512Slots', 'ccaDataChain', 'snpChain', 'tdxNew', 'tdxPages', 'tdxDigest', 'vbsPages'];
+
 function load(): HashKernels | undefined {
   if (process.env.IGVM_MEASURE_NO_NATIVE === '1') return undefined;
   const root = packageRoot();
@@ -42,6 +47,8 @@ function load(): HashKernels | undefined {
   try {
     const nodeGypBuild = require('node-gyp-build') as { path(dir: string): string };
     const addon = require(nodeGypBuild.path(root)) as Addon;
+    // An addon built from older sources lacks newer kernels: use the JS ones rather than half of each.
+    if (KERNEL_NAMES.some((k) => typeof addon[k] !== 'function')) return undefined;
     return { name: 'native (OpenSSL)', ...bind(addon) };
   } catch {
     // No addon for this platform (or it does not load): the JS kernels take over.
@@ -52,6 +59,9 @@ function load(): HashKernels | undefined {
 function bind(a: Addon): Omit<HashKernels, 'name'> {
   return {
     sha384Slots: (p, s, o) => a.sha384Slots(p, s, o),
+    sha256Slots: (p, s, o) => a.sha256Slots(p, s, o),
+    sha512Slots: (p, s, o) => a.sha512Slots(p, s, o),
+    ccaDataChain: (r, b, c, m, g) => a.ccaDataChain(r, b, c, m, g),
     snpChain: (l, c, t, g) => a.snpChain(l, c, t, g),
     tdxNew: () => a.tdxNew(),
     tdxPages: (st, p, s, g, m) => a.tdxPages(st, p, s, g, m),

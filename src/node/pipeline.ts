@@ -22,7 +22,6 @@ import type { Lane } from '../measure/measure.js';
 import { hashSlotsOf, type SnpBatchRunner } from '../measure/snp.js';
 import { ccaHashSlots, ccaHashSlotsOf, type CcaBatchRunner } from '../measure/cca-batch.js';
 import { CCA_HASH_SIZES, type CcaRealmHash } from '../measure/cca.js';
-import { nodeHashBackend } from './hash-node.js';
 import type { TdxBatchRunner, TdxJob } from '../measure/tdx.js';
 import type { VbsBatchRunner, VbsJob } from '../measure/vbs.js';
 import { nodeKernels } from './backends.js';
@@ -238,7 +237,7 @@ async function hashOnWorkers(
   });
   const out = new Uint8Array(size * slots.length);
   // The main thread's share, while the workers hash the rest.
-  if (own > 0) ccaHashSlots(algorithm, nodeKernels, nodeHashBackend, main!.pages, slots.subarray(0, own), out.subarray(0, size * own));
+  if (own > 0) ccaHashSlots(algorithm, nodeKernels, main!.pages, slots.subarray(0, own), out.subarray(0, size * own));
   let at = size * own;
   for (const p of await Promise.all(pending)) {
     out.set(p.out!, at);

@@ -192,6 +192,11 @@ describe('measure(): the batched CCA lane gives the RIM of the step list', () =>
     const file = built(0);
     const both = measure(file, { cca: { recOrder: 'directive', dataOrder: 'ascending' } }).platforms[0]!;
     expect('error' in both && both.error.message).toMatch(/^BadField/);
+    // 0x80000000 is the first byte beyond a 31-bit IPA space (spec/cca.md §1.3: s2sz is the IPA width).
+    const narrow = measure(file, { cca: { rule: 'tfrmm-2026', params: { s2sz: 31 } } }).platforms[0]!;
+    expect('error' in narrow && narrow.error.message).toMatch(/^IpaOutOfRange/);
+    const wide = measure(file, { cca: { rule: 'tfrmm-2026', params: { s2sz: 33 } } }).platforms[0]!;
+    expect('digest' in wide).toBe(true);
   });
 });
 

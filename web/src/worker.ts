@@ -164,12 +164,12 @@ let tdx: TdxState | undefined;
 const vbs = new Uint8Array(32);
 
 async function hashRole(m: KernelRequest): Promise<void> {
-  const { kernels, hash } = await backendReady;
+  const { kernels } = await backendReady;
   try {
     switch (m.cmd) {
       case 'rha': {
         const out = new Uint8Array(CCA_HASH_SIZES[m.algorithm] * m.slots.length);
-        ccaHashSlots(m.algorithm, kernels, hash, m.pages, m.slots, out);
+        ccaHashSlots(m.algorithm, kernels, m.pages, m.slots, out);
         self.postMessage({ id: m.id, out, pages: m.pages } satisfies KernelReply, [out.buffer, m.pages.buffer]);
         return;
       }
