@@ -111,8 +111,8 @@ Exit codes: 0 every selected measurable platform has reference values, 1 FILE,
 KEY, CERT or SIG is unreadable or invalid (or KEY is not CERT's pair), 2 usage
 error, 3 a platform could not be measured (the others are still written) or
 there is none, or SIG does not verify (nothing is written). SEV, SEV-ES and
-CCA values have no CoRIM: --format corim writes none for them (exit 0 when
-every platform was measured).`;
+CCA values have no CoRIM: --format corim writes none for them, and exits 3
+when no platform is left to write a CoRIM for.`;
 
 const SHORT: Record<string, string> = { SEV_SNP: 'snp', TDX: 'tdx', VSM_ISOLATION: 'vbs' };
 
@@ -249,7 +249,12 @@ export const referenceCommand: Command = {
             `igvm-measure reference: note: no CoRIM for CCA mask 0x${v.compatibilityMask.toString(16)}: the launch-measurement profile does not define CCA, and Arm's CCA realm endorsement profile is published only as JSON templates, with no CBOR encoding to check one against; its reference value is in --format json\n`,
           );
         }
-        if (corims.length === 0 && noCorim.length > 0) io.stderr(`igvm-measure reference: no CoRIM can be made for ${path}: its only measured platforms are CCA${noCorim.length === refs.length ? '' : ', SEV or SEV-ES'}\n`);
+        if (corims.length === 0 && refs.length > 0) {
+          // A release pipeline that asked for CoRIMs must not take "nothing written" for success.
+          const kinds = [...new Set(refs.map((v) => v.platformType))].join(', ');
+          io.stderr(`igvm-measure reference: no CoRIM can be made for ${path}: its measured platforms (${kinds}) have no launch-measurement CoRIM; use --format json\n`);
+          return EXIT_CHECK_FAILED;
+        }
         if ((tbsPath !== undefined || sigPath !== undefined) && corims.length !== 1) {
           throw new UsageError(
             `--${tbsPath !== undefined ? 'emit-tbs' : 'signature'} is for one CoRIM, but ${path} gives ${corims.length}${corims.length > 0 ? ` (${corims.map((c) => `${c.platformType} mask 0x${c.compatibilityMask.toString(16)}`).join(', ')})` : ''}: select one with --platform`,

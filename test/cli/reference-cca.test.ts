@@ -59,13 +59,13 @@ describe('reference: CCA reference values (JSON)', () => {
 });
 
 describe('reference --format corim: CCA has no CoRIM', () => {
-  it('a CCA-only file: nothing written, a note and "no CoRIM can be made", exit 0 as for SEV-only files', async () => {
+  it('a CCA-only file: nothing written, a note and "no CoRIM can be made", exit 3 (asked for CoRIMs, got none)', async () => {
     const path = temp('cca-only.igvm', ccaIgvmBytes(0));
     const out = join(dir, 'cca-only-out');
     const r = await cli(['reference', path, '--format', 'corim', '-o', join(out, 'ref.cbor')]);
     expect(r.stderr).toMatch(/note: no CoRIM for CCA mask 0x1/);
-    expect(r.stderr).toMatch(/no CoRIM can be made for .*cca-only\.igvm: its only measured platforms are CCA/);
-    expect(r.code).toBe(0);
+    expect(r.stderr).toMatch(/no CoRIM can be made for .*cca-only\.igvm: its measured platforms \(CCA\)/);
+    expect(r.code).toBe(3);
     expect(existsSync(out)).toBe(false);
   });
 
