@@ -23,14 +23,15 @@ export const haveTime = existsSync('/usr/bin/time');
 
 /**
  * Wall time and peak RSS of a child process as /usr/bin/time reports them: the benchmark holds
- * large buffers, and timing around spawnSync would add the cost of forking it.
+ * large buffers, and timing around spawnSync would add the cost of forking it. `okCodes`: the
+ * exit codes that are not a failure (e.g. 3 for a comparison expected to mismatch).
  */
-export function processRun(argv, env = {}) {
+export function processRun(argv, env = {}, okCodes = [0]) {
   const t = performance.now();
   const options = { encoding: 'utf8', env: { ...process.env, ...env }, maxBuffer: 1 << 26 };
   const r = haveTime ? spawnSync('/usr/bin/time', ['-f', '%e %M', ...argv], options) : spawnSync(argv[0], argv.slice(1), options);
   const outer = performance.now() - t;
-  if (r.status !== 0) throw new Error(`${argv.join(' ')} failed: ${r.stderr}`);
+  if (!okCodes.includes(r.status)) throw new Error(`${argv.join(' ')} failed: ${r.stderr}`);
   if (!haveTime) return { wall: outer, rss: NaN };
   const [elapsed, kib] = r.stderr.trim().split('\n').pop().split(' ').map(Number);
   return { wall: elapsed * 1000, rss: kib / 1024 };
