@@ -22,7 +22,7 @@ import {
   type CcaRealmParams,
   type CcaStep,
 } from './cca.js';
-import { parseStepListJson } from './step-list-json.js';
+import { jsonTypeOf, jsonU64, parseStepListJson } from './step-list-json.js';
 
 /** A step list, read and checked. */
 export interface CcaStepList {
@@ -70,17 +70,8 @@ function isObject(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
-/** A u64: a non-negative exact JSON integer or a `0x` hex string of 1–16 digits. */
 function u64(v: unknown, where: Where): bigint {
-  if (typeof v === 'number') {
-    if (!Number.isSafeInteger(v) || v < 0) bad(`${String(v)} is not a non-negative exact integer`, where);
-    return BigInt(v);
-  }
-  if (typeof v === 'string') {
-    if (!/^0x[0-9a-fA-F]{1,16}$/.test(v)) bad(`'${v.slice(0, 40)}' is not a 0x-prefixed u64 in hex`, where);
-    return BigInt(v);
-  }
-  return bad(`expected an integer or a 0x hex string, got ${typeOf(v)}`, where);
+  return jsonU64(v, (m) => bad(m, where));
 }
 
 function u8(v: unknown, where: Where): number {
@@ -95,12 +86,8 @@ function ipa(v: unknown, where: Where): bigint {
   return n;
 }
 
-function typeOf(v: unknown): string {
-  return v === null ? 'null' : Array.isArray(v) ? 'an array' : typeof v;
-}
-
 function str(v: unknown, where: Where): string {
-  if (typeof v !== 'string') bad(`expected a string, got ${typeOf(v)}`, where);
+  if (typeof v !== 'string') bad(`expected a string, got ${jsonTypeOf(v)}`, where);
   return v;
 }
 
@@ -163,7 +150,7 @@ function readRealmCreate(s: Record<string, unknown>, i: number): CcaStep {
 function readData(s: Record<string, unknown>, i: number, hashAlgorithm: CcaRealmHash): CcaStep {
   const at = (field: string): Where => ({ stepIndex: i, field });
   const at_ = ipa(s.ipa, at('ipa'));
-  if (typeof s.measure !== 'boolean') bad(`expected a boolean, got ${typeOf(s.measure)}`, at('measure'));
+  if (typeof s.measure !== 'boolean') bad(`expected a boolean, got ${jsonTypeOf(s.measure)}`, at('measure'));
   const hasB64 = s.content_b64 !== undefined;
   const hasHash = s.content_hash !== undefined;
   if (!s.measure) {
@@ -184,7 +171,7 @@ function readRec(s: Record<string, unknown>, i: number): CcaStep {
   const pc = u64(s.pc, at('pc'));
   let gprs: bigint[] = [];
   if (s.gprs !== undefined) {
-    if (!Array.isArray(s.gprs)) bad(`expected an array, got ${typeOf(s.gprs)}`, at('gprs'));
+    if (!Array.isArray(s.gprs)) bad(`expected an array, got ${jsonTypeOf(s.gprs)}`, at('gprs'));
     if (s.gprs.length > 8) bad(`${s.gprs.length} registers, at most 8 (x0..x7)`, at('gprs'));
     gprs = s.gprs.map((g: unknown, k: number) => u64(g, at(`gprs[${k}]`)));
   }
@@ -192,9 +179,9 @@ function readRec(s: Record<string, unknown>, i: number): CcaStep {
 }
 
 function readStep(s: unknown, i: number, hashAlgorithm: CcaRealmHash): CcaStep {
-  if (!isObject(s)) bad(`a step is an object, got ${typeOf(s)}`, { stepIndex: i, field: 'op' });
+  if (!isObject(s)) bad(`a step is an object, got ${jsonTypeOf(s)}`, { stepIndex: i, field: 'op' });
   const op = s.op;
-  if (typeof op !== 'string') bad(`expected a string, got ${typeOf(op)}`, { stepIndex: i, field: 'op' });
+  if (typeof op !== 'string') bad(`expected a string, got ${jsonTypeOf(op)}`, { stepIndex: i, field: 'op' });
   if (!Object.hasOwn(STEP_KEYS, op)) throw new CcaError('UnknownOp', `unknown op '${op.slice(0, 40)}' (realm_create, ripas, data, rec)`, { stepIndex: i, field: 'op' });
   checkKeys(s, STEP_KEYS[op as CcaStep['op']], i);
   switch (op as CcaStep['op']) {
@@ -215,7 +202,7 @@ function readStep(s: unknown, i: number, hashAlgorithm: CcaRealmHash): CcaStep {
 
 /** Reads a parsed step list (any JSON value); throws `CcaError` on anything it does not accept. */
 export function readCcaStepList(value: unknown, options: CcaStepListOptions = {}): CcaStepList {
-  if (!isObject(value)) throw new CcaError('BadStepList', `a step list is a JSON object, got ${typeOf(value)}`);
+  if (!isObject(value)) throw new CcaError('BadStepList', `a step list is a JSON object, got ${jsonTypeOf(value)}`);
   for (const k of Object.keys(value)) if (!TOP_KEYS.has(k)) bad('unknown top-level field', { field: k });
   let hashAlgorithm: CcaRealmHash;
   try {
@@ -225,7 +212,7 @@ export function readCcaStepList(value: unknown, options: CcaStepListOptions = {}
     throw e;
   }
   const steps = value.steps;
-  if (!Array.isArray(steps)) throw new CcaError('BadStepList', `'steps' is an array, got ${typeOf(steps)}`, { field: 'steps' });
+  if (!Array.isArray(steps)) throw new CcaError('BadStepList', `'steps' is an array, got ${jsonTypeOf(steps)}`, { field: 'steps' });
   const maxSteps = options.maxSteps ?? DEFAULT_CCA_MAX_STEPS;
   if (steps.length > maxSteps) throw new CcaError('BadStepList', `${steps.length} steps, more than the limit ${maxSteps}`, { field: 'steps' });
   const out = steps.map((s: unknown, i: number) => readStep(s, i, hashAlgorithm));

@@ -27,7 +27,7 @@ import { CodedError, type CodedErrorJson } from '../format/coded-error.js';
 import { defaultKernels } from './hash-default.js';
 import type { HashKernels } from './kernels.js';
 import { SnpPageType, type SnpPageTypeName } from './snp.js';
-import { parseStepListJson } from './step-list-json.js';
+import { jsonTypeOf, jsonU64, parseStepListJson } from './step-list-json.js';
 import type { ModelOptions, OpSource } from './steps.js';
 
 // ---- errors -------------------------------------------------------------------------------
@@ -144,26 +144,13 @@ function isObject(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
-function typeOf(v: unknown): string {
-  return v === null ? 'null' : Array.isArray(v) ? 'an array' : typeof v;
-}
-
 function str(v: unknown, where: SnpStepWhere): string {
-  if (typeof v !== 'string') bad(`expected a string, got ${typeOf(v)}`, where);
+  if (typeof v !== 'string') bad(`expected a string, got ${jsonTypeOf(v)}`, where);
   return v;
 }
 
-/** A u64: a non-negative exact JSON integer or a `0x` hex string of 1–16 digits (as the trace writes GPAs). */
 function u64(v: unknown, where: SnpStepWhere): bigint {
-  if (typeof v === 'number') {
-    if (!Number.isSafeInteger(v) || v < 0) bad(`${String(v)} is not a non-negative exact integer`, where);
-    return BigInt(v);
-  }
-  if (typeof v === 'string') {
-    if (!/^0x[0-9a-fA-F]{1,16}$/.test(v)) bad(`'${v.slice(0, 40)}' is not a 0x-prefixed u64 in hex`, where);
-    return BigInt(v);
-  }
-  return bad(`expected an integer or a 0x hex string, got ${typeOf(v)}`, where);
+  return jsonU64(v, (m) => bad(m, where));
 }
 
 function gpaOf(v: unknown, where: SnpStepWhere): bigint {
@@ -195,7 +182,7 @@ function pageTypeOf(v: unknown, where: SnpStepWhere): SnpPageTypeName {
     if (name === undefined) throw new SnpStepError('UnknownPageType', `'${v.slice(0, 40)}' is not a page type (${NAMES.join(', ')})`, where);
     return name;
   }
-  return bad(`expected a page type name or number, got ${typeOf(v)}`, where);
+  return bad(`expected a page type name or number, got ${jsonTypeOf(v)}`, where);
 }
 
 /** The fields every step has, whether from a list or a trace line. */
@@ -216,8 +203,8 @@ function pageInfoFields(s: Record<string, unknown>, at: (field: string) => SnpSt
 }
 
 function readStep(s: unknown, i: number): SnpPageInfoStep {
-  if (!isObject(s)) bad(`a step is an object, got ${typeOf(s)}`, { stepIndex: i, field: 'op' });
-  if (typeof s.op !== 'string') bad(`expected a string, got ${typeOf(s.op)}`, { stepIndex: i, field: 'op' });
+  if (!isObject(s)) bad(`a step is an object, got ${jsonTypeOf(s)}`, { stepIndex: i, field: 'op' });
+  if (typeof s.op !== 'string') bad(`expected a string, got ${jsonTypeOf(s.op)}`, { stepIndex: i, field: 'op' });
   if (s.op !== 'page_info') throw new SnpStepError('UnknownOp', `unknown op '${s.op.slice(0, 40)}' (page_info)`, { stepIndex: i, field: 'op' });
   for (const k of Object.keys(s)) if (!STEP_KEYS.has(k)) bad(`unknown field for op 'page_info'`, { stepIndex: i, field: k });
   return pageInfoFields(s, (field) => ({ stepIndex: i, field }));
@@ -230,11 +217,11 @@ function stepCountLimit(n: number, options: SnpStepListOptions, code: 'BadStepLi
 
 /** Reads a parsed step list (any JSON value); throws `SnpStepError` on anything it does not accept. */
 export function readSnpStepList(value: unknown, options: SnpStepListOptions = {}): SnpStepList {
-  if (!isObject(value)) throw new SnpStepError('BadStepList', `a step list is a JSON object, got ${typeOf(value)}`);
+  if (!isObject(value)) throw new SnpStepError('BadStepList', `a step list is a JSON object, got ${jsonTypeOf(value)}`);
   for (const k of Object.keys(value)) if (!TOP_KEYS.has(k)) bad('unknown top-level field', { field: k });
   if (value.platform !== PLATFORM) throw new SnpStepError('BadStepList', `an SEV-SNP step list has platform "${PLATFORM}"`, { field: 'platform' });
   const steps = value.steps;
-  if (!Array.isArray(steps)) throw new SnpStepError('BadStepList', `'steps' is an array, got ${typeOf(steps)}`, { field: 'steps' });
+  if (!Array.isArray(steps)) throw new SnpStepError('BadStepList', `'steps' is an array, got ${jsonTypeOf(steps)}`, { field: 'steps' });
   stepCountLimit(steps.length, options, 'BadStepList');
   const out = steps.map((s: unknown, i: number) => readStep(s, i));
   const initialDigest = value.initial_digest === undefined ? new Uint8Array(48) : digestOf(value.initial_digest, { field: 'initial_digest' });
@@ -251,7 +238,7 @@ export function readSnpStepList(value: unknown, options: SnpStepListOptions = {}
 /** An optional trace field of one JSON type (null where the trace writes null). */
 function optional<T>(v: unknown, type: 'string' | 'number', where: SnpStepWhere): T | undefined {
   if (v === undefined || v === null) return undefined;
-  if (typeof v !== type || (type === 'number' && (!Number.isSafeInteger(v) || (v as number) < 0))) bad(`expected ${type === 'number' ? 'a non-negative integer' : 'a string'} or null, got ${typeOf(v)}`, where);
+  if (typeof v !== type || (type === 'number' && (!Number.isSafeInteger(v) || (v as number) < 0))) bad(`expected ${type === 'number' ? 'a non-negative integer' : 'a string'} or null, got ${jsonTypeOf(v)}`, where);
   return v as T;
 }
 
@@ -304,7 +291,7 @@ export function readSnpTraceText(text: string, options: SnpStepListOptions = {})
     } catch (e) {
       throw new SnpStepError('BadTrace', `not a JSON line: ${(e as Error).message}`, { line });
     }
-    if (!isObject(v)) throw new SnpStepError('BadTrace', `a trace line is a JSON object, got ${typeOf(v)}`, { line });
+    if (!isObject(v)) throw new SnpStepError('BadTrace', `a trace line is a JSON object, got ${jsonTypeOf(v)}`, { line });
     // With several FILEs every line names its file; a replay is of one launch.
     const lineFile = optional<string>(v.file, 'string', { line, field: 'file' });
     if (lineFile !== undefined && file !== undefined && lineFile !== file) throw new SnpStepError('BadTrace', `a second file '${lineFile.slice(0, 80)}'; replay one launch at a time`, { line, field: 'file' });
