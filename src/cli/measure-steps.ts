@@ -21,15 +21,13 @@
 import { bytesToHex } from '../format/bytes.js';
 import { foldCcaStepList, parseCcaStepListText, readCcaStepList } from '../measure/cca-steps.js';
 import { foldSnpStepList, isMeasureTraceText, parseSnpStepListText, readSnpStepList, SnpStepError, type SnpStepList } from '../measure/snp-steps.js';
-import type { TraceStep } from '../measure/index.js';
+import { CCA_DIGEST_ALGORITHM, type TraceStep } from '../measure/index.js';
 import type { CliIo } from './command.js';
 import { digestOutputOf, digestText, type DigestOutput } from './digest-output.js';
 import { EXIT_OK, UsageError } from './errors.js';
 import { readInput } from './input.js';
 import { stringify, type Json } from './json.js';
 
-/** The `algorithm` field of the JSON, as `measure` spells SHA-2 names. */
-const ALGORITHM: Record<string, string> = { 'sha-256': 'sha256', 'sha-384': 'sha384', 'sha-512': 'sha512' };
 
 type Trace = ((s: TraceStep) => void) | undefined;
 
@@ -75,7 +73,7 @@ export function runMeasureSteps(values: Record<string, unknown>, positionals: re
 
 function runCca(list: ReturnType<typeof readCcaStepList>, how: Print, trace: Trace): number {
   const r = foldCcaStepList(list, { platform: 'CCA', ...(trace === undefined ? {} : { trace }) });
-  const algorithm = ALGORITHM[r.hashAlgorithm] ?? r.hashAlgorithm;
+  const algorithm = CCA_DIGEST_ALGORITHM[r.hashAlgorithm];
   const entry = { platform_type: 'CCA', algorithm, digest: bytesToHex(r.measurement), rim: bytesToHex(r.rim) };
   print(how, list.steps.length, entry, r.measurement);
   return EXIT_OK;

@@ -11,7 +11,7 @@ import { PageBatch, StepArrays, pageGpa, type BatchRunner, type StepJob } from '
 import type { CcaRealm, CcaRealmHash } from './cca.js';
 import { CCA_HASH_SIZES } from './cca.js';
 import type { CcaLaunchPlan } from './cca-igvm.js';
-import type { HashKernels } from './kernels.js';
+import { hashSlots, type HashKernels } from './kernels.js';
 import type { MeasureOp, RecOp } from './steps.js';
 
 /** Step tags: an unmeasured DATA granule, a measured one, the REC (`recs` holds it). */
@@ -32,13 +32,6 @@ export function ccaHashSlotsOf(job: CcaJob): Int32Array {
   const out = new Int32Array(m);
   for (let i = 0, j = 0; i < job.measured.length; i++) if (job.measured[i] === MEASURED) out[j++] = job.slots[i]!;
   return out;
-}
-
-/** `out[size·i ..]` = the RHA of the granule of `slots[i]` (-1 is a zero granule), by the batch kernels. */
-export function ccaHashSlots(algorithm: CcaRealmHash, kernels: HashKernels, pages: Uint8Array, slots: Int32Array, out: Uint8Array): void {
-  if (algorithm === 'sha-256') kernels.sha256Slots(pages, slots, out);
-  else if (algorithm === 'sha-384') kernels.sha384Slots(pages, slots, out);
-  else kernels.sha512Slots(pages, slots, out);
 }
 
 /** Lowers a CCA plan's `pages` operations into DATA steps and chains them on a started realm. */
@@ -112,7 +105,7 @@ export class CcaBatchRunner implements BatchRunner {
     const job = this.takeJob();
     const slots = ccaHashSlotsOf(job);
     const out = new Uint8Array(this.hashSize * slots.length);
-    ccaHashSlots(this.plan.hashAlgorithm, this.kernels, batch.pages, slots, out);
+    hashSlots(this.kernels, this.plan.hashAlgorithm, batch.pages, slots, out);
     this.chain(job, out);
   }
 

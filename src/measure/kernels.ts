@@ -39,6 +39,19 @@ export interface HashKernels {
   vbsPages(digest: Uint8Array, pages: Uint8Array, slots: Int32Array, gpas: BigUint64Array, metadata: Uint8Array): void;
 }
 
+/** The page hashes a batch can be hashed with: SEV-SNP's SHA-384, and an Arm CCA realm's hash. */
+export type SlotHash = 'sha-256' | 'sha-384' | 'sha-512';
+
+/** Digest size of each slot hash. */
+export const SLOT_HASH_SIZES: Readonly<Record<SlotHash, number>> = { 'sha-256': 32, 'sha-384': 48, 'sha-512': 64 };
+
+/** `out[size·i ..]` = the `algorithm` digest of the page of `slots[i]` (-1 is a zero page), by `kernels`. */
+export function hashSlots(kernels: HashKernels, algorithm: SlotHash, pages: Uint8Array, slots: Int32Array, out: Uint8Array): void {
+  if (algorithm === 'sha-256') kernels.sha256Slots(pages, slots, out);
+  else if (algorithm === 'sha-384') kernels.sha384Slots(pages, slots, out);
+  else kernels.sha512Slots(pages, slots, out);
+}
+
 const ZERO_PAGE = new Uint8Array(SLOT_SIZE);
 const ASCII = (s: string): Uint8Array => new TextEncoder().encode(s);
 const PAGE_ADD = ASCII('MEM.PAGE.ADD');

@@ -36,17 +36,17 @@ const SELECTOR_TYPE: Record<Exclude<PlatformSelector, 'all'>, PlatformTypeName> 
 /** The digest algorithms of launch measurements (CCA's is the realm's, from its policy). */
 export type DigestAlgorithm = 'sha384' | 'sha256' | 'sha512';
 
-/** Platform types we compute a launch measurement for, and their algorithms (CCA: see `ccaPlan`). */
+/** Platform types with one launch-measurement algorithm (CCA's is its realm's: `CCA_DIGEST_ALGORITHM`). */
 const ALGORITHM: Partial<Record<PlatformTypeName, DigestAlgorithm>> = {
   SEV_SNP: 'sha384',
   TDX: 'sha384',
   VSM_ISOLATION: 'sha256',
   SEV: 'sha256',
   SEV_ES: 'sha256',
-  CCA: 'sha256',
 };
 
-const CCA_ALGORITHM: Record<CcaRealmHash, DigestAlgorithm> = { 'sha-256': 'sha256', 'sha-384': 'sha384', 'sha-512': 'sha512' };
+/** The digest algorithm of a CCA realm hash, as `measure` spells it. */
+export const CCA_DIGEST_ALGORITHM: Readonly<Record<CcaRealmHash, DigestAlgorithm>> = { 'sha-256': 'sha256', 'sha-384': 'sha384', 'sha-512': 'sha512' };
 
 /**
  * Said with every CCA digest: the conventions of spec/cca.md §2 that no loader confirms yet
@@ -57,7 +57,7 @@ export function ccaConventionNote(plan: { readonly rule: CcaRuleSet }, options: 
     `Arm CCA: no loader confirms these inferred conventions yet: RMM rules ${plan.rule}, ` +
     `DATA in ${options.dataOrder ?? 'directive'} order, zero pages ${options.zeroPages ?? 'measured'}, ` +
     `unmeasured pages and parameter areas as ${options.unmeasured === 'skip' ? 'nothing (skipped)' : 'unmeasured DATA'}, ` +
-    'the REC of vCPU 0 alone, after all DATA'
+    `the REC of vCPU 0 alone, ${options.recOrder === 'directive' ? 'at its VP context directive' : 'after all DATA'}`
   );
 }
 
@@ -181,13 +181,13 @@ export function planMeasurement(file: IgvmFile, profile: LoaderProfile, options:
     if (wanted !== undefined && p.platformType !== wanted) continue;
     const base = { compatibilityMask: p.compatibilityMask, platformType: p.platformType };
     const algorithm = ALGORITHM[p.platformType];
-    if (algorithm === undefined) {
-      plans.push({ ...base, measurable: false });
-      continue;
-    }
     try {
       if (p.platformType === 'CCA') {
         plans.push(ccaLaneOf(file, p, options));
+        continue;
+      }
+      if (algorithm === undefined) {
+        plans.push({ ...base, measurable: false });
         continue;
       }
       if (p.platformType === 'SEV' || p.platformType === 'SEV_ES') {
@@ -247,7 +247,7 @@ function ccaLaneOf(file: IgvmFile, platform: SupportedPlatformHeader, options: M
     throw new MeasurementError('InvalidCcaLaunch', `${e.code}: ${e.message}`, platform.index);
   }
   const runner = new CcaBatchRunner(plan, realm, kernels);
-  const algorithm = CCA_ALGORITHM[plan.hashAlgorithm];
+  const algorithm = CCA_DIGEST_ALGORITHM[plan.hashAlgorithm];
   const note = ccaConventionNote(plan, cca);
   const lane: Lane = {
     cursor: new OpCursor(plan.ops()),

@@ -1,20 +1,16 @@
 /**
- * A worker thread that runs batch kernels for the pipeline (pipeline.ts): SHA-384 of page
- * slots for SEV-SNP, the realm hash of granule slots for Arm CCA, and the whole TDX or VBS hash of one platform, whose state it keeps
- * between batches. Pages arrive as a SharedArrayBuffer (no copy); step arrays are transferred
+ * A worker thread that runs batch kernels for the pipeline (pipeline.ts): the hashes of page
+ * slots (SHA-384 for SEV-SNP, the realm's hash for Arm CCA), and the whole TDX or VBS hash of
+ * one platform, whose state it keeps between batches. Pages arrive as a SharedArrayBuffer (no copy); step arrays are transferred
  * (DESIGN.md "Performance"; the kernels' steps are those of measure/kernels.ts).
  */
 import { parentPort } from 'node:worker_threads';
 import { nodeKernels as kernels } from './backends.js';
-import type { TdxState } from '../measure/kernels.js';
-import type { CcaRealmHash } from '../measure/cca.js';
-import { ccaHashSlots } from '../measure/cca-batch.js';
-import { CCA_HASH_SIZES } from '../measure/cca.js';
+import { hashSlots, SLOT_HASH_SIZES, type SlotHash, type TdxState } from '../measure/kernels.js';
 
 /** A request to the worker; `id` pairs it with its reply. */
 export type KernelRequest =
-  | { id: number; cmd: 'sha384'; pages: SharedArrayBuffer; slots: Int32Array }
-  | { id: number; cmd: 'rha'; algorithm: CcaRealmHash; pages: SharedArrayBuffer; slots: Int32Array }
+  | { id: number; cmd: 'slots'; algorithm: SlotHash; pages: SharedArrayBuffer; slots: Int32Array }
   | { id: number; cmd: 'tdx'; pages: SharedArrayBuffer; slots: Int32Array; gpas: BigUint64Array; measured: Uint8Array }
   | { id: number; cmd: 'vbs'; pages: SharedArrayBuffer; slots: Int32Array; gpas: BigUint64Array; metadata: Uint8Array }
   | { id: number; cmd: 'tdxDigest' | 'vbsDigest' | 'reset' }
@@ -29,15 +25,9 @@ const vbs = new Uint8Array(32);
 parentPort?.on('message', (m: KernelRequest) => {
   try {
     switch (m.cmd) {
-      case 'sha384': {
-        const out = new Uint8Array(48 * m.slots.length);
-        kernels.sha384Slots(new Uint8Array(m.pages), m.slots, out);
-        parentPort!.postMessage({ id: m.id, out } satisfies KernelReply, [out.buffer]);
-        return;
-      }
-      case 'rha': {
-        const out = new Uint8Array(CCA_HASH_SIZES[m.algorithm] * m.slots.length);
-        ccaHashSlots(m.algorithm, kernels, new Uint8Array(m.pages), m.slots, out);
+      case 'slots': {
+        const out = new Uint8Array(SLOT_HASH_SIZES[m.algorithm] * m.slots.length);
+        hashSlots(kernels, m.algorithm, new Uint8Array(m.pages), m.slots, out);
         parentPort!.postMessage({ id: m.id, out } satisfies KernelReply, [out.buffer]);
         return;
       }

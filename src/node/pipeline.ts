@@ -20,8 +20,8 @@ import { Worker } from 'node:worker_threads';
 import { PageBatch, fillBatch, runLanes } from '../measure/batch.js';
 import type { Lane } from '../measure/measure.js';
 import { hashSlotsOf, type SnpBatchRunner } from '../measure/snp.js';
-import { ccaHashSlots, ccaHashSlotsOf, type CcaBatchRunner } from '../measure/cca-batch.js';
-import { CCA_HASH_SIZES, type CcaRealmHash } from '../measure/cca.js';
+import { ccaHashSlotsOf, type CcaBatchRunner } from '../measure/cca-batch.js';
+import { hashSlots, SLOT_HASH_SIZES, type SlotHash } from '../measure/kernels.js';
 import type { TdxBatchRunner, TdxJob } from '../measure/tdx.js';
 import type { VbsBatchRunner, VbsJob } from '../measure/vbs.js';
 import { nodeKernels } from './backends.js';
@@ -147,7 +147,7 @@ export async function runLanesParallel(lanes: readonly Lane[], options: Pipeline
   // when there are none, shares the last lane's (VBS, the lightest sequential hash).
   const split = (l: Lane): boolean => l.platformType === 'SEV_SNP' || l.platformType === 'CCA';
   const sequential = lanes.filter((l) => !split(l));
-  const hasSnp = lanes.some(split);
+  const hasSplit = lanes.some(split);
   if (pool.length < Math.max(1, sequential.length)) {
     await own?.close();
     return runInThread(lanes, slots, total, options.onProgress);
@@ -156,9 +156,9 @@ export async function runLanesParallel(lanes: readonly Lane[], options: Pipeline
   const spare = pool.slice(sequential.length, Math.max(sequential.length, threads));
   // SEV-SNP or CCA alone: the main thread hashes a share of each batch itself, with one worker fewer,
   // so that no more threads run than there are cores (env IGVM_MEASURE_MAIN_SHARE to tune).
-  const mainShare = hasSnp && sequential.length === 0 ? Number(process.env.IGVM_MEASURE_MAIN_SHARE ?? 0.35) : 0;
+  const mainShare = hasSplit && sequential.length === 0 ? Number(process.env.IGVM_MEASURE_MAIN_SHARE ?? 0.35) : 0;
   const hashPool = mainShare > 0 && spare.length > 1 ? spare.slice(0, spare.length - 1) : spare;
-  const hashWorkers = !hasSnp ? [] : hashPool.length > 0 ? hashPool : [pool[sequential.length - 1]!];
+  const hashWorkers = !hasSplit ? [] : hashPool.length > 0 ? hashPool : [pool[sequential.length - 1]!];
   await Promise.all(sequential.map((l) => laneWorkers.get(l)!.call({ cmd: 'reset' })));
   const shared = options.pool !== undefined && options.batchSlots === undefined && options.ringSize === undefined ? options.pool.ring : undefined;
   await (options.pool ?? own)!.ready;
@@ -222,22 +222,22 @@ async function hashOnWorkers(
   workers: readonly KernelWorker[],
   pages: SharedArrayBuffer,
   slots: Int32Array,
-  algorithm: CcaRealmHash,
+  algorithm: SlotHash,
   main?: { share: number; pages: Uint8Array },
 ): Promise<Uint8Array> {
   if (slots.length === 0) return new Uint8Array(0);
-  const size = CCA_HASH_SIZES[algorithm];
+  const size = SLOT_HASH_SIZES[algorithm];
   const own = main === undefined ? 0 : Math.floor(slots.length * main.share);
   const rest = slots.subarray(own);
   const per = Math.ceil(rest.length / workers.length);
   const pending = workers.flatMap((w, i) => {
     const part = rest.slice(i * per, (i + 1) * per);
     if (part.length === 0) return [];
-    return [w.call(algorithm === 'sha-384' ? { cmd: 'sha384', pages, slots: part } : { cmd: 'rha', algorithm, pages, slots: part }, [part.buffer])];
+    return [w.call({ cmd: 'slots', algorithm, pages, slots: part }, [part.buffer])];
   });
   const out = new Uint8Array(size * slots.length);
   // The main thread's share, while the workers hash the rest.
-  if (own > 0) ccaHashSlots(algorithm, nodeKernels, main!.pages, slots.subarray(0, own), out.subarray(0, size * own));
+  if (own > 0) hashSlots(nodeKernels, algorithm, main!.pages, slots.subarray(0, own), out.subarray(0, size * own));
   let at = size * own;
   for (const p of await Promise.all(pending)) {
     out.set(p.out!, at);

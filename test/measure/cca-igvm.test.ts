@@ -170,6 +170,9 @@ describe('measure(): the batched CCA lane gives the RIM of the step list', () =>
     };
     expect(digestOf({})).toBe(fold([...g.map(dataStep), REC_SHUFFLED]));
     expect(digestOf({ recOrder: 'directive' })).toBe(fold([dataStep(g[0]!), REC_SHUFFLED, ...g.slice(1).map(dataStep)]));
+    // The note says where the REC went (it names the conventions used).
+    const directive = measure(file, { platform: 'cca', cca: { recOrder: 'directive' } }).platforms[0]!;
+    expect('digest' in directive && directive.note).toMatch(/REC of vCPU 0 alone, at its VP context directive/);
     const byIpa = [...g].sort((a, b) => a.ipa - b.ipa);
     expect(digestOf({ dataOrder: 'ascending' })).toBe(fold([...byIpa.map(dataStep), REC_SHUFFLED]));
     // The reference model (used for --trace) agrees with the lane.

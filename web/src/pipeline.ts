@@ -11,7 +11,7 @@
  * own packed copy of the pages it needs, transferred; a bounded number of batches in flight
  * bounds memory.
  */
-import { CCA_HASH_SIZES, ccaHashSlotsOf, fillBatch, hashSlotsOf, PageBatch, type CcaBatchRunner, type CcaRealmHash, type Lane, type SnpBatchRunner, type TdxBatchRunner, type TdxJob, type VbsBatchRunner, type VbsJob } from 'igvm-measure/measure';
+import { SLOT_HASH_SIZES, ccaHashSlotsOf, fillBatch, hashSlotsOf, PageBatch, type CcaBatchRunner, type Lane, type SlotHash, type SnpBatchRunner, type TdxBatchRunner, type TdxJob, type VbsBatchRunner, type VbsJob } from 'igvm-measure/measure';
 import type { KernelReply, KernelRequest } from './protocol.js';
 
 type Request = KernelRequest extends infer R ? (R extends { id: number } ? Omit<R, 'id'> : never) : never;
@@ -204,17 +204,16 @@ async function sequentialJob(worker: KernelWorker, batchPages: Uint8Array, job: 
 }
 
 /** The hashes (SHA-384, or a CCA realm's hash) of the given slots, split evenly over the workers; in slot order. */
-async function hashOnWorkers(workers: readonly KernelWorker[], batchPages: Uint8Array, slots: Int32Array, algorithm: CcaRealmHash, buffers: BufferPool): Promise<Uint8Array> {
+async function hashOnWorkers(workers: readonly KernelWorker[], batchPages: Uint8Array, slots: Int32Array, algorithm: SlotHash, buffers: BufferPool): Promise<Uint8Array> {
   if (slots.length === 0) return new Uint8Array(0);
   const per = Math.ceil(slots.length / workers.length);
   const pending = workers.flatMap((w, i) => {
     const part = slots.subarray(i * per, (i + 1) * per);
     if (part.length === 0) return [];
     const packed = packPages(batchPages, part, buffers);
-    const request = algorithm === 'sha-384' ? { cmd: 'sha384' as const, pages: packed.pages, slots: packed.slots } : { cmd: 'rha' as const, algorithm, pages: packed.pages, slots: packed.slots };
-    return [w.call(request, [packed.pages.buffer, packed.slots.buffer])];
+    return [w.call({ cmd: 'slots', algorithm, pages: packed.pages, slots: packed.slots }, [packed.pages.buffer, packed.slots.buffer])];
   });
-  const out = new Uint8Array(CCA_HASH_SIZES[algorithm] * slots.length);
+  const out = new Uint8Array(SLOT_HASH_SIZES[algorithm] * slots.length);
   let at = 0;
   for (const p of await Promise.all(pending)) {
     buffers.give(p.pages);

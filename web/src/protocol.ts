@@ -3,7 +3,7 @@
  * structured-cloned; page buffers are transferred, never shared: a page opened from file://
  * is not cross-origin isolated, so SharedArrayBuffer is not available).
  */
-import type { CcaRealmHash } from 'igvm-measure/measure';
+import type { SlotHash } from 'igvm-measure/measure';
 
 /** The CLI's measure options that the page offers. */
 export interface PageMeasureOptions {
@@ -54,8 +54,7 @@ export type SessionReply =
 
 /** Session worker → hash worker (ids pair requests with replies). */
 export type KernelRequest =
-  | { id: number; cmd: 'sha384'; pages: Uint8Array; slots: Int32Array }
-  | { id: number; cmd: 'rha'; algorithm: CcaRealmHash; pages: Uint8Array; slots: Int32Array }
+  | { id: number; cmd: 'slots'; algorithm: SlotHash; pages: Uint8Array; slots: Int32Array }
   | { id: number; cmd: 'tdx'; pages: Uint8Array; slots: Int32Array; gpas: BigUint64Array; measured: Uint8Array }
   | { id: number; cmd: 'vbs'; pages: Uint8Array; slots: Int32Array; gpas: BigUint64Array; metadata: Uint8Array }
   | { id: number; cmd: 'tdxDigest' | 'vbsDigest' | 'reset' };

@@ -7,9 +7,9 @@
  */
 import { bytesToHex, parseIgvmSource, type IgvmFile } from 'igvm-measure/format';
 import {
-  CCA_HASH_SIZES,
-  ccaHashSlots,
+  hashSlots,
   jsKernels,
+  SLOT_HASH_SIZES,
   lanesOf,
   PageBatch,
   planMeasurement,
@@ -167,15 +167,9 @@ async function hashRole(m: KernelRequest): Promise<void> {
   const { kernels } = await backendReady;
   try {
     switch (m.cmd) {
-      case 'rha': {
-        const out = new Uint8Array(CCA_HASH_SIZES[m.algorithm] * m.slots.length);
-        ccaHashSlots(m.algorithm, kernels, m.pages, m.slots, out);
-        self.postMessage({ id: m.id, out, pages: m.pages } satisfies KernelReply, [out.buffer, m.pages.buffer]);
-        return;
-      }
-      case 'sha384': {
-        const out = new Uint8Array(48 * m.slots.length);
-        kernels.sha384Slots(m.pages, m.slots, out);
+      case 'slots': {
+        const out = new Uint8Array(SLOT_HASH_SIZES[m.algorithm] * m.slots.length);
+        hashSlots(kernels, m.algorithm, m.pages, m.slots, out);
         self.postMessage({ id: m.id, out, pages: m.pages } satisfies KernelReply, [out.buffer, m.pages.buffer]);
         return;
       }
