@@ -59,7 +59,7 @@ and the JSON note of every CCA platform repeats which were used.
                    unmeasured pages and parameter areas as unmeasured DATA, which still
                    extends the RIM (default), or not populated by DATA at all [inferred]`;
 
-const u8 = (name: string, v: unknown, min: number, max: number): number | undefined => (v === undefined ? undefined : smallIntegerOption(name, v as string, min, max));
+const countOption = (name: string, v: unknown, min: number, max: number): number | undefined => (v === undefined ? undefined : smallIntegerOption(name, v as string, min, max));
 
 /** `BASE:SIZE` → `[base, base + size)`. */
 function ramRange(text: string): readonly [bigint, bigint] {
@@ -74,12 +74,12 @@ function ramRange(text: string): readonly [bigint, bigint] {
 /** The CCA load options of parsed command-line values (all defaults when none is given). */
 export function ccaLoadOptionsOf(values: Record<string, unknown>): CcaLoadOptions {
   const rule = values.rmm === undefined ? undefined : ruleOf(values.rmm as string);
-  const s2sz = u8('--cca-ipa-bits', values['cca-ipa-bits'], 13, 64);
-  const bps = u8('--cca-breakpoints', values['cca-breakpoints'], 1, 256) ?? DEFAULT_CCA_BREAKPOINTS;
-  const wps = u8('--cca-watchpoints', values['cca-watchpoints'], 1, 256) ?? DEFAULT_CCA_WATCHPOINTS;
-  const sve = u8('--cca-sve-vl', values['cca-sve-vl'], 128, 2048);
+  const s2sz = countOption('--cca-ipa-bits', values['cca-ipa-bits'], 13, 64);
+  const bps = countOption('--cca-breakpoints', values['cca-breakpoints'], 1, 256) ?? DEFAULT_CCA_BREAKPOINTS;
+  const wps = countOption('--cca-watchpoints', values['cca-watchpoints'], 1, 256) ?? DEFAULT_CCA_WATCHPOINTS;
+  const sve = countOption('--cca-sve-vl', values['cca-sve-vl'], 128, 2048);
   if (sve !== undefined && sve % 128 !== 0) throw new UsageError(`--cca-sve-vl ${sve} is not a multiple of 128`);
-  const pmu = u8('--cca-pmu-counters', values['cca-pmu-counters'], 1, 31);
+  const pmu = countOption('--cca-pmu-counters', values['cca-pmu-counters'], 1, 31);
   // RmiRealmParams flags: bit 0 LPA2, bit 1 SVE, bit 2 PMU (§1.3).
   const flags = (values['cca-lpa2'] === true ? 1n : 0n) | (sve !== undefined ? 2n : 0n) | (pmu !== undefined ? 4n : 0n);
   const params: Partial<CcaRealmParams> = {
@@ -114,7 +114,7 @@ function ruleOf(name: string): (typeof CCA_RULE_SETS)[number] {
   }
 }
 
-/** True when any CCA option was given (commands that measure no CCA platform refuse them). */
+/** The first CCA option given, if any (commands that measure no CCA platform refuse them). */
 export function anyCcaOption(values: Record<string, unknown>): string | undefined {
   return Object.keys(CCA_OPTIONS).find((k) => values[k] !== undefined);
 }

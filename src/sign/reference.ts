@@ -58,17 +58,6 @@ export function referenceValues(file: IgvmFile, result: MeasurementResult): Refe
   }));
 }
 
-/**
- * Whether a reference value of this platform type can be a launch-measurement CoRIM: SEV and
- * SEV-ES are not defined by the profile (upstream's serializer rejects them, vbs-cca-corim.md
- * §3.1); CCA neither, and the Arm CCA realm endorsement profile (§2.4) is given only as
- * cocli JSON templates, with no CBOR encoding to check an encoder against, so CCA values are
- * JSON only.
- */
-export function hasReferenceCorim(platformType: PlatformTypeName): boolean {
-  return isLaunchMeasurementPlatform(platformType);
-}
-
 /** One platform's launch-measurement CoRIM. */
 export interface ReferenceCorim {
   readonly platformType: LaunchMeasurementPlatform;
@@ -79,20 +68,15 @@ export interface ReferenceCorim {
 
 /**
  * The launch-measurement CoRIM of every measured platform of `result` (§3.3), each endorsing
- * `svn` (default 0). SEV, SEV-ES and CCA digests are left out (`hasReferenceCorim`): the
- * launch-measurement profile does not define them, and upstream's serializer rejects them too
- * (vbs-cca-corim.md §3).
+ * `svn` (default 0). SEV, SEV-ES and CCA digests are left out: the launch-measurement profile
+ * does not define them, and upstream's serializer rejects them too (vbs-cca-corim.md §3); the Arm
+ * CCA realm endorsement profile (§2.4) is given only as cocli JSON templates, with no CBOR
+ * encoding to check an encoder against, so CCA values are JSON only.
  */
 export function referenceCorims(file: IgvmFile, result: MeasurementResult, options: { readonly svn?: number | bigint } = {}): ReferenceCorim[] {
-  const platforms = measuredPlatforms(file, result).filter((p) => hasReferenceCorim(p.platformType));
-  return platforms.map((p) => {
-    if (!isLaunchMeasurementPlatform(p.platformType)) {
-      throw new CorimError('UnsupportedPlatform', `the launch-measurement profile does not define ${p.platformType}`);
-    }
-    return {
-      platformType: p.platformType,
-      compatibilityMask: p.compatibilityMask,
-      corim: buildLaunchMeasurementCorim({ platformType: p.platformType, digest: p.digest, svn: options.svn ?? 0 }),
-    };
+  return measuredPlatforms(file, result).flatMap((p) => {
+    const platformType = p.platformType;
+    if (!isLaunchMeasurementPlatform(platformType)) return [];
+    return [{ platformType, compatibilityMask: p.compatibilityMask, corim: buildLaunchMeasurementCorim({ platformType, digest: p.digest, svn: options.svn ?? 0 }) }];
   });
 }
